@@ -1,0 +1,57 @@
+import type { Rng } from '../core/clock.ts';
+
+export const STRATEGY_NAMES = [
+  'round-robin',
+  'weighted-round-robin',
+  'least-connections',
+  'response-time',
+  'cost-based',
+  'health-aware',
+  'adaptive',
+] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
+
+/** USD per million tokens. */
+export interface Price {
+  readonly inputPerMillionTokens: number;
+  readonly outputPerMillionTokens: number;
+}
+
+/**
+ * What a strategy sees of one routable target (a provider serving the requested logical model).
+ * Targets whose breaker is open, that are cooling down after a 429, or are otherwise excluded are
+ * filtered out before a strategy is asked, so every candidate may be picked.
+ */
+export interface Candidate {
+  /** Stable identity of the target across config reloads: `${provider}/${logicalModel}`. */
+  readonly key: string;
+  readonly provider: string;
+  /** Configured weight (≥ 0, fractional allowed; 0 drains). Later multiplied by operator weights. */
+  readonly weight: number;
+  /** Requests to this target started and not yet finished. */
+  readonly inFlight: number;
+  /** Decaying peak-EWMA latency in ms; undefined until the first response was measured. */
+  readonly latencyMs: number | undefined;
+  /** Decaying failure ratio in [0, 1]; 0 with no data. */
+  readonly errorRate: number;
+  /** True while the target's breaker is half-open: it may take probes, not full traffic. */
+  readonly probing: boolean;
+  /** Price of the provider model behind this target; undefined when the pool gives none. */
+  readonly price: Price | undefined;
+}
+
+export interface PickContext {
+  readonly now: number;
+  readonly rng: Rng;
+  /** Token estimate for this request (input from the prompt, output from max_tokens or a default). */
+  readonly tokens: { readonly input: number; readonly output: number };
+}
+
+/**
+ * A routing policy. `pick` does no I/O and reads time and randomness only from its context; a strategy
+ * may keep deterministic internal state (a cursor, smooth-WRR current weights) keyed by candidate key.
+ */
+export interface Strategy {
+  readonly name: StrategyName;
+  pick(candidates: readonly Candidate[], ctx: PickContext): Candidate | undefined;
+}
