@@ -1,0 +1,268 @@
+/**
+ * The ProviderPool API: the one source of truth for the manifest a standalone sidecar reads from a file and the
+ * cluster stores as a custom resource. TypeScript types come from `z.infer`; runtime validation and (later) the
+ * CRD's OpenAPI schema are derived from the same definitions. Descriptions feed `kubectl explain`.
+ */
+import { z } from 'zod';
+import { STRATEGY_NAMES } from '../../sidecar/balancer/types.ts';
+
+export const API_GROUP = 'switchboard.dev';
+export const API_VERSION = 'v1alpha1';
+export const KIND = 'ProviderPool';
+
+export const PROVIDER_TYPES = ['openai', 'openai-compatible', 'azure-openai', 'anthropic', 'gemini'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+const nonNegative = (description: string) => z.number().min(0).describe(description);
+const milliseconds = (description: string, fallback: number) =>
+  z.number().int().min(1).max(3_600_000).default(fallback).describe(`${description} In milliseconds.`);
+
+/** A DNS-1123 label: lower-case alphanumerics and '-', as Kubernetes names are. */
+const dnsLabel = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits and "-" (a DNS label)');
+
+export const SecretKeyRefSchema = z
+  .strictObject({
+    name: dnsLabel.describe('Name of a Secret in the pool’s namespace.'),
+    key: z.string().min(1).max(253).describe('Key in that Secret whose value is the API key.'),
+  })
+  .describe('A key of a Secret in the same namespace (mounted into the sidecar).');
+
+export const ApiKeySourceSchema = z
+  .strictObject({
+    env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+      .optional()
+      .describe('Read the key from this environment variable (standalone sidecars only).'),
+    secretKeyRef: SecretKeyRefSchema.optional(),
+  })
+  .refine((s) => (s.env === undefined) !== (s.secretKeyRef === undefined), {
+    message: 'set exactly one of env or secretKeyRef',
+  })
+  .describe('Where the provider’s API key comes from. The key itself never appears in the manifest.');
+
+export const PricingSchema = z
+  .strictObject({
+    inputPerMillionTokens: nonNegative('USD per million input (prompt) tokens.'),
+    outputPerMillionTokens: nonNegative('USD per million output (completion) tokens.'),
+  })
+  .describe('Prices of this model at this provider, used by the cost-based strategy and cost metrics.');
+
+export const ModelMappingSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .max(256)
+      .describe('Logical model name that applications put in the request’s "model" field.'),
+    model: z.string().min(1).max(256).describe('The provider’s own model (or deployment) name.'),
+    pricing: PricingSchema.optional(),
+    maxOutputTokens: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Output-token limit sent when the request sets none (required by some dialects).'),
+  })
+  .describe('One logical model served by this provider.');
+
+export const TimeoutsSchema = z
+  .strictObject({
+    connectMs: milliseconds('Time allowed to open a connection to the provider.', 5_000),
+    firstByteMs: milliseconds('Time allowed from sending the request to the response headers.', 60_000),
+    idleStreamMs: milliseconds('Longest silence allowed between two chunks of a response body.', 30_000),
+    totalMs: milliseconds('Longest a whole attempt may take, streaming included.', 600_000),
+  })
+  .describe('Timeouts of one upstream attempt.');
+
+export const ProviderSchema = z
+  .strictObject({
+    name: dnsLabel.describe('Name of the provider, unique in the pool; shown in metrics and headers.'),
+    type: z.enum(PROVIDER_TYPES).describe('Wire dialect the provider speaks.'),
+    baseURL: z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+      .describe('Base URL as the provider’s own SDK takes it (e.g. https://api.openai.com/v1).'),
+    apiKey: ApiKeySourceSchema.optional(),
+    weight: z
+      .number()
+      .min(0)
+      .max(1_000_000)
+      .default(1)
+      .describe('Relative share of traffic; fractions allowed; 0 drains the provider.'),
+    models: z.array(ModelMappingSchema).min(1).describe('Logical models this provider serves.'),
+    timeouts: TimeoutsSchema.partial()
+      .optional()
+      .describe('Overrides of the pool’s timeouts for this provider.'),
+    maxInFlight: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Most requests this sidecar sends to the provider at once; beyond it the provider is skipped.'),
+  })
+  .describe('One upstream provider.');
+
+export const StrategySchema = z
+  .strictObject({
+    type: z
+      .enum(STRATEGY_NAMES)
+      .default('weighted-round-robin')
+      .describe('How a provider is picked for each request.'),
+    allowOverride: z
+      .array(z.enum(STRATEGY_NAMES))
+      .optional()
+      .describe(
+        'Strategies a request may ask for with the x-switchboard-strategy header. Unset: any; empty: none.',
+      ),
+  })
+  .prefault({})
+  .describe('Routing strategy of the pool.');
+
+export const RetrySchema = z
+  .strictObject({
+    attempts: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(2)
+      .describe('Extra attempts after the first, on other providers first.'),
+    budgetRatio: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.2)
+      .describe('Retries may be at most this share of recent requests, so retries never multiply an outage.'),
+    minRetriesPerSecond: z
+      .number()
+      .min(0)
+      .default(5)
+      .describe('Retries always allowed per second regardless of the ratio (for low traffic).'),
+  })
+  .prefault({})
+  .describe('Retry and failover policy.');
+
+export const BreakerSchema = z
+  .strictObject({
+    consecutiveFailures: z.number().int().min(1).default(5).describe('Failures in a row that open the breaker.'),
+    failureRateThreshold: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.5)
+      .describe('Failure ratio over the window that opens the breaker.'),
+    minRequests: z
+      .number()
+      .int()
+      .min(1)
+      .default(20)
+      .describe('Requests needed in the window before the failure ratio counts.'),
+    windowMs: milliseconds('Window over which the failure ratio is measured.', 30_000),
+    baseBackoffMs: milliseconds('How long the breaker stays open the first time.', 5_000),
+    maxBackoffMs: milliseconds('Cap of the open time, which doubles on each failed probe.', 300_000),
+    successesToClose: z
+      .number()
+      .int()
+      .min(1)
+      .default(2)
+      .describe('Successful probes in half-open state that close the breaker.'),
+  })
+  .prefault({})
+  .describe('Per-provider circuit breaker.');
+
+export const RateLimitSchema = z
+  .strictObject({
+    defaultCooldownMs: milliseconds('Cool-down after a 429 that carries no Retry-After header.', 5_000),
+  })
+  .prefault({})
+  .describe('Reaction to rate limiting by a provider.');
+
+export const LimitsSchema = z
+  .strictObject({
+    maxRequestBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(512 * 1024 * 1024)
+      .default(10 * 1024 * 1024)
+      .describe('Largest request body the sidecar accepts (413 beyond).'),
+  })
+  .prefault({})
+  .describe('Limits on what applications may send.');
+
+export const ProviderPoolSpecSchema = z
+  .strictObject({
+    strategy: StrategySchema,
+    providers: z.array(ProviderSchema).min(1).max(64).describe('Upstream providers of the pool.'),
+    retry: RetrySchema,
+    breaker: BreakerSchema,
+    rateLimit: RateLimitSchema,
+    timeouts: TimeoutsSchema.prefault({}),
+    limits: LimitsSchema,
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Map<string, number>();
+    spec.providers.forEach((p, i) => {
+      const first = seen.get(p.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['providers', i, 'name'],
+          message: `duplicate provider name "${p.name}" (also providers[${first}])`,
+        });
+      } else seen.set(p.name, i);
+      const models = new Set<string>();
+      p.models.forEach((m, j) => {
+        if (models.has(m.name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['providers', i, 'models', j, 'name'],
+            message: `logical model "${m.name}" listed twice for this provider`,
+          });
+        }
+        models.add(m.name);
+      });
+    });
+    if (spec.providers.every((p) => p.weight === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['providers'],
+        message: 'all provider weights are 0: at least one provider must take traffic',
+      });
+    }
+    if (spec.breaker.maxBackoffMs < spec.breaker.baseBackoffMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['breaker', 'maxBackoffMs'],
+        message: 'must be ≥ breaker.baseBackoffMs',
+      });
+    }
+  })
+  .describe('Desired state of the pool: providers, routing strategy and resilience settings.');
+
+export const ObjectMetaSchema = z
+  .looseObject({
+    name: z.string().min(1).max(253),
+    namespace: z.string().min(1).max(63).optional(),
+  })
+  .describe('Standard object metadata.');
+
+export const ProviderPoolSchema = z.looseObject({
+  apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),
+  kind: z.literal(KIND),
+  metadata: ObjectMetaSchema,
+  spec: ProviderPoolSpecSchema,
+});
+
+export type ProviderPool = z.infer<typeof ProviderPoolSchema>;
+export type ProviderPoolSpec = z.infer<typeof ProviderPoolSpecSchema>;
+export type ProviderSpec = z.infer<typeof ProviderSchema>;
+export type ModelMapping = z.infer<typeof ModelMappingSchema>;
+export type Timeouts = z.infer<typeof TimeoutsSchema>;
+export type BreakerSpec = z.infer<typeof BreakerSchema>;
+export type RetrySpec = z.infer<typeof RetrySchema>;
+export type ApiKeySource = z.infer<typeof ApiKeySourceSchema>;

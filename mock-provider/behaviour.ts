@@ -1,0 +1,94 @@
+/**
+ * How a mock provider misbehaves. Settable at start, at runtime (`setBehaviour`) and by CLI flags.
+ * `null` switches an optional knob off, so a partial update can clear it.
+ */
+export interface MockBehaviour {
+  /** Delay before the response head, in ms. */
+  latencyMs: number;
+  /** Extra delay drawn uniformly from [0, latencyJitterMs). */
+  latencyJitterMs: number;
+  /** Fraction of requests answered 500 with a server error. */
+  errorRate: number;
+  /** Fraction of requests answered 429 "rate limit reached". */
+  rateLimitRate: number;
+  /** Wait announced on 429 answers, in seconds (fractions allowed). */
+  retryAfterS: number;
+  /** Answer every request 429 "insufficient quota" (a billing failure: retrying does not help). */
+  insufficientQuota: boolean;
+  /** Number of content pieces a streamed reply is split into. */
+  streamChunks: number;
+  /** Pause between streamed events, in ms. */
+  chunkIntervalMs: number;
+  /** End the connection after this many SSE events, before the stream's end; null: never. */
+  cutStreamAfterChunks: number | null;
+  /** Accept requests and never answer (for timeout tests). */
+  hang: boolean;
+  /** Request limit per minute announced in rate-limit headers. */
+  requestsPerMinute: number;
+  /** Token limit per minute announced in rate-limit headers. */
+  tokensPerMinute: number;
+  /** Answer 429 once the minute's request or token limit is used up. */
+  enforceRateLimits: boolean;
+  /** Fixed reply text instead of the default echo; null: echo. */
+  replyText: string | null;
+}
+
+export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
+  latencyMs: 0,
+  latencyJitterMs: 0,
+  errorRate: 0,
+  rateLimitRate: 0,
+  retryAfterS: 1,
+  insufficientQuota: false,
+  streamChunks: 8,
+  chunkIntervalMs: 0,
+  cutStreamAfterChunks: null,
+  hang: false,
+  requestsPerMinute: 10_000,
+  tokensPerMinute: 2_000_000,
+  enforceRateLimits: false,
+  replyText: null,
+});
+
+/** Returns `current` with `change` applied; throws a RangeError naming the first invalid knob. */
+export function applyBehaviour(current: Readonly<MockBehaviour>, change: Partial<MockBehaviour>): MockBehaviour {
+  const next: MockBehaviour = { ...current };
+  for (const [key, value] of Object.entries(change)) {
+    if (value !== undefined) Object.assign(next, { [key]: value });
+  }
+  assertAtLeast('latencyMs', next.latencyMs, 0);
+  assertAtLeast('latencyJitterMs', next.latencyJitterMs, 0);
+  assertFraction('errorRate', next.errorRate);
+  assertFraction('rateLimitRate', next.rateLimitRate);
+  assertAtLeast('retryAfterS', next.retryAfterS, 0);
+  assertInteger('streamChunks', next.streamChunks, 1);
+  assertAtLeast('chunkIntervalMs', next.chunkIntervalMs, 0);
+  if (next.cutStreamAfterChunks !== null) assertInteger('cutStreamAfterChunks', next.cutStreamAfterChunks, 0);
+  assertInteger('requestsPerMinute', next.requestsPerMinute, 1);
+  assertInteger('tokensPerMinute', next.tokensPerMinute, 1);
+  for (const flag of ['insufficientQuota', 'hang', 'enforceRateLimits'] as const) {
+    if (typeof next[flag] !== 'boolean') throw new RangeError(`${flag} must be true or false`);
+  }
+  if (next.replyText !== null && typeof next.replyText !== 'string') {
+    throw new RangeError('replyText must be a string or null');
+  }
+  return next;
+}
+
+function assertAtLeast(name: string, value: number, min: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new RangeError(`${name} must be a number >= ${min}, got ${String(value)}`);
+  }
+}
+
+function assertFraction(name: string, value: number): void {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw new RangeError(`${name} must be a fraction in [0, 1], got ${String(value)}`);
+  }
+}
+
+function assertInteger(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+}

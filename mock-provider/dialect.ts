@@ -1,0 +1,81 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { MockBehaviour } from './behaviour.ts';
+import type { RateLimitState } from './rate-limit-window.ts';
+
+/** A request as a dialect's route sees it. */
+export interface MockRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Values captured by `{name}` placeholders of the route's pattern. */
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  /** Parsed JSON body; undefined when the body was empty. */
+  readonly body: unknown;
+}
+
+export interface MockRouteContext {
+  readonly request: MockRequest;
+  /** The provider's name, for replies that tell which mock answered. */
+  readonly providerName: string;
+  readonly models: readonly string[];
+  /** When true, unknown models are refused as the real API refuses them. */
+  readonly strictModels: boolean;
+  readonly behaviour: Readonly<MockBehaviour>;
+  /** Current time in Unix seconds, for `created` fields. */
+  readonly nowSeconds: number;
+  /** A random base62 string (deterministic when the provider has a seed). */
+  randomId(length: number): string;
+}
+
+export interface MockJsonReply {
+  readonly kind: 'json';
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Tokens the answer used, charged to the token rate limit. */
+  readonly tokens?: number;
+}
+
+/** A streamed answer: SSE-framed events written in order, paced and possibly cut by the server. */
+export interface MockSseReply {
+  readonly kind: 'sse';
+  readonly events: readonly string[];
+  readonly tokens: number;
+}
+
+export type MockReply = MockJsonReply | MockSseReply;
+
+export interface MockRoute {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** Path pattern below the origin, e.g. `/v1/models/{model}` (see compilePathPattern). */
+  readonly pattern: string;
+  handle(context: MockRouteContext): MockReply;
+}
+
+/** Failures the generic server decides on; each dialect words them in its own error shape. */
+export type MockFailure =
+  | { readonly kind: 'unauthorized'; readonly presentedKey: string | undefined }
+  | { readonly kind: 'rate-limited'; readonly scope: 'requests' | 'tokens'; readonly limit: number; readonly retryAfterMs: number }
+  | { readonly kind: 'insufficient-quota' }
+  | { readonly kind: 'server-error' }
+  | { readonly kind: 'malformed-json' }
+  | { readonly kind: 'body-too-large'; readonly limitBytes: number }
+  | { readonly kind: 'not-found'; readonly method: string; readonly path: string };
+
+/**
+ * One provider API's wire format. The generic server owns transport, behaviour knobs and stats;
+ * a dialect owns routes, bodies, error shapes and header names. Dialects live in `dialects/<name>/`.
+ */
+export interface MockDialect {
+  readonly name: string;
+  /** Path prefix of the API; the provider's `url` is origin + basePath (what an SDK takes as base URL). */
+  readonly basePath: string;
+  readonly routes: readonly MockRoute[];
+  /** The API key the request presents, if any. */
+  apiKeyOf(request: MockRequest): string | undefined;
+  failure(failure: MockFailure): MockJsonReply;
+  rateLimitHeaders(state: RateLimitState): Record<string, string>;
+  /** Headers on every answer, e.g. a request id. */
+  commonHeaders(info: { providerName: string; elapsedMs: number; randomId(length: number): string }): Record<string, string>;
+}

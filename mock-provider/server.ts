@@ -1,0 +1,411 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { seededRng, systemClock, systemRng, type Clock, type Rng } from '../sidecar/core/clock.ts';
+import { sleep, untilAborted } from './abortable.ts';
+import { applyBehaviour, DEFAULT_BEHAVIOUR, type MockBehaviour } from './behaviour.ts';
+import type { MockDialect, MockFailure, MockReply, MockRequest, MockRoute } from './dialect.ts';
+import { mockDialect } from './dialects/registry.ts';
+import { RateLimitWindow, type RateLimitState } from './rate-limit-window.ts';
+import { compilePathPattern, type PathMatcher } from './route-pattern.ts';
+import { writeSseStream } from './sse-response.ts';
+import { emptyMockStats, type MockStats } from './stats.ts';
+
+export interface MockProviderOptions {
+  /** Wire dialect, by name (see dialects/registry.ts) or as an object; default "openai". */
+  dialect?: string | MockDialect;
+  /** Appears in replies and the `x-mock-provider` header, so tests can tell which mock answered. */
+  name?: string;
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** When set, every request must present this key. */
+  apiKey?: string;
+  /** Models listed by the models route. */
+  models?: readonly string[];
+  /** Refuse models not in `models`, as the real API does; off by default so any model name works. */
+  strictModels?: boolean;
+  /** Seeds the random source (fault injection, jitter, ids) so runs repeat. */
+  seed?: number;
+  /** Random source for decisions; overrides `seed` for them. */
+  rng?: Rng;
+  /** Time for `created` fields and rate-limit windows. */
+  clock?: Clock;
+  behaviour?: Partial<MockBehaviour>;
+}
+
+export interface MockProvider {
+  /** Base URL for an SDK: origin plus the dialect's base path, e.g. http://127.0.0.1:PORT/v1. */
+  readonly url: string;
+  readonly origin: string;
+  readonly port: number;
+  readonly name: string;
+  readonly dialect: string;
+  /** Live counters (reset in place by resetStats). */
+  readonly stats: MockStats;
+  readonly behaviour: Readonly<MockBehaviour>;
+  /** Changes knobs for requests that arrive from now on; throws RangeError on invalid values. */
+  setBehaviour(change: Partial<MockBehaviour>): void;
+  resetStats(): void;
+  /** Stops listening and drops every connection, including hung and streaming ones. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'];
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+interface CompiledRoute {
+  readonly route: MockRoute;
+  readonly matches: PathMatcher;
+}
+
+/** A decided answer and how it bears on the rate-limit window. */
+interface Decision {
+  readonly reply: MockReply;
+  /** Whether the request counts against the window (refused-for-limit requests do not). */
+  readonly charge: boolean;
+  readonly throttled?: { readonly scope: 'requests' | 'tokens'; readonly retryAfterMs: number };
+}
+
+export async function startMockProvider(options: MockProviderOptions = {}): Promise<MockProvider> {
+  const provider = new MockProviderServer(options);
+  await provider.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+  return provider;
+}
+
+class MockProviderServer implements MockProvider {
+  readonly name: string;
+  readonly stats: MockStats = emptyMockStats();
+  private readonly dialectImpl: MockDialect;
+  private readonly routes: CompiledRoute[];
+  private readonly apiKey: string | undefined;
+  private readonly models: readonly string[];
+  private readonly strictModels: boolean;
+  private readonly rng: Rng;
+  private readonly idRng: Rng;
+  private readonly clock: Clock;
+  private readonly window: RateLimitWindow;
+  private readonly server: Server;
+  private readonly shutdown = new AbortController();
+  private current: MockBehaviour;
+  private address: { host: string; port: number } | undefined;
+
+  constructor(options: MockProviderOptions) {
+    this.name = options.name ?? 'mock';
+    this.dialectImpl =
+      typeof options.dialect === 'object' ? options.dialect : mockDialect(options.dialect ?? 'openai');
+    this.routes = this.dialectImpl.routes.map((route) => ({ route, matches: compilePathPattern(route.pattern) }));
+    this.apiKey = options.apiKey;
+    this.models = options.models ?? DEFAULT_MODELS;
+    this.strictModels = options.strictModels ?? false;
+    this.rng = options.rng ?? (options.seed === undefined ? systemRng : seededRng(options.seed));
+    this.idRng = options.seed === undefined ? systemRng : seededRng(options.seed ^ 0x5bd1e995);
+    this.clock = options.clock ?? systemClock;
+    this.window = new RateLimitWindow(this.clock);
+    this.current = applyBehaviour(DEFAULT_BEHAVIOUR, options.behaviour ?? {});
+    this.server = createServer((request, response) => {
+      void this.serve(request, response);
+    });
+  }
+
+  get dialect(): string {
+    return this.dialectImpl.name;
+  }
+
+  get behaviour(): Readonly<MockBehaviour> {
+    return this.current;
+  }
+
+  get port(): number {
+    return this.listening().port;
+  }
+
+  get origin(): string {
+    const { host, port } = this.listening();
+    return `http://${host}:${port}`;
+  }
+
+  get url(): string {
+    return this.origin + this.dialectImpl.basePath;
+  }
+
+  setBehaviour(change: Partial<MockBehaviour>): void {
+    this.current = applyBehaviour(this.current, change);
+  }
+
+  resetStats(): void {
+    Object.assign(this.stats, emptyMockStats(), { inFlight: this.stats.inFlight });
+  }
+
+  async listen(host: string, port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = this.server.address() as AddressInfo;
+    this.address = { host: urlHost(host), port: bound.port };
+  }
+
+  async close(): Promise<void> {
+    if (this.shutdown.signal.aborted) return;
+    this.shutdown.abort();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private listening(): { host: string; port: number } {
+    if (this.address === undefined) throw new Error('mock provider is not listening');
+    return this.address;
+  }
+
+  private async serve(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
+    const startedAt = performance.now();
+    const stats = this.stats;
+    const behaviour = this.current;
+    stats.requests += 1;
+    stats.inFlight += 1;
+    const requestEnded = new AbortController();
+    const signal = AbortSignal.any([requestEnded.signal, this.shutdown.signal]);
+    let cutOnPurpose = false;
+    response.once('close', () => {
+      stats.inFlight -= 1;
+      if (!response.writableFinished && !cutOnPurpose && !this.shutdown.signal.aborted) stats.clientAborts += 1;
+      requestEnded.abort();
+    });
+
+    try {
+      const method = incoming.method ?? 'GET';
+      const url = new URL(incoming.url ?? '/', 'http://mock.invalid');
+      stats.byPath[url.pathname] = (stats.byPath[url.pathname] ?? 0) + 1;
+      const raw = await readBody(incoming, MAX_BODY_BYTES);
+      const parsed = raw === undefined ? undefined : parseJson(raw);
+      stats.lastRequest = {
+        method,
+        path: url.pathname,
+        headers: { ...incoming.headers },
+        body: parsed?.ok === false ? raw : parsed?.value,
+      };
+
+      if (behaviour.hang) {
+        await untilAborted(signal);
+        return;
+      }
+      const jitter = behaviour.latencyJitterMs > 0 ? this.rng() * behaviour.latencyJitterMs : 0;
+      if (!(await sleep(behaviour.latencyMs + jitter, signal))) return;
+
+      const matched = this.match(method, url.pathname);
+      const request: MockRequest = {
+        method,
+        path: url.pathname,
+        params: matched?.params ?? {},
+        query: url.searchParams,
+        headers: incoming.headers,
+        body: parsed?.value,
+      };
+      const decision =
+        raw === undefined
+          ? this.refuse({ kind: 'body-too-large', limitBytes: MAX_BODY_BYTES })
+          : this.decide(request, matched?.route, parsed?.ok === false, behaviour);
+      if (decision.charge) this.window.record(1, decision.reply.tokens ?? 0);
+      const headers = {
+        ...this.dialectImpl.commonHeaders({
+          providerName: this.name,
+          elapsedMs: performance.now() - startedAt,
+          randomId: (length) => this.randomId(length),
+        }),
+        ...this.dialectImpl.rateLimitHeaders(this.rateLimitState(behaviour, decision)),
+        'x-mock-provider': this.name,
+        ...(raw === undefined ? { connection: 'close' } : {}),
+      };
+      await this.send(response, decision.reply, headers, behaviour, signal, () => {
+        cutOnPurpose = true;
+      });
+    } catch {
+      if (signal.aborted) return;
+      if (!response.headersSent) {
+        const failure = this.dialectImpl.failure({ kind: 'server-error' });
+        response.writeHead(failure.status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(failure.body));
+      } else {
+        response.destroy();
+      }
+    }
+  }
+
+  private match(method: string, path: string): { route: MockRoute; params: Record<string, string> } | undefined {
+    for (const { route, matches } of this.routes) {
+      if (route.method !== method) continue;
+      const params = matches(path);
+      if (params !== undefined) return { route, params };
+    }
+    return undefined;
+  }
+
+  /** Order: auth, routing, body, then injected faults, then the route itself (which validates). */
+  private decide(
+    request: MockRequest,
+    route: MockRoute | undefined,
+    malformedJson: boolean,
+    behaviour: Readonly<MockBehaviour>,
+  ): Decision {
+    if (this.apiKey !== undefined) {
+      const presentedKey = this.dialectImpl.apiKeyOf(request);
+      if (presentedKey !== this.apiKey) return this.refuse({ kind: 'unauthorized', presentedKey });
+    }
+    if (route === undefined) return this.refuse({ kind: 'not-found', method: request.method, path: request.path });
+    if (malformedJson) return this.refuse({ kind: 'malformed-json' });
+    if (behaviour.insufficientQuota) return this.refuse({ kind: 'insufficient-quota' });
+    if (behaviour.enforceRateLimits) {
+      const state = this.window.state(behaviour);
+      if (state.remainingRequests === 0) return this.throttle('requests', state.limitRequests, state.resetRequestsMs);
+      if (state.remainingTokens === 0) return this.throttle('tokens', state.limitTokens, state.resetTokensMs);
+    }
+    if (behaviour.rateLimitRate > 0 && this.rng() < behaviour.rateLimitRate) {
+      return this.throttle('requests', behaviour.requestsPerMinute, behaviour.retryAfterS * 1000);
+    }
+    if (behaviour.errorRate > 0 && this.rng() < behaviour.errorRate) {
+      return { reply: this.dialectImpl.failure({ kind: 'server-error' }), charge: true };
+    }
+    const reply = route.handle({
+      request,
+      providerName: this.name,
+      models: this.models,
+      strictModels: this.strictModels,
+      behaviour,
+      nowSeconds: Math.floor(this.clock.now() / 1000),
+      randomId: (length) => this.randomId(length),
+    });
+    return { reply, charge: true };
+  }
+
+  private refuse(failure: MockFailure): Decision {
+    return { reply: this.dialectImpl.failure(failure), charge: false };
+  }
+
+  private throttle(scope: 'requests' | 'tokens', limit: number, retryAfterMs: number): Decision {
+    const reply = this.dialectImpl.failure({ kind: 'rate-limited', scope, limit, retryAfterMs });
+    return { reply, charge: false, throttled: { scope, retryAfterMs } };
+  }
+
+  private rateLimitState(behaviour: Readonly<MockBehaviour>, decision: Decision): RateLimitState {
+    const state = this.window.state(behaviour);
+    const throttled = decision.throttled;
+    if (throttled === undefined) return state;
+    return throttled.scope === 'requests'
+      ? { ...state, remainingRequests: 0, resetRequestsMs: Math.max(state.resetRequestsMs, throttled.retryAfterMs) }
+      : { ...state, remainingTokens: 0, resetTokensMs: Math.max(state.resetTokensMs, throttled.retryAfterMs) };
+  }
+
+  private async send(
+    response: ServerResponse,
+    reply: MockReply,
+    headers: Record<string, string>,
+    behaviour: Readonly<MockBehaviour>,
+    signal: AbortSignal,
+    markCut: () => void,
+  ): Promise<void> {
+    const stats = this.stats;
+    if (reply.kind === 'json') {
+      const payload = JSON.stringify(reply.body);
+      stats.byStatus[reply.status] = (stats.byStatus[reply.status] ?? 0) + 1;
+      response.writeHead(reply.status, {
+        ...headers,
+        ...reply.headers,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(payload),
+      });
+      response.end(payload);
+      return;
+    }
+    stats.byStatus[200] = (stats.byStatus[200] ?? 0) + 1;
+    stats.streamsStarted += 1;
+    response.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+    });
+    const plan = {
+      events: reply.events,
+      intervalMs: behaviour.chunkIntervalMs,
+      cutAfter: behaviour.cutStreamAfterChunks,
+    };
+    const outcome = await writeSseStream(response, plan, signal, {
+      onEventWritten: () => {
+        stats.sseEventsWritten += 1;
+      },
+      onCut: () => {
+        markCut();
+        stats.streamsCut += 1;
+      },
+    });
+    if (outcome === 'completed') stats.streamsCompleted += 1;
+  }
+
+  private randomId(length: number): string {
+    let id = '';
+    for (let i = 0; i < length; i += 1) id += BASE62[Math.floor(this.idRng() * BASE62.length)];
+    return id;
+  }
+}
+
+/**
+ * Reads the whole body; undefined when it exceeds `limit` bytes (the rest is left unread and the
+ * answer closes the connection). Listeners, not async iteration: leaving an iteration early would
+ * destroy the socket before the refusal could be sent.
+ */
+function readBody(request: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onError);
+      request.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        request.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(new Error('request closed before its body ended'));
+    };
+    request.on('data', onData);
+    request.once('end', onEnd);
+    request.once('error', onError);
+    request.once('close', onClose);
+  });
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false; value: undefined } {
+  if (text.trim() === '') return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, value: undefined };
+  }
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,225 @@
+import { describe, expect, it } from '@jest/globals';
+import { TargetStats, type RequestOutcome } from './target-stats.ts';
+
+const TAU = 10_000;
+const e = Math.exp;
+
+interface Request {
+  start: number;
+  end: number;
+  outcome: RequestOutcome;
+}
+
+/** Runs requests one after the other (each ends before the next starts). */
+function run(stats: TargetStats, requests: readonly Request[]): void {
+  for (const r of requests) stats.start(r.start).end(r.end, r.outcome);
+}
+
+const ok = (start: number, end: number, latencyMs?: number): Request => ({
+  start,
+  end,
+  outcome: latencyMs === undefined ? { ok: true } : { ok: true, latencyMs },
+});
+const failed = (start: number, end: number, latencyMs?: number): Request => ({
+  start,
+  end,
+  outcome: latencyMs === undefined ? { ok: false } : { ok: false, latencyMs },
+});
+
+describe('TargetStats latency (peak-EWMA)', () => {
+  it.each([
+    { name: 'is undefined until a response is measured', requests: [], readAt: 0, expected: undefined },
+    {
+      name: 'takes the request duration when no latency is given',
+      requests: [ok(0, 250)],
+      readAt: 250,
+      expected: 250,
+    },
+    {
+      name: 'takes the latency given (time to first token) over the request duration',
+      requests: [ok(0, 8_000, 300)],
+      readAt: 8_000,
+      expected: 300,
+    },
+    {
+      name: 'jumps at once to a sample above the estimate',
+      requests: [ok(0, 100), ok(100, 1_100)],
+      readAt: 1_100,
+      expected: 1_000,
+    },
+    {
+      name: 'decays toward a lower sample by exp(-elapsed/tau)',
+      requests: [ok(0, 300), ok(TAU + 200, TAU + 300)],
+      readAt: TAU + 300,
+      expected: 300 * e(-1) + 100 * (1 - e(-1)),
+    },
+    {
+      name: 'barely moves on a lower sample that follows closely',
+      requests: [ok(0, 1_000), ok(1_000, 1_100)],
+      readAt: 1_100,
+      expected: 1_000 * e(-100 / TAU) + 100 * (1 - e(-100 / TAU)),
+    },
+    {
+      name: 'is not lowered by a fast failure',
+      requests: [ok(0, 500), failed(500, 510)],
+      readAt: 510,
+      expected: 500,
+    },
+    {
+      name: 'is not lowered by a failure even when its latency is given',
+      requests: [ok(0, 500), failed(500, 510, 10)],
+      readAt: 510,
+      expected: 500,
+    },
+    {
+      name: 'is raised by a slow failure whose latency is given',
+      requests: [ok(0, 500), failed(500, 30_500, 30_000)],
+      readAt: 30_500,
+      expected: 30_000,
+    },
+    { name: 'is not set by a first failure', requests: [failed(0, 5, 5)], readAt: 5, expected: undefined },
+  ])('$name', ({ requests, readAt, expected }) => {
+    const stats = new TargetStats();
+    run(stats, requests);
+    const latency = stats.latencyMs(readAt);
+    if (expected === undefined) expect(latency).toBeUndefined();
+    else expect(latency).toBeCloseTo(expected, 6);
+  });
+
+  it.each([
+    { name: 'fades toward 0 while idle, with the idle time constant', idleMs: 30_000, expected: 200 * e(-1) },
+    {
+      name: 'has faded to a twentieth after three idle time constants',
+      idleMs: 90_000,
+      expected: 200 * e(-3),
+    },
+  ])('$name', ({ idleMs, expected }) => {
+    const stats = new TargetStats({ idleFadeMs: 30_000 });
+    run(stats, [ok(0, 200)]);
+    expect(stats.latencyMs(200 + idleMs)).toBeCloseTo(expected, 6);
+  });
+
+  it('does not fade while a request is in flight, so a hanging target does not look fast', () => {
+    const stats = new TargetStats();
+    run(stats, [ok(0, 200)]);
+    const hanging = stats.start(1_000);
+    expect(stats.latencyMs(120_000)).toBe(200);
+    hanging.end(120_000, { ok: false });
+    expect(stats.latencyMs(120_000)).toBe(200);
+    expect(stats.latencyMs(150_000)).toBeCloseTo(200 * e(-1), 6);
+  });
+
+  it('reads the same whenever it is read (reading does not change state)', () => {
+    const stats = new TargetStats();
+    run(stats, [ok(0, 400)]);
+    const first = stats.latencyMs(5_000);
+    stats.latencyMs(50_000);
+    expect(stats.latencyMs(5_000)).toBe(first);
+  });
+
+  it('accepts samples fed directly with recordLatency', () => {
+    const stats = new TargetStats();
+    stats.recordLatency(0, 800);
+    stats.recordLatency(TAU, 200);
+    expect(stats.latencyMs(TAU)).toBeCloseTo(800 * e(-1) + 200 * (1 - e(-1)), 6);
+  });
+});
+
+describe('TargetStats failure ratio', () => {
+  it.each([
+    { name: 'is 0 with no data', requests: [], readAt: 0, expected: 0 },
+    { name: 'reads a lone failure as 1/(1 + prior)', requests: [failed(0, 10)], readAt: 10, expected: 1 / 2 },
+    {
+      name: 'approaches 1 when everything fails',
+      requests: Array.from({ length: 200 }, (_, i) => failed(i * 10, i * 10 + 5)),
+      readAt: 1_995,
+      expected: 0.95,
+      atLeast: true,
+    },
+    {
+      name: 'weighs failures and successes alike when they arrive together',
+      requests: [failed(0, 0), failed(0, 0), ok(0, 0), ok(0, 0)],
+      readAt: 0,
+      expected: 2 / 5,
+    },
+    {
+      name: 'lets an old failure count less than a recent success',
+      requests: [failed(0, 0), ok(TAU, TAU)],
+      readAt: TAU,
+      expected: e(-1) / (e(-1) + 1 + 1),
+    },
+    {
+      name: 'decays back toward 0 as old failures age out',
+      requests: [failed(0, 0), failed(0, 0), failed(0, 0)],
+      readAt: 3 * TAU,
+      expected: (3 * e(-3)) / (3 * e(-3) + 1),
+    },
+  ])('$name', ({ requests, readAt, expected, atLeast }) => {
+    const stats = new TargetStats();
+    run(stats, requests);
+    if (atLeast) expect(stats.errorRate(readAt)).toBeGreaterThanOrEqual(expected);
+    else expect(stats.errorRate(readAt)).toBeCloseTo(expected, 9);
+  });
+
+  it('falls as successes arrive after an outage', () => {
+    const stats = new TargetStats();
+    run(
+      stats,
+      Array.from({ length: 50 }, (_, i) => failed(i * 100, i * 100)),
+    );
+    const duringOutage = stats.errorRate(4_900);
+    run(
+      stats,
+      Array.from({ length: 300 }, (_, i) => ok(5_000 + i * 100, 5_000 + i * 100)),
+    );
+    expect(duringOutage).toBeGreaterThan(0.8);
+    expect(stats.errorRate(34_900)).toBeLessThan(0.03);
+  });
+});
+
+describe('TargetStats in-flight handles', () => {
+  it('counts requests in flight and ends each once', () => {
+    const stats = new TargetStats();
+    const a = stats.start(0);
+    const b = stats.start(0);
+    expect(stats.inFlight).toBe(2);
+    a.end(10, { ok: false });
+    a.end(20, { ok: false });
+    expect(a.ended).toBe(true);
+    expect(b.ended).toBe(false);
+    expect(stats.inFlight).toBe(1);
+    expect(stats.errorRate(10)).toBeCloseTo(1 / 2, 9);
+    b.end(30, { ok: true });
+    b.end(30, { ok: true });
+    expect(stats.inFlight).toBe(0);
+    expect(stats.latencyMs(30)).toBe(30);
+  });
+
+  it('abandons a request without a verdict: load drops, latency and failure ratio stay as they were', () => {
+    const stats = new TargetStats();
+    run(stats, [ok(0, 100)]);
+    const h = stats.start(100);
+    expect(stats.inFlight).toBe(1);
+    h.abandon(5_000);
+    h.end(5_000, { ok: false });
+    expect(h.ended).toBe(true);
+    expect(stats.inFlight).toBe(0);
+    expect(stats.errorRate(5_000)).toBe(0);
+    expect(stats.latencyMs(100)).toBe(100);
+  });
+
+  it('reports in flight, latency and failure ratio together as a load', () => {
+    const stats = new TargetStats();
+    run(stats, [ok(0, 100), failed(100, 100)]);
+    stats.start(100);
+    expect(stats.load(100)).toEqual({ inFlight: 1, latencyMs: 100, errorRate: 1 / 3 });
+  });
+
+  it.each([
+    { name: 'rejects a zero latency time constant', options: { latencyDecayMs: 0 } },
+    { name: 'rejects a negative idle fade', options: { idleFadeMs: -1 } },
+    { name: 'rejects a negative success prior', options: { successPrior: -1 } },
+  ])('$name', ({ options }) => {
+    expect(() => new TargetStats(options)).toThrow(RangeError);
+  });
+});

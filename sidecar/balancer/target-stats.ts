@@ -1,0 +1,177 @@
+import type { Candidate } from './types.ts';
+
+export interface TargetStatsOptions {
+  /** Time constant of the latency EWMA: a sample taken this long after the previous one carries 63 % weight. */
+  readonly latencyDecayMs?: number;
+  /**
+   * Time constant over which the latency estimate of an idle target (nothing in flight) fades toward 0, so a
+   * target avoided after a slow spell is tried again. Longer than the EWMA's because model calls take seconds.
+   */
+  readonly idleFadeMs?: number;
+  /** Time constant of the failure ratio. */
+  readonly errorDecayMs?: number;
+  /** Imagined successes in the failure ratio's denominator: a lone failure reads 1/(1+prior), not 100 %. */
+  readonly successPrior?: number;
+}
+
+export interface RequestOutcome {
+  readonly ok: boolean;
+  /**
+   * The latency to learn from, e.g. time to first token for a stream. On success it defaults to the time since
+   * `start`. A failure teaches latency only when given, and only upward: a fast failure must not make a broken
+   * target look fast, while a slow timeout is evidence that it is slow.
+   */
+  readonly latencyMs?: number;
+}
+
+/** One request in flight; `end` it in `finally`. Ending twice counts once. */
+export interface InFlightHandle {
+  readonly ended: boolean;
+  end(now: number, outcome: RequestOutcome): void;
+  /** Ends the request without a verdict (the client went away, a 429 handled by cool-down): only load changes. */
+  abandon(now: number): void;
+}
+
+export type TargetLoad = Pick<Candidate, 'inFlight' | 'latencyMs' | 'errorRate'>;
+
+const DEFAULTS = {
+  latencyDecayMs: 10_000,
+  idleFadeMs: 30_000,
+  errorDecayMs: 10_000,
+  successPrior: 1,
+} as const satisfies Required<TargetStatsOptions>;
+
+/** Weight left to old data after `elapsedMs`, for a time constant `tauMs`. */
+function retained(elapsedMs: number, tauMs: number): number {
+  return Math.exp(-Math.max(0, elapsedMs) / tauMs);
+}
+
+function positive(name: string, value: number): number {
+  if (!(value > 0)) throw new RangeError(`${name} must be > 0, got ${value}`);
+  return value;
+}
+
+/**
+ * Load state of one target (provider × logical model), kept across config reloads: requests in flight, a
+ * peak-EWMA latency (as tower/linkerd/Finagle: a sample above the estimate replaces it at once, one below pulls
+ * it down with time-based decay) and a time-decayed failure ratio. Time is always passed in.
+ */
+export class TargetStats {
+  private readonly latencyDecayMs: number;
+  private readonly idleFadeMs: number;
+  private readonly errorDecayMs: number;
+  private readonly successPrior: number;
+
+  private pending = 0;
+  private idleSince = -Infinity;
+  private latencyEstimate: number | undefined;
+  private latencySampledAt = 0;
+  /** Decayed sums of failures and of all outcomes since `outcomesAt`. */
+  private failures = 0;
+  private outcomes = 0;
+  private outcomesAt = 0;
+
+  constructor(options: TargetStatsOptions = {}) {
+    this.latencyDecayMs = positive('latencyDecayMs', options.latencyDecayMs ?? DEFAULTS.latencyDecayMs);
+    this.idleFadeMs = positive('idleFadeMs', options.idleFadeMs ?? DEFAULTS.idleFadeMs);
+    this.errorDecayMs = positive('errorDecayMs', options.errorDecayMs ?? DEFAULTS.errorDecayMs);
+    const prior = options.successPrior ?? DEFAULTS.successPrior;
+    if (!(prior >= 0)) throw new RangeError(`successPrior must be >= 0, got ${prior}`);
+    this.successPrior = prior;
+  }
+
+  /** Requests started and not yet ended. */
+  get inFlight(): number {
+    return this.pending;
+  }
+
+  /**
+   * Peak-EWMA latency in ms, undefined until measured. While nothing is in flight the estimate fades toward 0
+   * (from the later of the last sample and the moment the target went idle); a target with requests in flight
+   * never fades, so a provider that hangs does not come to look fast.
+   */
+  latencyMs(now: number): number | undefined {
+    const estimate = this.latencyEstimate;
+    if (estimate === undefined || this.pending > 0) return estimate;
+    return estimate * retained(now - Math.max(this.latencySampledAt, this.idleSince), this.idleFadeMs);
+  }
+
+  /**
+   * Time-decayed share of failed outcomes in [0, 1): decayed failures / (decayed outcomes + successPrior).
+   * 0 with no data; falls back toward 0 as successes arrive or as old failures age out.
+   */
+  errorRate(now: number): number {
+    if (this.outcomes === 0) return 0;
+    const keep = retained(now - this.outcomesAt, this.errorDecayMs);
+    return (this.failures * keep) / (this.outcomes * keep + this.successPrior);
+  }
+
+  load(now: number): TargetLoad {
+    return { inFlight: this.pending, latencyMs: this.latencyMs(now), errorRate: this.errorRate(now) };
+  }
+
+  start(now: number): InFlightHandle {
+    this.pending += 1;
+    let ended = false;
+    return {
+      get ended() {
+        return ended;
+      },
+      end: (endedAt: number, outcome: RequestOutcome) => {
+        if (ended) return;
+        ended = true;
+        this.finish(now, endedAt, outcome);
+      },
+      abandon: (endedAt: number) => {
+        if (ended) return;
+        ended = true;
+        this.release(endedAt);
+      },
+    };
+  }
+
+  /** Feeds one latency sample (ms) directly, for callers that measure outside a handle. */
+  recordLatency(now: number, latencyMs: number): void {
+    this.learnLatency(now, latencyMs, false);
+  }
+
+  /** Feeds one outcome directly, for callers that measure outside a handle. */
+  recordOutcome(now: number, ok: boolean): void {
+    const keep = retained(now - this.outcomesAt, this.errorDecayMs);
+    this.failures = this.failures * keep + (ok ? 0 : 1);
+    this.outcomes = this.outcomes * keep + 1;
+    this.outcomesAt = now;
+  }
+
+  private release(endedAt: number): void {
+    this.pending -= 1;
+    if (this.pending === 0) this.idleSince = endedAt;
+  }
+
+  private finish(startedAt: number, endedAt: number, outcome: RequestOutcome): void {
+    this.release(endedAt);
+    if (outcome.ok) {
+      this.learnLatency(endedAt, outcome.latencyMs ?? Math.max(0, endedAt - startedAt), false);
+    } else if (outcome.latencyMs !== undefined) {
+      this.learnLatency(endedAt, outcome.latencyMs, true);
+    }
+    this.recordOutcome(endedAt, outcome.ok);
+  }
+
+  private learnLatency(now: number, sample: number, onlyUpward: boolean): void {
+    if (!(sample >= 0) || !Number.isFinite(sample)) return;
+    const current = this.latencyEstimate;
+    if (current === undefined) {
+      if (onlyUpward) return;
+      this.latencyEstimate = sample;
+    } else if (sample >= current) {
+      this.latencyEstimate = sample;
+    } else if (onlyUpward) {
+      return;
+    } else {
+      const keep = retained(now - this.latencySampledAt, this.latencyDecayMs);
+      this.latencyEstimate = current * keep + sample * (1 - keep);
+    }
+    this.latencySampledAt = now;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Every error the sidecar answers with. Each has a stable `code`; `toOpenAIError` is the one place that maps
+ * them to an HTTP status and the OpenAI error shape `{"error": {message, type, param, code}}`.
+ */
+export type OpenAIErrorType =
+  | 'invalid_request_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'server_error'
+  | 'api_error'
+  | 'timeout_error';
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export abstract class SwitchboardError extends Error {
+  abstract readonly status: number;
+  abstract readonly type: OpenAIErrorType;
+  abstract readonly code: string;
+  readonly param: string | null;
+  constructor(message: string, param: string | null = null) {
+    super(message);
+    this.name = new.target.name;
+    this.param = param;
+  }
+}
+
+export class InvalidRequestError extends SwitchboardError {
+  readonly status = 400;
+  readonly type = 'invalid_request_error';
+  readonly code = 'invalid_request';
+}
+
+export class UnsupportedMediaTypeError extends SwitchboardError {
+  readonly status = 415;
+  readonly type = 'invalid_request_error';
+  readonly code = 'unsupported_media_type';
+}
+
+export class PayloadTooLargeError extends SwitchboardError {
+  readonly status = 413;
+  readonly type = 'invalid_request_error';
+  readonly code = 'request_too_large';
+  constructor(limitBytes: number) {
+    super(`request body is larger than the limit of ${limitBytes} bytes (spec.limits.maxRequestBodyBytes)`);
+  }
+}
+
+export class ModelNotFoundError extends SwitchboardError {
+  readonly status = 404;
+  readonly type = 'invalid_request_error';
+  readonly code = 'model_not_found';
+  constructor(model: string, known: readonly string[]) {
+    super(
+      `The model "${model}" is not served by this pool. Known models: ${known.length ? known.join(', ') : '(none)'}.`,
+      'model',
+    );
+  }
+}
+
+export class RouteNotFoundError extends SwitchboardError {
+  readonly status = 404;
+  readonly type = 'invalid_request_error';
+  readonly code = 'unknown_url';
+  constructor(method: string, path: string) {
+    super(`Unknown request URL: ${method} ${path}.`);
+  }
+}
+
+export class MethodNotAllowedError extends SwitchboardError {
+  readonly status = 405;
+  readonly type = 'invalid_request_error';
+  readonly code = 'method_not_allowed';
+  readonly allow: string;
+  constructor(method: string, path: string, allow: string) {
+    super(`Method ${method} is not allowed on ${path}; use ${allow}.`);
+    this.allow = allow;
+  }
+}
+
+export class NotReadyError extends SwitchboardError {
+  readonly status = 503;
+  readonly type = 'server_error';
+  readonly code = 'not_ready';
+  constructor() {
+    super('The sidecar has no provider pool configuration loaded yet.');
+  }
+}
+
+/** No target could be tried: all are open, cooling down, drained or at their in-flight limit. */
+export class NoProviderAvailableError extends SwitchboardError {
+  readonly status = 503;
+  readonly type = 'server_error';
+  readonly code = 'no_provider_available';
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The last upstream answer when every attempt failed: its status and message are passed on. */
+export class UpstreamError extends SwitchboardError {
+  readonly status: number;
+  readonly type: OpenAIErrorType;
+  readonly code: string;
+  readonly retryAfterSeconds: number | undefined;
+  constructor(status: number, message: string, code: string | null, retryAfterSeconds?: number) {
+    super(message);
+    this.status = status;
+    this.type =
+      status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
+    this.code = code ?? 'upstream_error';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The upstream could not be reached or did not answer in time. */
+export class UpstreamUnavailableError extends SwitchboardError {
+  readonly status: number;
+  readonly type: OpenAIErrorType;
+  readonly code: string;
+  constructor(kind: 'connect' | 'timeout' | 'reset', message: string) {
+    super(message);
+    this.status = kind === 'timeout' ? 504 : 502;
+    this.type = kind === 'timeout' ? 'timeout_error' : 'api_error';
+    this.code = kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable';
+  }
+}
+
+export interface HttpErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: OpenAIErrorBody;
+}
+
+export function toOpenAIError(err: unknown): HttpErrorResponse {
+  if (err instanceof SwitchboardError) {
+    const headers: Record<string, string> = {};
+    if (err instanceof NoProviderAvailableError) headers['retry-after'] = String(err.retryAfterSeconds);
+    if (err instanceof UpstreamError && err.retryAfterSeconds !== undefined) {
+      headers['retry-after'] = String(err.retryAfterSeconds);
+    }
+    if (err instanceof MethodNotAllowedError) headers['allow'] = err.allow;
+    return {
+      status: err.status,
+      headers,
+      body: { error: { message: err.message, type: err.type, param: err.param, code: err.code } },
+    };
+  }
+  // Unexpected errors: a generic message, never the internal one (it may carry URLs or secrets).
+  return {
+    status: 500,
+    headers: {},
+    body: { error: { message: 'internal error in the Switchboard sidecar', type: 'server_error', param: null, code: 'internal_error' } },
+  };
+}

@@ -1,0 +1,75 @@
+import type { ProviderType } from '../../api/v1alpha1/providerpool.ts';
+import type { Secret } from '../core/secret.ts';
+
+/** The OpenAI-shaped operations an app can call; each adapter says which it can serve. */
+export type Operation = 'chat' | 'embeddings';
+
+/** A provider model as one target of the pool: where to send, as what model, with which key. */
+export interface TargetEndpoint {
+  readonly baseURL: string;
+  readonly model: string;
+  readonly apiKey: Secret | undefined;
+  readonly maxOutputTokens: number | undefined;
+}
+
+export interface UpstreamRequest {
+  readonly url: URL;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface TokenUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+/** An SSE event as the parser hands it over. */
+export interface UpstreamEvent {
+  readonly event?: string;
+  readonly data: string;
+}
+
+/**
+ * Turns a provider's stream into OpenAI `chat.completion.chunk` SSE data payloads, one upstream event at a time.
+ * A translator knows when its dialect's stream has ended properly; anything else is a cut stream.
+ */
+export interface StreamTranslator {
+  /** Data payloads (without `data: ` framing) to send to the client for this upstream event, in order. */
+  onEvent(event: UpstreamEvent): readonly string[];
+  /** True once the dialect's terminal event arrived. */
+  readonly finished: boolean;
+  /** Usage as reported by the provider, once known. */
+  readonly usage: TokenUsage | undefined;
+}
+
+export interface UpstreamErrorInfo {
+  readonly message: string;
+  readonly code: string | null;
+  /** False when the provider says retrying elsewhere is pointless for this status (e.g. quota exhausted). */
+  readonly retryable?: boolean;
+}
+
+export interface TranslateOptions {
+  /** The client asked for a final usage chunk (`stream_options.include_usage`). */
+  readonly clientWantsUsage: boolean;
+}
+
+/** One wire dialect. Generic code looks adapters up by `spec.providers[].type`, never by name. */
+export interface ProviderAdapter {
+  readonly dialect: ProviderType;
+  readonly operations: ReadonlySet<Operation>;
+  buildRequest(
+    operation: Operation,
+    request: Readonly<Record<string, unknown>>,
+    target: TargetEndpoint,
+  ): UpstreamRequest;
+  /** Non-streaming answer → OpenAI-shaped body, with usage when the provider reported it. */
+  translateResponse(
+    operation: Operation,
+    body: unknown,
+    target: TargetEndpoint,
+  ): { body: unknown; usage: TokenUsage | undefined };
+  createStreamTranslator(target: TargetEndpoint, options: TranslateOptions): StreamTranslator;
+  /** Reads a provider error body (any shape) into a message and code fit to pass on. */
+  parseError(status: number, bodyText: string): UpstreamErrorInfo;
+}

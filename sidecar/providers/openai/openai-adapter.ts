@@ -1,0 +1,107 @@
+import type { ProviderType } from '../../../api/v1alpha1/providerpool.ts';
+import type {
+  Operation,
+  ProviderAdapter,
+  StreamTranslator,
+  TargetEndpoint,
+  TokenUsage,
+  TranslateOptions,
+  UpstreamErrorInfo,
+  UpstreamEvent,
+  UpstreamRequest,
+} from '../adapter.ts';
+
+const PATHS: Record<Operation, string> = { chat: 'chat/completions', embeddings: 'embeddings' };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Joins a base URL that ends in /v1 (as the OpenAI SDK takes it) with an API path. */
+export function joinURL(baseURL: string, path: string): URL {
+  const base = baseURL.endsWith('/') ? baseURL : `${baseURL}/`;
+  return new URL(path, base);
+}
+
+export function readOpenAIUsage(body: unknown): TokenUsage | undefined {
+  if (!isRecord(body) || !isRecord(body.usage)) return undefined;
+  const { prompt_tokens: input, completion_tokens: output } = body.usage;
+  if (typeof input !== 'number') return undefined;
+  return { inputTokens: input, outputTokens: typeof output === 'number' ? output : 0 };
+}
+
+/**
+ * Streams pass through unchanged, except that usage is always requested upstream (for metrics and cost) and the
+ * usage-only chunk is withheld from clients that did not ask for it.
+ */
+class OpenAIStreamTranslator implements StreamTranslator {
+  finished = false;
+  usage: TokenUsage | undefined;
+  readonly #clientWantsUsage: boolean;
+  constructor(options: TranslateOptions) {
+    this.#clientWantsUsage = options.clientWantsUsage;
+  }
+  onEvent(event: UpstreamEvent): readonly string[] {
+    if (event.data === '[DONE]') {
+      this.finished = true;
+      return ['[DONE]'];
+    }
+    // Only chunks that can carry usage are parsed; content deltas go through as the bytes they were.
+    if (event.data.includes('"usage":{')) {
+      const chunk: unknown = JSON.parse(event.data);
+      const usage = readOpenAIUsage(chunk);
+      if (usage) {
+        this.usage = usage;
+        const usageOnly = isRecord(chunk) && Array.isArray(chunk.choices) && chunk.choices.length === 0;
+        if (usageOnly && !this.#clientWantsUsage) return [];
+      }
+    }
+    return [event.data];
+  }
+}
+
+export class OpenAIAdapter implements ProviderAdapter {
+  readonly dialect: ProviderType;
+  readonly operations: ReadonlySet<Operation> = new Set<Operation>(['chat', 'embeddings']);
+
+  constructor(dialect: ProviderType = 'openai') {
+    this.dialect = dialect;
+  }
+
+  buildRequest(
+    operation: Operation,
+    request: Readonly<Record<string, unknown>>,
+    target: TargetEndpoint,
+  ): UpstreamRequest {
+    const body: Record<string, unknown> = { ...request, model: target.model };
+    if (operation === 'chat' && body.stream === true) {
+      const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};
+      body.stream_options = { ...streamOptions, include_usage: true };
+    }
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (target.apiKey) headers.authorization = `Bearer ${target.apiKey.reveal()}`;
+    return { url: joinURL(target.baseURL, PATHS[operation]), headers, body: JSON.stringify(body) };
+  }
+
+  translateResponse(_operation: Operation, body: unknown): { body: unknown; usage: TokenUsage | undefined } {
+    return { body, usage: readOpenAIUsage(body) };
+  }
+
+  createStreamTranslator(_target: TargetEndpoint, options: TranslateOptions): StreamTranslator {
+    return new OpenAIStreamTranslator(options);
+  }
+
+  parseError(status: number, bodyText: string): UpstreamErrorInfo {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(bodyText);
+    } catch {
+      parsed = undefined;
+    }
+    const error = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : undefined;
+    const message =
+      typeof error?.message === 'string' ? error.message : `upstream answered HTTP ${status}`;
+    const code = typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : null;
+    return { message, code };
+  }
+}

@@ -1,0 +1,44 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { toOpenAIError } from '../core/errors.ts';
+import { formatSseEvent } from '../sse/sse-writer.ts';
+
+/** Writes with backpressure: resolves when the socket can take more; false when the client went away. */
+export async function writeChunk(res: ServerResponse, chunk: string): Promise<boolean> {
+  if (res.destroyed) return false;
+  if (res.write(chunk)) return true;
+  const closed = once(res, 'close').then(() => false);
+  const drained = once(res, 'drain').then(() => true);
+  return Promise.race([drained, closed]);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendText(res, status, JSON.stringify(body), headers);
+}
+
+/** Sends an already serialized JSON body. */
+export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: unknown, headers: Record<string, string> = {}): number {
+  const { status, headers: errorHeaders, body } = toOpenAIError(err);
+  sendJson(res, status, body, { ...headers, ...errorHeaders });
+  return status;
+}
+
+/**
+ * Ends a stream that failed after bytes reached the client: an error event in the OpenAI shape (which the
+ * OpenAI SDKs raise as an error) and no `[DONE]`, so no client mistakes a cut answer for a complete one.
+ */
+export function endStreamWithError(res: ServerResponse, err: unknown): void {
+  if (res.destroyed) return;
+  const { body } = toOpenAIError(err);
+  res.end(formatSseEvent({ data: JSON.stringify(body) }));
+}

@@ -1,0 +1,186 @@
+/**
+ * The request path after parsing: resolve the logical model, pick a target by the strategy, attempt, and on a
+ * retryable failure try another target while the retry budget allows and nothing has reached the client.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock, Rng } from '../core/clock.ts';
+import {
+  InvalidRequestError,
+  ModelNotFoundError,
+  NoProviderAvailableError,
+  type SwitchboardError,
+} from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { STRATEGY_NAMES, type StrategyName } from '../balancer/types.ts';
+import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
+import type { Operation, TokenUsage } from '../providers/adapter.ts';
+import type { PoolRuntime } from '../routing/pool-runtime.ts';
+import { selectTarget } from '../routing/select-target.ts';
+import type { Target } from '../routing/target.ts';
+import { sendError } from './client-response.ts';
+import { UpstreamAttempt } from './upstream-attempt.ts';
+
+export const STRATEGY_HEADER = 'x-switchboard-strategy';
+export const PROVIDER_HEADER = 'x-switchboard-provider';
+export const ATTEMPTS_HEADER = 'x-switchboard-attempts';
+
+export interface ForwardDeps {
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly metrics: SidecarMetrics;
+}
+
+export interface ForwardRequest {
+  readonly operation: Operation;
+  readonly model: string;
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly stream: boolean;
+  readonly clientWantsUsage: boolean;
+  readonly tokens: { readonly input: number; readonly output: number };
+  readonly receivedAt: number;
+  readonly requestId: string;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly clientSignal: AbortSignal;
+  readonly logger: Logger;
+}
+
+function isStrategyName(value: string): value is StrategyName {
+  return (STRATEGY_NAMES as readonly string[]).includes(value);
+}
+
+/** The strategy for this request: the pool's, or the one the request asks for when the pool allows it. */
+export function chooseStrategy(runtime: PoolRuntime, requested: string | undefined): StrategyName {
+  if (requested === undefined || requested === '') return runtime.defaultStrategy;
+  if (!isStrategyName(requested)) {
+    throw new InvalidRequestError(
+      `Unknown strategy "${requested}" in header ${STRATEGY_HEADER}; use one of: ${STRATEGY_NAMES.join(', ')}.`,
+    );
+  }
+  const allowed = runtime.pool.spec.strategy.allowOverride;
+  if (allowed !== undefined && !allowed.includes(requested) && requested !== runtime.defaultStrategy) {
+    throw new InvalidRequestError(
+      `This pool does not allow strategy "${requested}" per request; allowed: ${allowed.join(', ') || '(none)'}.`,
+    );
+  }
+  return requested;
+}
+
+function resolveTargets(runtime: PoolRuntime, model: string, operation: Operation): readonly Target[] {
+  const targets = runtime.models.get(model);
+  if (!targets) throw new ModelNotFoundError(model, [...runtime.models.keys()]);
+  const able = targets.filter((t) => t.provider.adapter.operations.has(operation));
+  if (able.length === 0) {
+    throw new InvalidRequestError(`No provider of model "${model}" supports ${operation}.`, 'model');
+  }
+  return able;
+}
+
+function recordUsage(metrics: SidecarMetrics, target: Target, usage: TokenUsage | undefined): void {
+  if (!usage) return;
+  const labels = { provider: target.provider.name, model: target.logicalModel };
+  metrics.tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
+  metrics.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
+  if (target.price) {
+    const cost =
+      (usage.inputTokens * target.price.inputPerMillionTokens + usage.outputTokens * target.price.outputPerMillionTokens) /
+      1e6;
+    metrics.cost.inc(labels, cost);
+  }
+}
+
+export async function forward(runtime: PoolRuntime, request: ForwardRequest, deps: ForwardDeps): Promise<void> {
+  const { clock, rng, metrics } = deps;
+  const { res, logger: log } = request;
+  let servedBy = 'none';
+  let status = 200;
+  try {
+    const targets = resolveTargets(runtime, request.model, request.operation);
+    const header = request.req.headers[STRATEGY_HEADER];
+    const strategyName = chooseStrategy(runtime, Array.isArray(header) ? header[0] : header);
+    const strategy = runtime.strategy(request.model, strategyName);
+    const spec = runtime.pool.spec;
+    runtime.retryBudget.recordRequest(clock.now());
+
+    const tried = new Set<string>();
+    let firstProvider: string | undefined;
+    let lastError: SwitchboardError | undefined;
+    for (let attempt = 1; attempt <= spec.retry.attempts + 1; attempt++) {
+      const now = clock.now();
+      if (attempt > 1 && !runtime.retryBudget.tryWithdraw(now)) {
+        metrics.retryBudgetExhausted.inc();
+        log.warn('retry budget exhausted; not retrying');
+        break;
+      }
+      const ctx = { now, rng, tokens: request.tokens };
+      // Other providers first; a provider already tried is taken again only when nothing else is left.
+      let selection = selectTarget(targets, strategy, ctx, tried);
+      if (!selection.target && tried.size > 0) selection = selectTarget(targets, strategy, ctx, new Set());
+      if (!selection.target) {
+        if (!lastError) {
+          const retryAfter = selection.retryAt === undefined ? 1 : Math.max(1, Math.ceil((selection.retryAt - now) / 1000));
+          lastError = new NoProviderAvailableError(
+            `No provider can take model "${request.model}" now: ${selection.skipped.join('; ')}.`,
+            retryAfter,
+          );
+        }
+        break;
+      }
+      const { target, permit } = selection;
+      firstProvider ??= target.provider.name;
+      if (attempt > 1) metrics.retries.inc({ provider: [...tried].at(-1) ?? 'none', reason: lastError?.code ?? 'unknown' });
+      const result = await new UpstreamAttempt(
+        {
+          operation: request.operation,
+          body: request.body,
+          stream: request.stream,
+          clientWantsUsage: request.clientWantsUsage,
+          target,
+          permit,
+          attempt,
+          receivedAt: request.receivedAt,
+          defaultCooldownMs: spec.rateLimit.defaultCooldownMs,
+          clientSignal: request.clientSignal,
+          res,
+          responseHeaders: {
+            'x-request-id': request.requestId,
+            [PROVIDER_HEADER]: target.provider.name,
+            [ATTEMPTS_HEADER]: String(attempt),
+          },
+        },
+        { clock, metrics, logger: log },
+      ).run();
+
+      if (result.kind === 'served') {
+        servedBy = target.provider.name;
+        recordUsage(metrics, target, result.usage);
+        if (firstProvider !== servedBy) metrics.fallbacks.inc({ from_provider: firstProvider, to_provider: servedBy });
+        log.info('request served', { provider: servedBy, attempts: attempt, model: request.model });
+        return;
+      }
+      if (result.kind === 'client-gone') {
+        status = 499; // nginx's "client closed request", for metrics and logs only
+        log.info('client went away; upstream call aborted', { provider: target.provider.name });
+        return;
+      }
+      if (result.kind === 'committed-failure') {
+        status = 502;
+        servedBy = target.provider.name;
+        return;
+      }
+      tried.add(target.provider.name);
+      lastError = result.error;
+      if (!result.retryable) break;
+    }
+    status = sendError(res, lastError, { 'x-request-id': request.requestId });
+    log.warn('request failed', { status, code: lastError?.code ?? null, attempts: tried.size });
+  } catch (err) {
+    status = sendError(res, err, { 'x-request-id': request.requestId });
+    if (status >= 500) log.error('request failed unexpectedly', { error: err instanceof Error ? err.message : String(err) });
+  } finally {
+    // Unknown model names come from clients: never let them mint new label values.
+    const labels = { provider: servedBy, model: runtime.models.has(request.model) ? request.model : 'unknown' };
+    metrics.requests.inc({ ...labels, status_class: status === 499 ? 'error' : statusClass(status) });
+    if (servedBy !== 'none') metrics.duration.observe(labels, (clock.now() - request.receivedAt) / 1000);
+  }
+}

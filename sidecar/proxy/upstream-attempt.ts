@@ -1,0 +1,293 @@
+/**
+ * One attempt against one target: translate, send, and either answer the client or report a failure that the
+ * caller may retry elsewhere. An attempt that has written a byte to the client is committed: it ends the
+ * request whatever happens next.
+ */
+import type { ServerResponse } from 'node:http';
+import { request, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Clock } from '../core/clock.ts';
+import { SwitchboardError, UpstreamError, UpstreamUnavailableError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { BreakerPermit, BreakerVerdict } from '../breaker/circuit-breaker.ts';
+import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
+import type { Operation, TokenUsage } from '../providers/adapter.ts';
+import { classifyOutcome, type TransportErrorKind } from '../retry/retryable.ts';
+import { retryDeadlineFromHeaders } from '../retry/cooldown.ts';
+import { SseParser } from '../sse/sse-parser.ts';
+import { formatSseEvent } from '../sse/sse-writer.ts';
+import type { Target } from '../routing/target.ts';
+import { endStreamWithError, sendText, writeChunk } from './client-response.ts';
+
+export type AttemptResult =
+  | { readonly kind: 'served'; readonly usage: TokenUsage | undefined }
+  /** Failed after bytes reached the client, who has been told with an error event. */
+  | { readonly kind: 'committed-failure' }
+  | { readonly kind: 'client-gone' }
+  | {
+      readonly kind: 'failed';
+      readonly error: SwitchboardError;
+      readonly retryable: boolean;
+      readonly reason: string;
+    };
+
+export interface AttemptInput {
+  readonly operation: Operation;
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly stream: boolean;
+  readonly clientWantsUsage: boolean;
+  readonly target: Target;
+  readonly permit: BreakerPermit;
+  readonly attempt: number;
+  /** When the sidecar received the request (for time to first token). */
+  readonly receivedAt: number;
+  readonly defaultCooldownMs: number;
+  readonly clientSignal: AbortSignal;
+  readonly res: ServerResponse;
+  /** Headers for the client's answer (request id, serving provider, attempt count). */
+  readonly responseHeaders: Record<string, string>;
+}
+
+export interface AttemptDeps {
+  readonly clock: Clock;
+  readonly metrics: SidecarMetrics;
+  readonly logger: Logger;
+}
+
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const CONFIG_FAULTS = new Set([401, 403, 404]);
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+};
+
+/** Maps undici's and the socket layer's errors to what they say about the provider. */
+function transportKind(err: unknown): TransportErrorKind {
+  if (
+    err instanceof undiciErrors.ConnectTimeoutError ||
+    err instanceof undiciErrors.HeadersTimeoutError ||
+    err instanceof undiciErrors.BodyTimeoutError
+  ) {
+    return 'timeout';
+  }
+  const code = (err as { code?: unknown }).code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
+    return 'connect';
+  }
+  return 'reset';
+}
+
+const TRANSPORT_MESSAGES: Record<Exclude<TransportErrorKind, 'aborted-by-client'>, string> = {
+  connect: 'could not connect to provider',
+  timeout: 'no answer in time from provider',
+  reset: 'connection failed to provider',
+};
+
+class UpstreamProtocolError extends SwitchboardError {
+  readonly status = 502;
+  readonly type = 'api_error';
+  readonly code = 'bad_upstream_response';
+}
+
+class StreamCutError extends SwitchboardError {
+  readonly status = 502;
+  readonly type = 'api_error';
+  readonly code = 'stream_interrupted';
+}
+
+export class UpstreamAttempt {
+  readonly #in: AttemptInput;
+  readonly #deps: AttemptDeps;
+  readonly #log: Logger;
+  readonly #totalTimeout = new AbortController();
+  #verdict: BreakerVerdict = 'neutral';
+  #status: number | undefined;
+  #latencyMs: number | undefined;
+  #committed = false;
+
+  constructor(input: AttemptInput, deps: AttemptDeps) {
+    this.#in = input;
+    this.#deps = deps;
+    this.#log = deps.logger.child({ provider: input.target.provider.name, attempt: input.attempt });
+  }
+
+  async run(): Promise<AttemptResult> {
+    const { target, clientSignal } = this.#in;
+    const { clock, metrics } = this.#deps;
+    const provider = target.provider;
+    const startedAt = clock.now();
+    const handle = target.stats.start(startedAt);
+    provider.inFlight += 1;
+    metrics.inFlight.inc({ provider: provider.name });
+    const timer = setTimeout(() => this.#totalTimeout.abort(), provider.timeouts.totalMs);
+    try {
+      const upstream = provider.adapter.buildRequest(this.#in.operation, this.#in.body, target.endpoint);
+      const res = await request(upstream.url, {
+        method: 'POST',
+        headers: upstream.headers,
+        body: upstream.body,
+        dispatcher: provider.dispatcher,
+        signal: AbortSignal.any([clientSignal, this.#totalTimeout.signal]),
+        headersTimeout: provider.timeouts.firstByteMs,
+        bodyTimeout: provider.timeouts.idleStreamMs,
+      });
+      this.#status = res.statusCode;
+      if (res.statusCode >= 400) return await this.#errorAnswer(res);
+      return this.#in.stream ? await this.#streamAnswer(res, startedAt) : await this.#jsonAnswer(res, startedAt);
+    } catch (err) {
+      return this.#caught(err);
+    } finally {
+      clearTimeout(timer);
+      const now = clock.now();
+      if (this.#verdict === 'neutral') handle.abandon(now);
+      else handle.end(now, { ok: this.#verdict === 'success', latencyMs: this.#latencyMs });
+      this.#in.permit.release(this.#verdict, now);
+      provider.inFlight -= 1;
+      metrics.inFlight.dec({ provider: provider.name });
+      metrics.attempts.inc({
+        provider: provider.name,
+        model: target.logicalModel,
+        status_class: statusClass(this.#status),
+      });
+    }
+  }
+
+  #fail(error: SwitchboardError, retryable: boolean, reason: string): AttemptResult {
+    if (this.#committed) {
+      endStreamWithError(this.#in.res, error);
+      return { kind: 'committed-failure' };
+    }
+    return { kind: 'failed', error, retryable, reason };
+  }
+
+  #caught(err: unknown): AttemptResult {
+    if (this.#in.clientSignal.aborted) {
+      this.#verdict = 'neutral';
+      return { kind: 'client-gone' };
+    }
+    if (err instanceof SwitchboardError) {
+      this.#verdict = 'failure';
+      return this.#fail(err, true, err.code);
+    }
+    const kind = this.#totalTimeout.signal.aborted ? 'timeout' : transportKind(err);
+    const c = classifyOutcome({ transportError: kind });
+    this.#verdict = c.breaker;
+    this.#log.warn('upstream attempt failed', { reason: kind, committed: this.#committed, error: errorMessage(err) });
+    const message = `${TRANSPORT_MESSAGES[kind === 'aborted-by-client' ? 'reset' : kind]} ${this.#in.target.provider.name}`;
+    return this.#fail(new UpstreamUnavailableError(kind === 'timeout' ? 'timeout' : kind === 'connect' ? 'connect' : 'reset', message), c.retryable, kind);
+  }
+
+  async #errorAnswer(res: Dispatcher.ResponseData): Promise<AttemptResult> {
+    const { target } = this.#in;
+    const { clock, metrics } = this.#deps;
+    const provider = target.provider;
+    const text = await readBounded(res.body, MAX_ERROR_BODY_BYTES);
+    const info = provider.adapter.parseError(res.statusCode, text);
+    const c = classifyOutcome({ status: res.statusCode });
+    this.#verdict = c.breaker;
+    let retryAfterSeconds: number | undefined;
+    if (c.coolDown) {
+      const now = clock.now();
+      const until = retryDeadlineFromHeaders((name) => res.headers[name], now) ?? now + this.#in.defaultCooldownMs;
+      provider.cooldown.coolDown(until);
+      retryAfterSeconds = Math.max(1, Math.ceil((until - now) / 1000));
+      metrics.rateLimited.inc({ provider: provider.name });
+    }
+    this.#log.warn('upstream answered with an error', { status: res.statusCode, code: info.code });
+    const message = `provider ${provider.name} answered HTTP ${res.statusCode}: ${scrub(info.message, target)}`;
+    // The sidecar, not the app, holds the provider's credentials and model names: a 401/403/404 from upstream
+    // is a pool misconfiguration, reported as a bad gateway rather than as the app's own fault.
+    const status = CONFIG_FAULTS.has(res.statusCode) ? 502 : res.statusCode;
+    return this.#fail(new UpstreamError(status, message, info.code, retryAfterSeconds), c.retryable, `http-${res.statusCode}`);
+  }
+
+  async #jsonAnswer(res: Dispatcher.ResponseData, startedAt: number): Promise<AttemptResult> {
+    const { target, operation } = this.#in;
+    const text = await res.body.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new UpstreamProtocolError(`provider ${target.provider.name} sent a body that is not JSON`);
+    }
+    const translated = target.provider.adapter.translateResponse(operation, parsed, target.endpoint);
+    this.#latencyMs = this.#deps.clock.now() - startedAt;
+    this.#verdict = 'success';
+    // Passthrough dialects hand back the very object: send the provider's bytes instead of re-serializing.
+    const out = translated.body === parsed ? text : JSON.stringify(translated.body);
+    sendText(this.#in.res, 200, out, this.#in.responseHeaders);
+    return { kind: 'served', usage: translated.usage };
+  }
+
+  async #streamAnswer(res: Dispatcher.ResponseData, startedAt: number): Promise<AttemptResult> {
+    const { target, res: client } = this.#in;
+    const { clock, metrics } = this.#deps;
+    const parser = new SseParser();
+    const translator = target.provider.adapter.createStreamTranslator(target.endpoint, {
+      clientWantsUsage: this.#in.clientWantsUsage,
+    });
+    const commit = () => {
+      this.#committed = true;
+      const now = clock.now();
+      this.#latencyMs = now - startedAt;
+      metrics.timeToFirstToken.observe(
+        { provider: target.provider.name, model: target.logicalModel },
+        (now - this.#in.receivedAt) / 1000,
+      );
+      client.writeHead(200, { ...this.#in.responseHeaders, ...SSE_HEADERS });
+    };
+    for await (const chunk of res.body) {
+      for (const event of parser.feed(chunk as Buffer)) {
+        let payloads: readonly string[];
+        try {
+          payloads = translator.onEvent(event);
+        } catch {
+          throw new UpstreamProtocolError(`provider ${target.provider.name} sent a malformed stream event`);
+        }
+        for (const data of payloads) {
+          if (!this.#committed) commit();
+          if (!(await writeChunk(client, formatSseEvent({ data })))) {
+            this.#verdict = 'neutral';
+            res.body.destroy();
+            return { kind: 'client-gone' };
+          }
+        }
+      }
+    }
+    parser.end();
+    if (!translator.finished) {
+      this.#verdict = 'failure';
+      this.#log.warn('upstream stream ended before its end marker', { committed: this.#committed });
+      return this.#fail(
+        new StreamCutError(`the stream from provider ${target.provider.name} ended before it was complete`),
+        true,
+        'stream-cut',
+      );
+    }
+    this.#verdict = 'success';
+    if (!this.#committed) commit();
+    client.end();
+    return { kind: 'served', usage: translator.usage };
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Never let a provider echo the sidecar's own credential back to an application. */
+function scrub(message: string, target: Target): string {
+  const key = target.endpoint.apiKey?.reveal();
+  return key && key.length >= 8 ? message.split(key).join('[redacted]') : message;
+}
+
+async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < limit) parts.push(chunk.subarray(0, limit - size));
+    size += chunk.length;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,29 @@
+/**
+ * A target's cool-down after a 429: while it lasts the target is filtered out of the candidates. The breaker
+ * ignores 429s; this is where they act, at once and for as long as the provider asked (see retry-after.ts).
+ */
+export {
+  MAX_RETRY_AFTER_MS,
+  parseRetryAfter,
+  parseRetryAfterMs,
+  retryDeadlineFromHeaders,
+  type HeaderGetter,
+} from './retry-after.ts';
+
+export class CoolDown {
+  private until: number | undefined;
+
+  /** Cools the target down until `until` (ms). Never shortens a cool-down already running. */
+  coolDown(until: number): void {
+    if (this.until === undefined || until > this.until) this.until = until;
+  }
+
+  isCoolingDown(now: number): boolean {
+    return this.until !== undefined && now < this.until;
+  }
+
+  /** The latest deadline ever set, possibly past; undefined if the target was never cooled down. */
+  get coolingUntil(): number | undefined {
+    return this.until;
+  }
+}

@@ -1,0 +1,141 @@
+import type { ProviderPool, ProviderSpec, Timeouts } from '../../api/v1alpha1/providerpool.ts';
+import type { Rng } from '../core/clock.ts';
+import type { Secret } from '../core/secret.ts';
+import { createStrategy } from '../balancer/strategies/index.ts';
+import { TargetStats } from '../balancer/target-stats.ts';
+import type { Strategy, StrategyName } from '../balancer/types.ts';
+import type { BreakerTransition } from '../breaker/circuit-breaker.ts';
+import { RetryBudget } from '../retry/retry-budget.ts';
+import { resolveApiKey, type SecretSources } from '../config/resolve-secrets.ts';
+import { adapterFor, supportedDialects } from '../providers/registry.ts';
+import { PoolLoadError } from '../config/load-pool.ts';
+import { ProviderRuntime } from './provider-runtime.ts';
+import { targetKey, type Target } from './target.ts';
+
+export interface RuntimeDeps {
+  readonly secrets: SecretSources;
+  readonly rng: Rng;
+  readonly now: number;
+  readonly onBreakerTransition: (provider: string, transition: BreakerTransition) => void;
+}
+
+/**
+ * The routing view of one loaded ProviderPool. Immutable once built: a reload builds a new one from the new
+ * manifest and the previous runtime, carrying over the state of providers, targets and strategies that stay,
+ * and requests in flight keep the runtime they started with.
+ */
+export class PoolRuntime {
+  readonly pool: ProviderPool;
+  readonly providers: ReadonlyMap<string, ProviderRuntime>;
+  /** Logical model → its targets, in manifest order. */
+  readonly models: ReadonlyMap<string, readonly Target[]>;
+  readonly retryBudget: RetryBudget;
+  readonly #strategies: Map<string, Strategy>;
+
+  constructor(
+    pool: ProviderPool,
+    providers: ReadonlyMap<string, ProviderRuntime>,
+    models: ReadonlyMap<string, readonly Target[]>,
+    retryBudget: RetryBudget,
+    strategies: Map<string, Strategy>,
+  ) {
+    this.pool = pool;
+    this.providers = providers;
+    this.models = models;
+    this.retryBudget = retryBudget;
+    this.#strategies = strategies;
+  }
+
+  get defaultStrategy(): StrategyName {
+    return this.pool.spec.strategy.type;
+  }
+
+  /** One strategy instance per logical model and strategy, so stateful strategies keep their cursor. */
+  strategy(model: string, name: StrategyName): Strategy {
+    const key = `${model}|${name}`;
+    let strategy = this.#strategies.get(key);
+    if (!strategy) {
+      strategy = createStrategy(name);
+      this.#strategies.set(key, strategy);
+    }
+    return strategy;
+  }
+
+  /** Hands shared state to the next runtime; providers that left are closed once their requests finish. */
+  strategiesForNext(): Map<string, Strategy> {
+    return this.#strategies;
+  }
+}
+
+function mergeTimeouts(pool: Timeouts, provider: ProviderSpec['timeouts']): Timeouts {
+  return { ...pool, ...provider };
+}
+
+export function buildPoolRuntime(pool: ProviderPool, previous: PoolRuntime | undefined, deps: RuntimeDeps): PoolRuntime {
+  const { spec } = pool;
+  const problems: string[] = [];
+  const providers = new Map<string, ProviderRuntime>();
+  spec.providers.forEach((p, i) => {
+    const adapter = adapterFor(p.type);
+    if (!adapter) {
+      problems.push(
+        `spec.providers[${i}].type: dialect "${p.type}" is not supported by this sidecar yet (supported: ${supportedDialects().join(', ')})`,
+      );
+      return;
+    }
+    let apiKey: Secret | undefined;
+    try {
+      apiKey = p.apiKey ? resolveApiKey(p.apiKey, deps.secrets) : undefined;
+    } catch (err) {
+      problems.push(`spec.providers[${i}].apiKey: ${(err as Error).message}`);
+      return;
+    }
+    const init = {
+      spec: p,
+      adapter,
+      apiKey,
+      timeouts: mergeTimeouts(spec.timeouts, p.timeouts),
+      breaker: spec.breaker,
+      rng: deps.rng,
+      now: deps.now,
+      onBreakerTransition: deps.onBreakerTransition,
+    };
+    const kept = previous?.providers.get(p.name);
+    if (kept) kept.reconfigure(init);
+    providers.set(p.name, kept ?? new ProviderRuntime(init));
+  });
+  if (problems.length > 0) throw new PoolLoadError(pool.metadata.name, problems);
+
+  const previousTargets = new Map<string, Target>();
+  for (const targets of previous?.models.values() ?? []) for (const t of targets) previousTargets.set(t.key, t);
+
+  const models = new Map<string, Target[]>();
+  for (const p of spec.providers) {
+    const provider = providers.get(p.name);
+    if (!provider) continue;
+    for (const m of p.models) {
+      const key = targetKey(p.name, m.name);
+      const target: Target = {
+        key,
+        logicalModel: m.name,
+        provider,
+        endpoint: { baseURL: p.baseURL, model: m.model, apiKey: provider.apiKey, maxOutputTokens: m.maxOutputTokens },
+        weight: p.weight,
+        price: m.pricing,
+        stats: previousTargets.get(key)?.stats ?? new TargetStats(),
+      };
+      const list = models.get(m.name) ?? [];
+      list.push(target);
+      models.set(m.name, list);
+    }
+  }
+
+  const budgetSettings = { ratio: spec.retry.budgetRatio, minRetriesPerSecond: spec.retry.minRetriesPerSecond };
+  const retryBudget = previous?.retryBudget ?? new RetryBudget(budgetSettings);
+  retryBudget.updateSettings(budgetSettings);
+
+  if (previous) {
+    for (const [name, old] of previous.providers) if (!providers.has(name)) void old.close();
+  }
+  return new PoolRuntime(pool, providers, models, retryBudget, previous?.strategiesForNext() ?? new Map());
+}

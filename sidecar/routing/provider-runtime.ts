@@ -1,0 +1,92 @@
+import { Agent, type Dispatcher } from 'undici';
+import type { BreakerSpec, ProviderSpec, Timeouts } from '../../api/v1alpha1/providerpool.ts';
+import type { Rng } from '../core/clock.ts';
+import type { Secret } from '../core/secret.ts';
+import { CircuitBreaker, type BreakerTransition } from '../breaker/circuit-breaker.ts';
+import { CoolDown } from '../retry/cooldown.ts';
+import type { ProviderAdapter } from '../providers/adapter.ts';
+
+export interface ProviderRuntimeInit {
+  readonly spec: ProviderSpec;
+  readonly adapter: ProviderAdapter;
+  readonly apiKey: Secret | undefined;
+  readonly timeouts: Timeouts;
+  readonly breaker: BreakerSpec;
+  readonly rng: Rng;
+  /** Time the runtime is built at (a new breaker starts closed then). */
+  readonly now: number;
+  readonly onBreakerTransition: (provider: string, transition: BreakerTransition) => void;
+}
+
+const KEEP_ALIVE_MS = 30_000;
+
+/**
+ * Per-provider state that outlives config reloads: the breaker, the 429 cool-down and the connection pool.
+ * A reload calls `reconfigure`; connections are only replaced when the origin or connect timeout changed.
+ */
+export class ProviderRuntime {
+  readonly name: string;
+  spec: ProviderSpec;
+  adapter: ProviderAdapter;
+  apiKey: Secret | undefined;
+  timeouts: Timeouts;
+  dispatcher: Dispatcher;
+  readonly breaker: CircuitBreaker;
+  readonly cooldown = new CoolDown();
+  /** Requests this sidecar has in flight to the provider, for `maxInFlight`. */
+  inFlight = 0;
+  #dispatcherKey: string;
+
+  constructor(init: ProviderRuntimeInit) {
+    this.name = init.spec.name;
+    this.spec = init.spec;
+    this.adapter = init.adapter;
+    this.apiKey = init.apiKey;
+    this.timeouts = init.timeouts;
+    this.#dispatcherKey = dispatcherKey(init.spec, init.timeouts);
+    this.dispatcher = createDispatcher(init.timeouts);
+    this.breaker = new CircuitBreaker({
+      now: init.now,
+      settings: init.breaker,
+      rng: init.rng,
+      onTransition: (t) => init.onBreakerTransition(this.name, t),
+    });
+  }
+
+  reconfigure(init: ProviderRuntimeInit): void {
+    this.spec = init.spec;
+    this.adapter = init.adapter;
+    this.apiKey = init.apiKey;
+    this.timeouts = init.timeouts;
+    this.breaker.updateSettings(init.breaker);
+    const key = dispatcherKey(init.spec, init.timeouts);
+    if (key !== this.#dispatcherKey) {
+      const old = this.dispatcher;
+      this.dispatcher = createDispatcher(init.timeouts);
+      this.#dispatcherKey = key;
+      void old.close(); // waits for requests still in flight on the old pool
+    }
+  }
+
+  /** Skipped by routing: at its in-flight limit. */
+  get saturated(): boolean {
+    return this.spec.maxInFlight !== undefined && this.inFlight >= this.spec.maxInFlight;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+function dispatcherKey(spec: ProviderSpec, timeouts: Timeouts): string {
+  return `${new URL(spec.baseURL).origin}|${timeouts.connectMs}`;
+}
+
+function createDispatcher(timeouts: Timeouts): Dispatcher {
+  return new Agent({
+    connect: { timeout: timeouts.connectMs },
+    keepAliveTimeout: KEEP_ALIVE_MS,
+    headersTimeout: timeouts.firstByteMs,
+    bodyTimeout: timeouts.idleStreamMs,
+  });
+}

@@ -1,0 +1,89 @@
+import type { Candidate, PickContext, Strategy } from '../balancer/types.ts';
+import type { BreakerPermit } from '../breaker/circuit-breaker.ts';
+import type { Target } from './target.ts';
+
+export interface Selected {
+  readonly target: Target;
+  readonly permit: BreakerPermit;
+}
+
+export interface NoneAvailable {
+  readonly target: undefined;
+  /** Why each target was skipped, for the 503 message: `primary: breaker open`. */
+  readonly skipped: readonly string[];
+  /** Earliest time a skipped target may take traffic again, when one is known. */
+  readonly retryAt: number | undefined;
+}
+
+function toCandidate(t: Target, now: number, probing: boolean): Candidate {
+  return {
+    key: t.key,
+    provider: t.provider.name,
+    weight: t.weight,
+    inFlight: t.stats.inFlight,
+    latencyMs: t.stats.latencyMs(now),
+    errorRate: t.stats.errorRate(now),
+    probing,
+    price: t.price,
+  };
+}
+
+/**
+ * Filters out what may not take traffic now (drained, breaker open, cooling down after a 429, at its in-flight
+ * limit, already tried), asks the strategy to pick among the rest and takes a breaker permit for the pick.
+ */
+export function selectTarget(
+  targets: readonly Target[],
+  strategy: Strategy,
+  ctx: PickContext,
+  exclude: ReadonlySet<string>,
+): Selected | NoneAvailable {
+  const skipped: string[] = [];
+  let retryAt: number | undefined;
+  const later = (t: number) => {
+    retryAt = retryAt === undefined ? t : Math.min(retryAt, t);
+  };
+  const eligible = new Map<string, Target>();
+  const candidates: Candidate[] = [];
+  for (const t of targets) {
+    const p = t.provider;
+    if (exclude.has(p.name)) {
+      skipped.push(`${p.name}: already tried`);
+      continue;
+    }
+    if (t.weight === 0) {
+      skipped.push(`${p.name}: drained (weight 0)`);
+      continue;
+    }
+    if (p.cooldown.isCoolingDown(ctx.now)) {
+      skipped.push(`${p.name}: rate limited (cooling down)`);
+      later(p.cooldown.coolingUntil ?? ctx.now);
+      continue;
+    }
+    const phase = p.breaker.state(ctx.now);
+    if (phase === 'open') {
+      skipped.push(`${p.name}: circuit breaker open`);
+      const at = p.breaker.nextChangeAt(ctx.now);
+      if (at !== undefined) later(at);
+      continue;
+    }
+    if (p.saturated) {
+      skipped.push(`${p.name}: at its in-flight limit`);
+      continue;
+    }
+    eligible.set(t.key, t);
+    candidates.push(toCandidate(t, ctx.now, phase === 'half-open'));
+  }
+  // A half-open breaker may refuse once its probe slots are taken; then the pick is retried without it.
+  while (candidates.length > 0) {
+    const picked = strategy.pick(candidates, ctx);
+    if (!picked) break;
+    const target = eligible.get(picked.key);
+    if (!target) break;
+    const permit = target.provider.breaker.tryAcquire(ctx.now);
+    if (permit) return { target, permit };
+    skipped.push(`${target.provider.name}: circuit breaker half-open, probe in progress`);
+    candidates.splice(candidates.indexOf(picked), 1);
+  }
+  return { target: undefined, skipped, retryAt };
+}

@@ -1,0 +1,20 @@
+import type { Price } from '../balancer/types.ts';
+import type { TargetStats } from '../balancer/target-stats.ts';
+import type { TargetEndpoint } from '../providers/adapter.ts';
+import type { ProviderRuntime } from './provider-runtime.ts';
+
+/** One provider serving one logical model: what strategies choose between. */
+export interface Target {
+  /** `${provider}/${logicalModel}`: stable across reloads, so load statistics carry over. */
+  readonly key: string;
+  readonly logicalModel: string;
+  readonly provider: ProviderRuntime;
+  readonly endpoint: TargetEndpoint;
+  readonly weight: number;
+  readonly price: Price | undefined;
+  readonly stats: TargetStats;
+}
+
+export function targetKey(provider: string, logicalModel: string): string {
+  return `${provider}/${logicalModel}`;
+}

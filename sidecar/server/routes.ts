@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock, Rng } from '../core/clock.ts';
+import { MethodNotAllowedError, NotReadyError, RouteNotFoundError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
+import {
+  ChatCompletionRequestSchema,
+  EmbeddingsRequestSchema,
+  estimateChatTokens,
+  estimateEmbeddingTokens,
+  validateRequest,
+} from '../api/openai-requests.ts';
+import type { PoolRuntime } from '../routing/pool-runtime.ts';
+import { forward } from '../proxy/forward.ts';
+import { sendError, sendJson } from '../proxy/client-response.ts';
+import { readJsonBody } from './read-body.ts';
+
+export interface RouteDeps {
+  readonly runtime: () => PoolRuntime | undefined;
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly metrics: SidecarMetrics;
+  readonly logger: Logger;
+}
+
+/** Request ids from the client are kept when they look like ids; anything else is replaced. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+function listModels(runtime: PoolRuntime) {
+  return {
+    object: 'list',
+    data: [...runtime.models.keys()].map((id) => ({ id, object: 'model', created: 0, owned_by: 'switchboard' })),
+  };
+}
+
+const ROUTES: Record<string, string> = {
+  '/v1/chat/completions': 'POST',
+  '/v1/embeddings': 'POST',
+  '/v1/models': 'GET',
+  '/healthz': 'GET',
+  '/readyz': 'GET',
+};
+
+/** The sidecar's application-facing HTTP API: thin handlers over parsing and `forward`. */
+export function createRequestHandler(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    void handle(req, res, deps);
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps): Promise<void> {
+  const receivedAt = deps.clock.now();
+  const requestId = requestIdOf(req);
+  const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+  const method = req.method ?? 'GET';
+  const idHeader = { 'x-request-id': requestId };
+  try {
+    const allowed = ROUTES[path];
+    if (allowed === undefined) throw new RouteNotFoundError(method, path);
+    if (method !== allowed) throw new MethodNotAllowedError(method, path, allowed);
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    const runtime = deps.runtime();
+    if (path === '/readyz') {
+      return runtime
+        ? sendJson(res, 200, { status: 'ready', pool: runtime.pool.metadata.name })
+        : sendJson(res, 503, { status: 'not ready' });
+    }
+    if (!runtime) throw new NotReadyError();
+    if (path === '/v1/models') return sendJson(res, 200, listModels(runtime), idHeader);
+
+    const raw = await readJsonBody(req, runtime.pool.spec.limits.maxRequestBodyBytes);
+    const client = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) client.abort();
+    });
+    const common = {
+      receivedAt,
+      requestId,
+      req,
+      res,
+      clientSignal: client.signal,
+      logger: deps.logger.child({ requestId }),
+    };
+    if (path === '/v1/chat/completions') {
+      const body = validateRequest(ChatCompletionRequestSchema, raw);
+      await forward(
+        runtime,
+        {
+          ...common,
+          operation: 'chat',
+          model: body.model,
+          body,
+          stream: body.stream === true,
+          clientWantsUsage: body.stream_options?.include_usage === true,
+          tokens: estimateChatTokens(body),
+        },
+        deps,
+      );
+    } else {
+      const body = validateRequest(EmbeddingsRequestSchema, raw);
+      await forward(
+        runtime,
+        {
+          ...common,
+          operation: 'embeddings',
+          model: body.model,
+          body,
+          stream: false,
+          clientWantsUsage: false,
+          tokens: estimateEmbeddingTokens(body),
+        },
+        deps,
+      );
+    }
+  } catch (err) {
+    // A body refused part-way cannot be read to its end cheaply: answer and close the connection.
+    const headers: Record<string, string> = req.complete ? idHeader : { ...idHeader, connection: 'close' };
+    const status = sendError(res, err, headers);
+    deps.metrics.requests.inc({ provider: 'none', model: 'unknown', status_class: statusClass(status) });
+    deps.logger.info('request rejected', { requestId, status, path });
+  }
+}
