@@ -21,7 +21,11 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
 }
 
 /** Writes `chunk`, waiting for 'drain' when the stream asks for it; false when `signal` aborts first. */
-export async function writeWithBackpressure(stream: Writable, chunk: string, signal: AbortSignal): Promise<boolean> {
+export async function writeWithBackpressure(
+  stream: Writable,
+  chunk: string,
+  signal: AbortSignal,
+): Promise<boolean> {
   if (signal.aborted) return false;
   if (stream.write(chunk)) return true;
   try {

@@ -51,7 +51,10 @@ export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
 });
 
 /** Returns `current` with `change` applied; throws a RangeError naming the first invalid knob. */
-export function applyBehaviour(current: Readonly<MockBehaviour>, change: Partial<MockBehaviour>): MockBehaviour {
+export function applyBehaviour(
+  current: Readonly<MockBehaviour>,
+  change: Partial<MockBehaviour>,
+): MockBehaviour {
   const next: MockBehaviour = { ...current };
   for (const [key, value] of Object.entries(change)) {
     if (value !== undefined) Object.assign(next, { [key]: value });

@@ -117,7 +117,10 @@ export async function runMockProviderCli(argv: string[], io: MockProviderCliIo =
     port,
     name: values.name,
     apiKey: values['api-key'],
-    models: values.models?.split(',').map((m) => m.trim()).filter((m) => m !== ''),
+    models: values.models
+      ?.split(',')
+      .map((m) => m.trim())
+      .filter((m) => m !== ''),
     strictModels: values['strict-models'],
     seed: optionalNumber(values.seed, '--seed'),
     behaviour,
@@ -132,6 +135,8 @@ export async function runMockProviderCli(argv: string[], io: MockProviderCliIo =
 function optionalNumber(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number)) throw new RangeError(`${flag} must be a number, not "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(number)) {
+    throw new RangeError(`${flag} must be a number, not "${value}"`);
+  }
   return number;
 }

@@ -56,7 +56,12 @@ export interface MockRoute {
 /** Failures the generic server decides on; each dialect words them in its own error shape. */
 export type MockFailure =
   | { readonly kind: 'unauthorized'; readonly presentedKey: string | undefined }
-  | { readonly kind: 'rate-limited'; readonly scope: 'requests' | 'tokens'; readonly limit: number; readonly retryAfterMs: number }
+  | {
+      readonly kind: 'rate-limited';
+      readonly scope: 'requests' | 'tokens';
+      readonly limit: number;
+      readonly retryAfterMs: number;
+    }
   | { readonly kind: 'insufficient-quota' }
   | { readonly kind: 'server-error' }
   | { readonly kind: 'malformed-json' }
@@ -77,5 +82,9 @@ export interface MockDialect {
   failure(failure: MockFailure): MockJsonReply;
   rateLimitHeaders(state: RateLimitState): Record<string, string>;
   /** Headers on every answer, e.g. a request id. */
-  commonHeaders(info: { providerName: string; elapsedMs: number; randomId(length: number): string }): Record<string, string>;
+  commonHeaders(info: {
+    providerName: string;
+    elapsedMs: number;
+    randomId(length: number): string;
+  }): Record<string, string>;
 }

@@ -4,7 +4,11 @@ import { takeCodePoints } from './text-tokens.ts';
 const ECHO_LIMIT = 200;
 
 /** What a mock model answers: the fixed `replyText` knob, or a short echo naming the provider. */
-export function mockReplyText(providerName: string, behaviour: Readonly<MockBehaviour>, prompt: string): string {
+export function mockReplyText(
+  providerName: string,
+  behaviour: Readonly<MockBehaviour>,
+  prompt: string,
+): string {
   if (behaviour.replyText !== null) return behaviour.replyText;
   const echo = prompt.trim() === '' ? '(no prompt)' : takeCodePoints(prompt.trim(), ECHO_LIMIT);
   return `Hello from ${providerName}. You said: ${echo}`;

@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { seededRng, systemClock, systemRng, type Clock, type Rng } from '../sidecar/core/clock.ts';
 import { sleep, untilAborted } from './abortable.ts';
@@ -31,6 +37,8 @@ export interface MockProviderOptions {
   /** Time for `created` fields and rate-limit windows. */
   clock?: Clock;
   behaviour?: Partial<MockBehaviour>;
+  /** Larger request bodies are refused (413) without being read; default 32 MiB. */
+  maxBodyBytes?: number;
 }
 
 export interface MockProvider {
@@ -51,12 +59,25 @@ export interface MockProvider {
 }
 
 const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'];
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** A shared abort reason: abort() without one builds a DOMException with a stack on every call. */
+const RESPONSE_CLOSED = new Error('response closed before it finished');
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 interface CompiledRoute {
   readonly route: MockRoute;
   readonly matches: PathMatcher;
+}
+
+/** A request as read off the wire, before any decision. */
+interface Received {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: IncomingHttpHeaders;
+  readonly body:
+    | { readonly kind: 'json'; readonly value: unknown }
+    | { readonly kind: 'malformed' }
+    | { readonly kind: 'too-large' };
 }
 
 /** A decided answer and how it bears on the rate-limit window. */
@@ -81,12 +102,14 @@ class MockProviderServer implements MockProvider {
   private readonly apiKey: string | undefined;
   private readonly models: readonly string[];
   private readonly strictModels: boolean;
+  private readonly maxBodyBytes: number;
   private readonly rng: Rng;
   private readonly idRng: Rng;
   private readonly clock: Clock;
   private readonly window: RateLimitWindow;
   private readonly server: Server;
-  private readonly shutdown = new AbortController();
+  private closing = false;
+  private closed: Promise<void> | undefined;
   private current: MockBehaviour;
   private address: { host: string; port: number } | undefined;
 
@@ -94,10 +117,14 @@ class MockProviderServer implements MockProvider {
     this.name = options.name ?? 'mock';
     this.dialectImpl =
       typeof options.dialect === 'object' ? options.dialect : mockDialect(options.dialect ?? 'openai');
-    this.routes = this.dialectImpl.routes.map((route) => ({ route, matches: compilePathPattern(route.pattern) }));
+    this.routes = this.dialectImpl.routes.map((route) => ({
+      route,
+      matches: compilePathPattern(route.pattern),
+    }));
     this.apiKey = options.apiKey;
     this.models = options.models ?? DEFAULT_MODELS;
     this.strictModels = options.strictModels ?? false;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.rng = options.rng ?? (options.seed === undefined ? systemRng : seededRng(options.seed));
     this.idRng = options.seed === undefined ? systemRng : seededRng(options.seed ^ 0x5bd1e995);
     this.clock = options.clock ?? systemClock;
@@ -149,12 +176,13 @@ class MockProviderServer implements MockProvider {
     this.address = { host: urlHost(host), port: bound.port };
   }
 
-  async close(): Promise<void> {
-    if (this.shutdown.signal.aborted) return;
-    this.shutdown.abort();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  close(): Promise<void> {
+    if (this.closed === undefined) {
+      this.closing = true;
+      this.closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.server.closeAllConnections();
+    }
+    return this.closed;
   }
 
   private listening(): { host: string; port: number } {
@@ -168,28 +196,19 @@ class MockProviderServer implements MockProvider {
     const behaviour = this.current;
     stats.requests += 1;
     stats.inFlight += 1;
+    // Aborted when the response closes unfinished; close() ends every response by dropping its socket.
     const requestEnded = new AbortController();
-    const signal = AbortSignal.any([requestEnded.signal, this.shutdown.signal]);
+    const signal = requestEnded.signal;
     let cutOnPurpose = false;
     response.once('close', () => {
       stats.inFlight -= 1;
-      if (!response.writableFinished && !cutOnPurpose && !this.shutdown.signal.aborted) stats.clientAborts += 1;
-      requestEnded.abort();
+      if (response.writableFinished) return;
+      if (!cutOnPurpose && !this.closing) stats.clientAborts += 1;
+      requestEnded.abort(RESPONSE_CLOSED);
     });
 
     try {
-      const method = incoming.method ?? 'GET';
-      const url = new URL(incoming.url ?? '/', 'http://mock.invalid');
-      stats.byPath[url.pathname] = (stats.byPath[url.pathname] ?? 0) + 1;
-      const raw = await readBody(incoming, MAX_BODY_BYTES);
-      const parsed = raw === undefined ? undefined : parseJson(raw);
-      stats.lastRequest = {
-        method,
-        path: url.pathname,
-        headers: { ...incoming.headers },
-        body: parsed?.ok === false ? raw : parsed?.value,
-      };
-
+      const received = await this.receive(incoming);
       if (behaviour.hang) {
         await untilAborted(signal);
         return;
@@ -197,19 +216,7 @@ class MockProviderServer implements MockProvider {
       const jitter = behaviour.latencyJitterMs > 0 ? this.rng() * behaviour.latencyJitterMs : 0;
       if (!(await sleep(behaviour.latencyMs + jitter, signal))) return;
 
-      const matched = this.match(method, url.pathname);
-      const request: MockRequest = {
-        method,
-        path: url.pathname,
-        params: matched?.params ?? {},
-        query: url.searchParams,
-        headers: incoming.headers,
-        body: parsed?.value,
-      };
-      const decision =
-        raw === undefined
-          ? this.refuse({ kind: 'body-too-large', limitBytes: MAX_BODY_BYTES })
-          : this.decide(request, matched?.route, parsed?.ok === false, behaviour);
+      const decision = this.decide(received, behaviour);
       if (decision.charge) this.window.record(1, decision.reply.tokens ?? 0);
       const headers = {
         ...this.dialectImpl.commonHeaders({
@@ -219,7 +226,8 @@ class MockProviderServer implements MockProvider {
         }),
         ...this.dialectImpl.rateLimitHeaders(this.rateLimitState(behaviour, decision)),
         'x-mock-provider': this.name,
-        ...(raw === undefined ? { connection: 'close' } : {}),
+        // An over-long body was left unread, so the connection cannot carry another request.
+        ...(received.body.kind === 'too-large' ? { connection: 'close' } : {}),
       };
       await this.send(response, decision.reply, headers, behaviour, signal, () => {
         cutOnPurpose = true;
@@ -236,7 +244,10 @@ class MockProviderServer implements MockProvider {
     }
   }
 
-  private match(method: string, path: string): { route: MockRoute; params: Record<string, string> } | undefined {
+  private match(
+    method: string,
+    path: string,
+  ): { route: MockRoute; params: Record<string, string> } | undefined {
     for (const { route, matches } of this.routes) {
       if (route.method !== method) continue;
       const params = matches(path);
@@ -245,23 +256,50 @@ class MockProviderServer implements MockProvider {
     return undefined;
   }
 
-  /** Order: auth, routing, body, then injected faults, then the route itself (which validates). */
-  private decide(
-    request: MockRequest,
-    route: MockRoute | undefined,
-    malformedJson: boolean,
-    behaviour: Readonly<MockBehaviour>,
-  ): Decision {
+  /** Records what arrived (stats) and reads the body. */
+  private async receive(incoming: IncomingMessage): Promise<Received> {
+    const method = incoming.method ?? 'GET';
+    const url = new URL(incoming.url ?? '/', 'http://mock.invalid');
+    this.stats.byPath[url.pathname] = (this.stats.byPath[url.pathname] ?? 0) + 1;
+    const raw = await readBody(incoming, this.maxBodyBytes);
+    const body: Received['body'] = raw === undefined ? { kind: 'too-large' } : parseJson(raw);
+    this.stats.lastRequest = {
+      method,
+      path: url.pathname,
+      headers: { ...incoming.headers },
+      body: body.kind === 'json' ? body.value : raw,
+    };
+    return { method, url, headers: incoming.headers, body };
+  }
+
+  /** Order: body size, auth, routing, JSON, then injected faults, then the route itself (which validates). */
+  private decide(received: Received, behaviour: Readonly<MockBehaviour>): Decision {
+    if (received.body.kind === 'too-large') {
+      return this.refuse({ kind: 'body-too-large', limitBytes: this.maxBodyBytes });
+    }
+    const matched = this.match(received.method, received.url.pathname);
+    const request: MockRequest = {
+      method: received.method,
+      path: received.url.pathname,
+      params: matched?.params ?? {},
+      query: received.url.searchParams,
+      headers: received.headers,
+      body: received.body.kind === 'json' ? received.body.value : undefined,
+    };
     if (this.apiKey !== undefined) {
       const presentedKey = this.dialectImpl.apiKeyOf(request);
       if (presentedKey !== this.apiKey) return this.refuse({ kind: 'unauthorized', presentedKey });
     }
-    if (route === undefined) return this.refuse({ kind: 'not-found', method: request.method, path: request.path });
-    if (malformedJson) return this.refuse({ kind: 'malformed-json' });
+    if (matched === undefined) {
+      return this.refuse({ kind: 'not-found', method: request.method, path: request.path });
+    }
+    if (received.body.kind === 'malformed') return this.refuse({ kind: 'malformed-json' });
     if (behaviour.insufficientQuota) return this.refuse({ kind: 'insufficient-quota' });
     if (behaviour.enforceRateLimits) {
       const state = this.window.state(behaviour);
-      if (state.remainingRequests === 0) return this.throttle('requests', state.limitRequests, state.resetRequestsMs);
+      if (state.remainingRequests === 0) {
+        return this.throttle('requests', state.limitRequests, state.resetRequestsMs);
+      }
       if (state.remainingTokens === 0) return this.throttle('tokens', state.limitTokens, state.resetTokensMs);
     }
     if (behaviour.rateLimitRate > 0 && this.rng() < behaviour.rateLimitRate) {
@@ -270,7 +308,7 @@ class MockProviderServer implements MockProvider {
     if (behaviour.errorRate > 0 && this.rng() < behaviour.errorRate) {
       return { reply: this.dialectImpl.failure({ kind: 'server-error' }), charge: true };
     }
-    const reply = route.handle({
+    const reply = matched.route.handle({
       request,
       providerName: this.name,
       models: this.models,
@@ -296,8 +334,16 @@ class MockProviderServer implements MockProvider {
     const throttled = decision.throttled;
     if (throttled === undefined) return state;
     return throttled.scope === 'requests'
-      ? { ...state, remainingRequests: 0, resetRequestsMs: Math.max(state.resetRequestsMs, throttled.retryAfterMs) }
-      : { ...state, remainingTokens: 0, resetTokensMs: Math.max(state.resetTokensMs, throttled.retryAfterMs) };
+      ? {
+          ...state,
+          remainingRequests: 0,
+          resetRequestsMs: Math.max(state.resetRequestsMs, throttled.retryAfterMs),
+        }
+      : {
+          ...state,
+          remainingTokens: 0,
+          resetTokensMs: Math.max(state.resetTokensMs, throttled.retryAfterMs),
+        };
   }
 
   private async send(
@@ -396,12 +442,12 @@ function readBody(request: IncomingMessage, limit: number): Promise<string | und
   });
 }
 
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false; value: undefined } {
-  if (text.trim() === '') return { ok: true, value: undefined };
+function parseJson(text: string): { kind: 'json'; value: unknown } | { kind: 'malformed' } {
+  if (text.trim() === '') return { kind: 'json', value: undefined };
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    return { kind: 'json', value: JSON.parse(text) as unknown };
   } catch {
-    return { ok: false, value: undefined };
+    return { kind: 'malformed' };
   }
 }
 

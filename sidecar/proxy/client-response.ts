@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { toOpenAIError } from '../core/errors.ts';
 import { formatSseEvent } from '../sse/sse-writer.ts';
@@ -7,9 +6,17 @@ import { formatSseEvent } from '../sse/sse-writer.ts';
 export async function writeChunk(res: ServerResponse, chunk: string): Promise<boolean> {
   if (res.destroyed) return false;
   if (res.write(chunk)) return true;
-  const closed = once(res, 'close').then(() => false);
-  const drained = once(res, 'drain').then(() => true);
-  return Promise.race([drained, closed]);
+  return new Promise((resolve) => {
+    const settle = (open: boolean) => () => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(open);
+    };
+    const onDrain = settle(true);
+    const onClose = settle(false);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

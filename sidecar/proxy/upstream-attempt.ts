@@ -155,7 +155,8 @@ export class UpstreamAttempt {
 
   #fail(error: SwitchboardError, retryable: boolean, reason: string): AttemptResult {
     if (this.#committed) {
-      endStreamWithError(this.#in.res, error);
+      const name = this.#in.target.provider.name;
+      endStreamWithError(this.#in.res, new StreamCutError(`the stream from provider ${name} ended before it was complete (${reason})`));
       return { kind: 'committed-failure' };
     }
     return { kind: 'failed', error, retryable, reason };
@@ -262,7 +263,7 @@ export class UpstreamAttempt {
       return this.#fail(
         new StreamCutError(`the stream from provider ${target.provider.name} ended before it was complete`),
         true,
-        'stream-cut',
+        'no end marker',
       );
     }
     this.#verdict = 'success';

@@ -43,7 +43,9 @@ export function createChatCompletion(context: MockRouteContext): MockReply {
   const prompt = [...request.messages].reverse().find((m) => m.role === 'user')?.text ?? '';
   const full = mockReplyText(context.providerName, context.behaviour, prompt);
   const reply =
-    request.maxTokens === undefined ? { text: full, truncated: false } : truncateToTokens(full, request.maxTokens);
+    request.maxTokens === undefined
+      ? { text: full, truncated: false }
+      : truncateToTokens(full, request.maxTokens);
   const finishReason: FinishReason = reply.truncated ? 'length' : 'stop';
   const promptTokens = estimatePromptTokens(request.messages);
   const completionTokens = estimateTokens(reply.text) * request.n;
@@ -126,13 +128,17 @@ function readChatRequest(context: MockRouteContext): ChatRequest {
   if (streamOptions !== undefined && streamOptions !== null) {
     if (!stream) {
       throw new OpenAiRequestError(
-        invalidRequest("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options'),
+        invalidRequest(
+          "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+          'stream_options',
+        ),
       );
     }
     if (!isRecord(streamOptions)) throw invalidType('stream_options', 'an object', streamOptions);
   }
   const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
-  const maxTokens = optionalInteger(body, 'max_completion_tokens', 1) ?? optionalInteger(body, 'max_tokens', 1);
+  const maxTokens =
+    optionalInteger(body, 'max_completion_tokens', 1) ?? optionalInteger(body, 'max_tokens', 1);
   const n = optionalInteger(body, 'n', 1, 128) ?? 1;
   return { model, messages, stream, includeUsage, maxTokens, n };
 }

@@ -17,7 +17,9 @@ export function createEmbeddings(context: MockRouteContext): MockReply {
   const model = requireModel(body, context);
   const inputs = readInputs(body.input);
   const encoding = body.encoding_format ?? 'float';
-  if (encoding !== 'float' && encoding !== 'base64') throw invalidValue('encoding_format', encoding, ENCODINGS);
+  if (encoding !== 'float' && encoding !== 'base64') {
+    throw invalidValue('encoding_format', encoding, ENCODINGS);
+  }
   const dimensions = optionalInteger(body, 'dimensions', 1) ?? (model.includes('large') ? 3072 : 1536);
 
   let promptTokens = 0;
@@ -25,10 +27,16 @@ export function createEmbeddings(context: MockRouteContext): MockReply {
     promptTokens += 'text' in input ? estimateTokens(input.text) : input.tokens.length;
     const key = 'text' in input ? `text:${input.text}` : `tokens:${input.tokens.join(',')}`;
     const vector = deterministicUnitVector(key, dimensions);
-    const embedding = encoding === 'float' ? vector : Buffer.from(new Float32Array(vector).buffer).toString('base64');
+    const embedding =
+      encoding === 'float' ? vector : Buffer.from(new Float32Array(vector).buffer).toString('base64');
     return { object: 'embedding', index, embedding };
   });
-  const body200 = { object: 'list', data, model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
+  const body200 = {
+    object: 'list',
+    data,
+    model,
+    usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+  };
   return { kind: 'json', status: 200, body: body200, tokens: promptTokens };
 }
 
@@ -41,12 +49,16 @@ function readInputs(input: unknown): EmbeddingInput[] {
     if (input.every(isTokenList)) return input.map((tokens: number[]) => ({ tokens }));
   }
   throw new OpenAiRequestError(
-    invalidRequest("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."),
+    invalidRequest(
+      "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+    ),
   );
 }
 
 function isTokenList(value: unknown): value is number[] {
   return (
-    Array.isArray(value) && value.length > 0 && value.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)
   );
 }

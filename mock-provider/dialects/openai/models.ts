@@ -16,5 +16,7 @@ export function listModels(context: MockRouteContext): MockReply {
 /** GET /v1/models/{model} */
 export function retrieveModel(context: MockRouteContext): MockReply {
   const id = context.request.params.model ?? '';
-  return context.models.includes(id) ? { kind: 'json', status: 200, body: modelObject(id) } : modelNotFound(id);
+  return context.models.includes(id)
+    ? { kind: 'json', status: 200, body: modelObject(id) }
+    : modelNotFound(id);
 }

@@ -8,7 +8,9 @@ import { openAiFailure } from './openai-errors.ts';
 import { OpenAiRequestError } from './openai-request-error.ts';
 
 /** Turns a refusal thrown while reading the request into the answer. */
-function refusing(handler: (context: MockRouteContext) => MockReply): (context: MockRouteContext) => MockReply {
+function refusing(
+  handler: (context: MockRouteContext) => MockReply,
+): (context: MockRouteContext) => MockReply {
   return (context) => {
     try {
       return handler(context);

@@ -16,7 +16,11 @@ export function openAiError(
 }
 
 /** A 400 `invalid_request_error`, the answer to a request the API cannot accept. */
-export function invalidRequest(message: string, param: string | null = null, code: string | null = null): MockJsonReply {
+export function invalidRequest(
+  message: string,
+  param: string | null = null,
+  code: string | null = null,
+): MockJsonReply {
   return openAiError(400, { message, type: 'invalid_request_error', param, code });
 }
 
@@ -94,5 +98,7 @@ export function openAiFailure(failure: MockFailure): MockJsonReply {
 }
 
 function redact(key: string): string {
-  return key.length <= 8 ? '*'.repeat(key.length) : `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}`;
+  return key.length <= 8
+    ? '*'.repeat(key.length)
+    : `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}`;
 }

@@ -19,7 +19,9 @@ export function requireModel(body: Record<string, unknown>, context: MockRouteCo
   if (typeof model !== 'string' || model === '') {
     throw new OpenAiRequestError(invalidRequest('you must provide a model parameter'));
   }
-  if (context.strictModels && !context.models.includes(model)) throw new OpenAiRequestError(modelNotFound(model));
+  if (context.strictModels && !context.models.includes(model)) {
+    throw new OpenAiRequestError(modelNotFound(model));
+  }
   return model;
 }
 
@@ -41,7 +43,8 @@ export function invalidType(name: string, expected: string, value: unknown): Ope
 
 export function invalidValue(name: string, value: unknown, supported: readonly string[]): OpenAiRequestError {
   const list = supported.map((s) => `'${s}'`);
-  const words = list.length > 1 ? `${list.slice(0, -1).join(', ')} and ${list.at(-1) ?? ''}` : (list[0] ?? '');
+  const words =
+    list.length > 1 ? `${list.slice(0, -1).join(', ')} and ${list.at(-1) ?? ''}` : (list[0] ?? '');
   return new OpenAiRequestError(
     invalidRequest(
       `Invalid value: '${String(value)}'. Supported values are: ${words}.`,

@@ -1,0 +1,183 @@
+/**
+ * The systems under test. Each case starts its own processes: the upstream mock (on the load core, except in the
+ * direct case where the mock is itself the system under test) and the system under test (on its own core).
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { BenchChild, ProcessGroup } from './process-group.ts';
+import { startLitellm, startPortkey } from './peers.ts';
+
+const HERE = import.meta.dirname;
+const START_TIMEOUT_MS = 20_000;
+
+export interface Cores {
+  /** Where the system under test runs, alone. */
+  readonly sut: number;
+  /** Where the load generator and the upstream mock run. */
+  readonly load: number;
+}
+
+export interface CaseContext {
+  readonly group: ProcessGroup;
+  readonly cores: Cores;
+  /** A scratch directory for pool files and peer configs. */
+  readonly workDir: string;
+  /** Where the peer gateways are installed (git-ignored). */
+  readonly peersDir: string;
+}
+
+export interface RunningCase {
+  /** OpenAI-style base URL, ending in /v1. */
+  readonly baseUrl: string;
+  /** Extra headers every request carries (a peer's routing headers). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly sut: BenchChild;
+  /** The mock process; the same child as `sut` in the direct case. */
+  readonly upstream: BenchChild;
+}
+
+export interface BenchCase {
+  readonly id: string;
+  readonly description: string;
+  start(context: CaseContext): Promise<RunningCase>;
+}
+
+/** Starts a Node child running one of this folder's scripts and reads its first JSON line. */
+async function startNodeScript(
+  context: CaseContext,
+  name: string,
+  core: number,
+  script: string,
+  args: readonly string[],
+): Promise<{ child: BenchChild; ready: Record<string, unknown> }> {
+  const child = context.group.spawn({
+    name,
+    core,
+    command: process.execPath,
+    args: [join(HERE, script), ...args],
+  });
+  return { child, ready: await child.nextJson(START_TIMEOUT_MS) };
+}
+
+async function startUpstream(
+  context: CaseContext,
+  count: number,
+  core: number,
+): Promise<{ child: BenchChild; urls: string[] }> {
+  const { child, ready } = await startNodeScript(context, 'upstream mock', core, 'upstream.ts', [
+    `--count=${count}`,
+  ]);
+  const urls = ready.urls;
+  if (!Array.isArray(urls) || !urls.every((u) => typeof u === 'string')) {
+    throw new Error(`upstream mock announced no URLs: ${JSON.stringify(ready)}`);
+  }
+  return { child, urls };
+}
+
+function urlOf(ready: Record<string, unknown>, name: string): string {
+  if (typeof ready.url !== 'string') throw new Error(`${name} announced no URL: ${JSON.stringify(ready)}`);
+  return ready.url;
+}
+
+/** A ProviderPool manifest, as the sidecar reads it from a file. */
+function poolManifest(providers: ReadonlyArray<{ name: string; url: string; weight: number }>): string {
+  return stringify({
+    apiVersion: 'switchboard.dev/v1alpha1',
+    kind: 'ProviderPool',
+    metadata: { name: 'bench' },
+    spec: {
+      strategy: { type: 'weighted-round-robin' },
+      providers: providers.map((p) => ({
+        name: p.name,
+        type: 'openai',
+        baseURL: p.url,
+        weight: p.weight,
+        models: [{ name: 'chat', model: 'gpt-4o-mini' }],
+      })),
+    },
+  });
+}
+
+function sidecarCase(id: string, description: string, weights: readonly number[]): BenchCase {
+  return {
+    id,
+    description,
+    async start(context) {
+      const upstream = await startUpstream(context, weights.length, context.cores.load);
+      const poolFile = join(context.workDir, `${id}.pool.yaml`);
+      const providers = weights.map((weight, i) => ({
+        name: `upstream-${i + 1}`,
+        url: upstream.urls[i] as string,
+        weight,
+      }));
+      await writeFile(poolFile, poolManifest(providers));
+      const sidecar = await startNodeScript(context, id, context.cores.sut, 'sidecar-process.ts', [
+        `--pool=${poolFile}`,
+      ]);
+      return { baseUrl: urlOf(sidecar.ready, id), headers: {}, sut: sidecar.child, upstream: upstream.child };
+    },
+  };
+}
+
+export const CASES: readonly BenchCase[] = [
+  {
+    id: 'direct',
+    description: 'load straight at the mock upstream (the mock is the system under test, alone on its core)',
+    async start(context) {
+      const upstream = await startUpstream(context, 1, context.cores.sut);
+      return {
+        baseUrl: upstream.urls[0] as string,
+        headers: {},
+        sut: upstream.child,
+        upstream: upstream.child,
+      };
+    },
+  },
+  {
+    id: 'minimal-forwarder',
+    description:
+      'node:http + undici keep-alive pass-through, no features (bench/data-plane/minimal-forwarder.ts)',
+    async start(context) {
+      const upstream = await startUpstream(context, 1, context.cores.load);
+      const origin = new URL(upstream.urls[0] as string);
+      const forwarder = await startNodeScript(
+        context,
+        'minimal-forwarder',
+        context.cores.sut,
+        'minimal-forwarder.ts',
+        [`--upstream=${origin.href}`],
+      );
+      return {
+        baseUrl: urlOf(forwarder.ready, 'minimal-forwarder'),
+        headers: {},
+        sut: forwarder.child,
+        upstream: upstream.child,
+      };
+    },
+  },
+  sidecarCase('sidecar', 'Switchboard sidecar, standalone, one provider (the mock)', [1]),
+  sidecarCase(
+    'sidecar-weighted',
+    'Switchboard sidecar, two providers weighted 3:1 (weighted round robin), two mocks in one upstream process',
+    [3, 1],
+  ),
+  {
+    id: 'portkey',
+    description: "Portkey's open-source gateway (@portkey-ai/gateway), provider openai with a custom host",
+    async start(context) {
+      const upstream = await startUpstream(context, 1, context.cores.load);
+      const peer = await startPortkey(context, upstream.urls[0] as string);
+      return { ...peer, upstream: upstream.child };
+    },
+  },
+  {
+    id: 'litellm',
+    description: "LiteLLM's proxy (litellm[proxy]), one deployment openai/gpt-4o-mini at the mock",
+    async start(context) {
+      const upstream = await startUpstream(context, 1, context.cores.load);
+      const peer = await startLitellm(context, upstream.urls[0] as string);
+      return { ...peer, upstream: upstream.child };
+    },
+  },
+];

@@ -1,0 +1,92 @@
+/**
+ * Child process: drives load with autocannon's programmatic API, phase after phase, and writes one JSON line when
+ * each phase starts and one with its result when it ends (so the parent can meter CPU over exactly that window).
+ *
+ * Latency is recorded here from autocannon's `response` event, in fractional milliseconds: autocannon's own
+ * histogram keeps whole milliseconds, too coarse for an overhead of a fraction of one.
+ */
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { summarize, type LatencySummary } from './latency.ts';
+
+export interface LoadPhase {
+  readonly name: string;
+  readonly durationS: number;
+  /** Requests per second over all connections; null: closed loop, as fast as answers come. */
+  readonly rate: number | null;
+}
+
+export interface LoadConfig {
+  readonly url: string;
+  readonly connections: number;
+  readonly body: string;
+  readonly headers: Record<string, string>;
+  readonly phases: readonly LoadPhase[];
+}
+
+export interface PhaseResult {
+  /** Answers with a 2xx status. */
+  readonly ok: number;
+  readonly non2xx: number;
+  /** Connection errors, timeouts included. */
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly durationS: number;
+  /** 2xx answers per second. */
+  readonly rps: number;
+  /** Of 2xx answers only, request start to last body byte; null when there were none. */
+  readonly latencyMs: LatencySummary | null;
+}
+
+export type LoadEvent =
+  | { readonly event: 'phase-start'; readonly phase: string }
+  | { readonly event: 'phase-end'; readonly phase: string; readonly result: PhaseResult };
+
+function runPhase(config: LoadConfig, phase: LoadPhase): Promise<PhaseResult> {
+  const latencies: number[] = [];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: config.url,
+        method: 'POST',
+        body: config.body,
+        headers: config.headers,
+        connections: config.connections,
+        duration: phase.durationS,
+        ...(phase.rate === null ? {} : { overallRate: phase.rate }),
+        timeout: 10,
+      },
+      (error, result) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        const ok = latencies.length;
+        resolve({
+          ok,
+          non2xx: result.non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          durationS: result.duration,
+          rps: result.duration > 0 ? ok / result.duration : 0,
+          latencyMs: summarize(latencies),
+        });
+      },
+    );
+    instance.on('response', (_client, statusCode, _bytes, ms) => {
+      if (statusCode >= 200 && statusCode < 300) latencies.push(ms);
+    });
+  });
+}
+
+function emit(event: LoadEvent): void {
+  process.stdout.write(JSON.stringify(event) + '\n');
+}
+
+const { values } = parseArgs({ options: { config: { type: 'string' } } });
+if (values.config === undefined) throw new Error('--config JSON is required');
+const config = JSON.parse(values.config) as LoadConfig;
+for (const phase of config.phases) {
+  emit({ event: 'phase-start', phase: phase.name });
+  emit({ event: 'phase-end', phase: phase.name, result: await runPhase(config, phase) });
+}

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { startMockProvider, type MockProvider } from '../../mock-provider/server.ts';
+import { systemClock, seededRng } from '../../sidecar/core/clock.ts';
+import { silentLogger } from '../../sidecar/core/log.ts';
+import { parsePoolYaml } from '../../sidecar/config/load-pool.ts';
+import { SidecarMetrics } from '../../sidecar/metrics/metrics.ts';
+import { UpstreamAttempt } from '../../sidecar/proxy/upstream-attempt.ts';
+import { buildPoolRuntime } from '../../sidecar/routing/pool-runtime.ts';
+import { manifest, poolSpec } from '../support/sidecar-harness.ts';
+import { waitFor } from '../support/wait.ts';
+
+/**
+ * A client socket that is always "full": every write() returns false until the test emits 'drain'. Kernel
+ * socket buffers on loopback hold tens of megabytes, so a real paused client cannot show backpressure quickly.
+ */
+class SlowClient extends EventEmitter {
+  destroyed = false;
+  headersSent = false;
+  writes = 0;
+  ended = false;
+  body = '';
+  writeHead(): this {
+    this.headersSent = true;
+    return this;
+  }
+  write(chunk: string): boolean {
+    this.writes++;
+    this.body += chunk;
+    return false;
+  }
+  end(chunk?: string): this {
+    if (chunk) this.body += chunk;
+    this.ended = true;
+    return this;
+  }
+}
+
+describe('streaming backpressure', () => {
+  let mock: MockProvider;
+  beforeAll(async () => {
+    mock = await startMockProvider({ name: 'firehose', behaviour: { streamChunks: 50, replyText: 'y'.repeat(5000) } });
+  });
+  afterAll(() => mock.close());
+
+  it('writes nothing more to a client that said it is full until it drains, then finishes the stream', async () => {
+    const runtime = buildPoolRuntime(parsePoolYaml(manifest(poolSpec({ firehose: mock }))), undefined, {
+      secrets: { env: {}, secretsDir: '/nonexistent' },
+      rng: seededRng(1),
+      now: systemClock.now(),
+      onBreakerTransition: () => {},
+    });
+    const target = runtime.models.get('chat')?.[0];
+    const permit = target?.provider.breaker.tryAcquire(systemClock.now());
+    if (!target || !permit) throw new Error('pool did not build');
+    const client = new SlowClient();
+    const done = new UpstreamAttempt(
+      {
+        operation: 'chat',
+        body: { model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: true },
+        stream: true,
+        clientWantsUsage: false,
+        target,
+        permit,
+        attempt: 1,
+        receivedAt: systemClock.now(),
+        defaultCooldownMs: 1000,
+        clientSignal: new AbortController().signal,
+        res: client as unknown as ServerResponse,
+        responseHeaders: {},
+      },
+      { clock: systemClock, metrics: new SidecarMetrics(), logger: silentLogger },
+    ).run();
+
+    await waitFor('the first write', () => client.writes === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(client.writes).toBe(1); // the upstream keeps sending, but the sidecar waits for 'drain'
+    let drains = 0;
+    while (!client.ended && drains < 200) {
+      const before = client.writes;
+      client.emit('drain');
+      drains++;
+      await waitFor('the next write or the end', () => client.writes > before || client.ended);
+      expect(client.writes).toBeLessThanOrEqual(before + 1); // exactly one write per drain
+    }
+    expect(await done).toEqual({ kind: 'served', usage: expect.objectContaining({ inputTokens: expect.any(Number) }) });
+    expect(client.body.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(client.writes).toBeGreaterThan(50);
+    await runtime.providers.get('firehose')?.close();
+  });
+});

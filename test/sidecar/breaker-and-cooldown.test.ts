@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import OpenAI from 'openai';
+import { CHAT, metricsText, poolSpec, servedBy, startHarness, type Harness } from '../support/sidecar-harness.ts';
+import { sleep } from '../support/wait.ts';
+
+describe('circuit breaker and 429 cool-down through the sidecar', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('opens the breaker of a failing provider, probes it after the backoff and brings it back when it recovers', async () => {
+    h = await startHarness([{ name: 'flaky', behaviour: { errorRate: 1 } }, { name: 'steady' }], (mocks) =>
+      poolSpec(mocks, {
+        spec: {
+          strategy: { type: 'round-robin' },
+          breaker: { consecutiveFailures: 2, baseBackoffMs: 300, successesToClose: 1 },
+        },
+      }),
+    );
+    await servedBy(h.client, 6);
+    expect(h.mocks.flaky?.stats.requests).toBe(2); // two failures open it; no more traffic while open
+    expect(await metricsText(h.sidecar)).toContain('switchboard_breaker_state{provider="flaky",state="open"} 1');
+
+    h.mocks.flaky?.setBehaviour({ errorRate: 0 });
+    await servedBy(h.client, 4);
+    expect(h.mocks.flaky?.stats.requests).toBe(2); // still open: the backoff has not elapsed
+
+    await sleep(350);
+    const after = await servedBy(h.client, 6);
+    expect(after.filter((p) => p === 'flaky').length).toBeGreaterThanOrEqual(2); // probed, closed, back in rotation
+    expect(await metricsText(h.sidecar)).toContain('switchboard_breaker_state{provider="flaky",state="closed"} 1');
+  });
+
+  it('cools a provider down for as long as its 429 Retry-After asks, serving from the others meanwhile', async () => {
+    h = await startHarness(
+      [{ name: 'limited', behaviour: { rateLimitRate: 1, retryAfterS: 0.5 } }, { name: 'spare' }],
+      (mocks) => poolSpec(mocks, { providers: { limited: { weight: 100 } } }),
+    );
+    const first = await servedBy(h.client, 5);
+    expect(first).toEqual(['spare', 'spare', 'spare', 'spare', 'spare']);
+    expect(h.mocks.limited?.stats.byStatus[429]).toBe(1); // asked once, then left alone while cooling down
+
+    h.mocks.limited?.setBehaviour({ rateLimitRate: 0 });
+    await sleep(550);
+    const later = await servedBy(h.client, 5);
+    expect(later.filter((p) => p === 'limited').length).toBeGreaterThanOrEqual(4); // weight 100 : 1 once cooled
+    expect(await metricsText(h.sidecar)).toMatch(/switchboard_rate_limited_total\{provider="limited"\} 1\b/);
+  });
+
+  it('answers 429 with Retry-After when every provider is rate limited, then 503 while all cool down', async () => {
+    h = await startHarness(
+      [
+        { name: 'a', behaviour: { rateLimitRate: 1, retryAfterS: 30 } },
+        { name: 'b', behaviour: { rateLimitRate: 1, retryAfterS: 30 } },
+      ],
+      (mocks) => poolSpec(mocks),
+    );
+    const first = await h.client.chat.completions.create(CHAT).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((first as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('30');
+
+    const res = await fetch(`${h.sidecar.url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(CHAT),
+    });
+    expect(res.status).toBe(503);
+    const retryAfter = Number(res.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(29);
+    expect(retryAfter).toBeLessThanOrEqual(30);
+    const body = (await res.json()) as { error: { message: string; code: string } };
+    expect(body.error.code).toBe('no_provider_available');
+    expect(body.error.message).toContain('a: rate limited (cooling down)');
+    expect(body.error.message).toContain('b: rate limited (cooling down)');
+    expect((h.mocks.a?.stats.requests ?? 0) + (h.mocks.b?.stats.requests ?? 0)).toBe(2);
+  });
+});
