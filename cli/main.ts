@@ -1,8 +1,13 @@
+import { runDemoCommand } from './demo-command.ts';
 import { runSidecarCommand } from './sidecar-command.ts';
 import { runMockProviderCli } from '../mock-provider/cli.ts';
 import { PoolLoadError } from '../sidecar/config/load-pool.ts';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
+  demo: {
+    summary: 'run mock providers, a sidecar and live traffic on this machine (no keys)',
+    run: runDemoCommand,
+  },
   sidecar: { summary: 'run the data plane from a ProviderPool file', run: runSidecarCommand },
   'mock-provider': { summary: 'run a mock LLM provider API for tests and demos', run: runMockProviderCli },
 };

@@ -79,12 +79,17 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
     const previous = current;
     const next = buildPoolRuntime(pool, previous, { secrets, rng, now: clock.now(), onBreakerTransition });
     for (const [name, provider] of previous?.providers ?? []) {
-      if (!next.providers.has(name)) metrics.forgetProvider(name, provider.spec.models.map((m) => m.name));
+      if (!next.providers.has(name))
+        metrics.forgetProvider(
+          name,
+          provider.spec.models.map((m) => m.name),
+        );
     }
     for (const [model, targets] of next.models) {
       for (const t of targets) metrics.weight.set({ provider: t.provider.name, model }, t.weight);
     }
-    for (const [name, provider] of next.providers) metrics.setBreakerState(name, provider.breaker.state(clock.now()));
+    for (const [name, provider] of next.providers)
+      metrics.setBreakerState(name, provider.breaker.state(clock.now()));
     current = next;
   };
 

@@ -102,7 +102,9 @@ export const ProviderSchema = z
       .int()
       .min(1)
       .optional()
-      .describe('Most requests this sidecar sends to the provider at once; beyond it the provider is skipped.'),
+      .describe(
+        'Most requests this sidecar sends to the provider at once; beyond it the provider is skipped.',
+      ),
   })
   .describe('One upstream provider.');
 
@@ -148,7 +150,12 @@ export const RetrySchema = z
 
 export const BreakerSchema = z
   .strictObject({
-    consecutiveFailures: z.number().int().min(1).default(5).describe('Failures in a row that open the breaker.'),
+    consecutiveFailures: z
+      .number()
+      .int()
+      .min(1)
+      .default(5)
+      .describe('Failures in a row that open the breaker.'),
     failureRateThreshold: z
       .number()
       .gt(0)

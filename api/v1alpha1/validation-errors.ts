@@ -21,7 +21,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       if (issue.origin === 'string') return `must not be longer than ${String(issue.maximum)} character(s)`;
       return `must be ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}`;
     case 'invalid_type':
-      return issue.input === undefined ? 'is required' : `must be a${/^[aeiou]/.test(issue.expected) ? 'n' : ''} ${issue.expected}`;
+      return issue.input === undefined
+        ? 'is required'
+        : `must be a${/^[aeiou]/.test(issue.expected) ? 'n' : ''} ${issue.expected}`;
     case 'invalid_value':
       return issue.values.length === 1
         ? `must be ${JSON.stringify(issue.values[0])}`

@@ -207,7 +207,8 @@ export async function startLitellm(context: CaseContext, upstreamUrl: string): P
           litellm_params: { model: 'openai/gpt-4o-mini', api_base: upstreamUrl, api_key: 'sk-bench' },
         },
       ],
-      litellm_settings: { telemetry: false, set_verbose: false },
+      // As in LiteLLM's own benchmark recipe: no callbacks, no retries.
+      litellm_settings: { telemetry: false, set_verbose: false, callbacks: [], num_retries: 0 },
       // Like the other systems here, no client authentication (with a master key, LiteLLM wants a database for
       // any other key). The proxy refuses to start keyless unless told this is deliberate; it only hears loopback.
       general_settings: { dangerously_permit_weak_or_unset_master_key: true },

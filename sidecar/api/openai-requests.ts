@@ -37,7 +37,7 @@ export const EmbeddingsRequestSchema = z.looseObject({
 export type EmbeddingsRequest = z.infer<typeof EmbeddingsRequestSchema>;
 
 export function validateRequest<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
+  const result = schema.safeParse(body, { reportInput: true });
   if (result.success) return result.data;
   const problems = formatIssues(result.error);
   const param = result.error.issues[0]?.path.map(String).join('.') ?? null;
@@ -64,7 +64,8 @@ export function estimateEmbeddingTokens(request: EmbeddingsRequest): { input: nu
   const input = request.input;
   if (typeof input === 'string') return { input: Math.ceil(input.length / 4), output: 0 };
   const count = (input as readonly unknown[]).reduce<number>(
-    (n, item) => n + (typeof item === 'string' ? Math.ceil(item.length / 4) : Array.isArray(item) ? item.length : 1),
+    (n, item) =>
+      n + (typeof item === 'string' ? Math.ceil(item.length / 4) : Array.isArray(item) ? item.length : 1),
     0,
   );
   return { input: count, output: 0 };

@@ -37,16 +37,36 @@ describe('loading a ProviderPool manifest', () => {
   });
 
   it.each([
-    ['a negative weight names the field and the bound', `- ${provider(', weight: -1')}`, 'spec.providers[0].weight: must be ≥ 0'],
+    [
+      'a negative weight names the field and the bound',
+      `- ${provider(', weight: -1')}`,
+      'spec.providers[0].weight: must be ≥ 0',
+    ],
     [
       'an unknown strategy lists the valid ones',
       `- ${provider()}\n  strategy: {type: fastest}`,
       'spec.strategy.type: must be one of: round-robin, weighted-round-robin, least-connections, response-time, cost-based, health-aware, adaptive',
     ],
-    ['a non-http base URL is refused', `- {name: p, type: openai, baseURL: "file:///etc/passwd", models: [{name: chat, model: m}]}`, 'spec.providers[0].baseURL: must be an http:// or https:// URL'],
-    ['a misspelt field is reported rather than ignored', `- ${provider(', wieght: 2')}`, 'spec.providers[0]: unknown field "wieght"'],
-    ['a provider without models is refused', `- {name: p, type: openai, baseURL: "http://x/v1", models: []}`, 'spec.providers[0].models: must have at least 1 item(s)'],
-    ['a missing provider model is required', `- {name: p, type: openai, baseURL: "http://x/v1", models: [{name: chat}]}`, 'spec.providers[0].models[0].model: is required'],
+    [
+      'a non-http base URL is refused',
+      `- {name: p, type: openai, baseURL: "file:///etc/passwd", models: [{name: chat, model: m}]}`,
+      'spec.providers[0].baseURL: must be an http:// or https:// URL',
+    ],
+    [
+      'a misspelt field is reported rather than ignored',
+      `- ${provider(', wieght: 2')}`,
+      'spec.providers[0]: unknown field "wieght"',
+    ],
+    [
+      'a provider without models is refused',
+      `- {name: p, type: openai, baseURL: "http://x/v1", models: []}`,
+      'spec.providers[0].models: must have at least 1 item(s)',
+    ],
+    [
+      'a missing provider model is required',
+      `- {name: p, type: openai, baseURL: "http://x/v1", models: [{name: chat}]}`,
+      'spec.providers[0].models[0].model: is required',
+    ],
     [
       'an API key must come from exactly one source',
       `- ${provider(', apiKey: {env: A, secretKeyRef: {name: s, key: k}}')}`,
@@ -62,7 +82,11 @@ describe('loading a ProviderPool manifest', () => {
       `- ${provider(', weight: 0')}`,
       'spec.providers: all provider weights are 0: at least one provider must take traffic',
     ],
-    ['too many retries are refused', `- ${provider()}\n  retry: {attempts: 20}`, 'spec.retry.attempts: must be ≤ 10'],
+    [
+      'too many retries are refused',
+      `- ${provider()}\n  retry: {attempts: 20}`,
+      'spec.retry.attempts: must be ≤ 10',
+    ],
   ])('%s', (_name, providers, expected) => {
     expect(problemsOf(`${header}spec:\n  providers:\n  ${providers}\n`)).toContain(expected);
   });
@@ -83,8 +107,8 @@ describe('loading a ProviderPool manifest', () => {
   });
 
   it('refuses a manifest of another kind', () => {
-    expect(problemsOf(header.replace('ProviderPool', 'Deployment') + `spec:\n  providers:\n  - ${provider()}\n`)).toEqual([
-      'kind: must be "ProviderPool"',
-    ]);
+    expect(
+      problemsOf(header.replace('ProviderPool', 'Deployment') + `spec:\n  providers:\n  - ${provider()}\n`),
+    ).toEqual(['kind: must be "ProviderPool"']);
   });
 });

@@ -15,7 +15,7 @@ export class PoolLoadError extends Error {
 
 /** Validates a parsed manifest, reporting every problem by field path. */
 export function parsePool(document: unknown, source = '(inline)'): ProviderPool {
-  const result = ProviderPoolSchema.safeParse(document);
+  const result = ProviderPoolSchema.safeParse(document, { reportInput: true });
   if (!result.success) throw new PoolLoadError(source, formatIssues(result.error));
   return result.data;
 }
@@ -36,7 +36,9 @@ export async function loadPoolFile(path: string): Promise<ProviderPool> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new PoolLoadError(path, [`cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+    throw new PoolLoadError(path, [
+      `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    ]);
   }
   return parsePoolYaml(text, path);
 }

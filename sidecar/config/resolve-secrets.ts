@@ -25,7 +25,9 @@ export function resolveApiKey(source: ApiKeySource, sources: SecretSources): Sec
     try {
       value = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new Error(`Secret ${name} key ${key} is not mounted at ${path} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+      throw new Error(
+        `Secret ${name} key ${key} is not mounted at ${path} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+      );
     }
     return new Secret(value.trim());
   }

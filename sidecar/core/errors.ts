@@ -109,8 +109,7 @@ export class UpstreamError extends SwitchboardError {
   constructor(status: number, message: string, code: string | null, retryAfterSeconds?: number) {
     super(message);
     this.status = status;
-    this.type =
-      status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
+    this.type = status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
     this.code = code ?? 'upstream_error';
     this.retryAfterSeconds = retryAfterSeconds;
   }
@@ -153,6 +152,13 @@ export function toOpenAIError(err: unknown): HttpErrorResponse {
   return {
     status: 500,
     headers: {},
-    body: { error: { message: 'internal error in the Switchboard sidecar', type: 'server_error', param: null, code: 'internal_error' } },
+    body: {
+      error: {
+        message: 'internal error in the Switchboard sidecar',
+        type: 'server_error',
+        param: null,
+        code: 'internal_error',
+      },
+    },
   };
 }

@@ -83,13 +83,18 @@ function recordUsage(metrics: SidecarMetrics, target: Target, usage: TokenUsage 
   metrics.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
   if (target.price) {
     const cost =
-      (usage.inputTokens * target.price.inputPerMillionTokens + usage.outputTokens * target.price.outputPerMillionTokens) /
+      (usage.inputTokens * target.price.inputPerMillionTokens +
+        usage.outputTokens * target.price.outputPerMillionTokens) /
       1e6;
     metrics.cost.inc(labels, cost);
   }
 }
 
-export async function forward(runtime: PoolRuntime, request: ForwardRequest, deps: ForwardDeps): Promise<void> {
+export async function forward(
+  runtime: PoolRuntime,
+  request: ForwardRequest,
+  deps: ForwardDeps,
+): Promise<void> {
   const { clock, rng, metrics } = deps;
   const { res, logger: log } = request;
   let servedBy = 'none';
@@ -118,7 +123,8 @@ export async function forward(runtime: PoolRuntime, request: ForwardRequest, dep
       if (!selection.target && tried.size > 0) selection = selectTarget(targets, strategy, ctx, new Set());
       if (!selection.target) {
         if (!lastError) {
-          const retryAfter = selection.retryAt === undefined ? 1 : Math.max(1, Math.ceil((selection.retryAt - now) / 1000));
+          const retryAfter =
+            selection.retryAt === undefined ? 1 : Math.max(1, Math.ceil((selection.retryAt - now) / 1000));
           lastError = new NoProviderAvailableError(
             `No provider can take model "${request.model}" now: ${selection.skipped.join('; ')}.`,
             retryAfter,
@@ -128,7 +134,8 @@ export async function forward(runtime: PoolRuntime, request: ForwardRequest, dep
       }
       const { target, permit } = selection;
       firstProvider ??= target.provider.name;
-      if (attempt > 1) metrics.retries.inc({ provider: [...tried].at(-1) ?? 'none', reason: lastError?.code ?? 'unknown' });
+      if (attempt > 1)
+        metrics.retries.inc({ provider: [...tried].at(-1) ?? 'none', reason: lastError?.code ?? 'unknown' });
       const result = await new UpstreamAttempt(
         {
           operation: request.operation,
@@ -154,7 +161,8 @@ export async function forward(runtime: PoolRuntime, request: ForwardRequest, dep
       if (result.kind === 'served') {
         servedBy = target.provider.name;
         recordUsage(metrics, target, result.usage);
-        if (firstProvider !== servedBy) metrics.fallbacks.inc({ from_provider: firstProvider, to_provider: servedBy });
+        if (firstProvider !== servedBy)
+          metrics.fallbacks.inc({ from_provider: firstProvider, to_provider: servedBy });
         log.info('request served', { provider: servedBy, attempts: attempt, model: request.model });
         return;
       }
@@ -176,10 +184,14 @@ export async function forward(runtime: PoolRuntime, request: ForwardRequest, dep
     log.warn('request failed', { status, code: lastError?.code ?? null, attempts: tried.size });
   } catch (err) {
     status = sendError(res, err, { 'x-request-id': request.requestId });
-    if (status >= 500) log.error('request failed unexpectedly', { error: err instanceof Error ? err.message : String(err) });
+    if (status >= 500)
+      log.error('request failed unexpectedly', { error: err instanceof Error ? err.message : String(err) });
   } finally {
     // Unknown model names come from clients: never let them mint new label values.
-    const labels = { provider: servedBy, model: runtime.models.has(request.model) ? request.model : 'unknown' };
+    const labels = {
+      provider: servedBy,
+      model: runtime.models.has(request.model) ? request.model : 'unknown',
+    };
     metrics.requests.inc({ ...labels, status_class: status === 499 ? 'error' : statusClass(status) });
     if (servedBy !== 'none') metrics.duration.observe(labels, (clock.now() - request.receivedAt) / 1000);
   }

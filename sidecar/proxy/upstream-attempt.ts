@@ -55,6 +55,7 @@ export interface AttemptDeps {
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const CONFIG_FAULTS = new Set([401, 403, 404]);
+const CREDENTIAL_FAULTS = new Set([401, 403]);
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -134,7 +135,9 @@ export class UpstreamAttempt {
       });
       this.#status = res.statusCode;
       if (res.statusCode >= 400) return await this.#errorAnswer(res);
-      return this.#in.stream ? await this.#streamAnswer(res, startedAt) : await this.#jsonAnswer(res, startedAt);
+      return this.#in.stream
+        ? await this.#streamAnswer(res, startedAt)
+        : await this.#jsonAnswer(res, startedAt);
     } catch (err) {
       return this.#caught(err);
     } finally {
@@ -156,7 +159,10 @@ export class UpstreamAttempt {
   #fail(error: SwitchboardError, retryable: boolean, reason: string): AttemptResult {
     if (this.#committed) {
       const name = this.#in.target.provider.name;
-      endStreamWithError(this.#in.res, new StreamCutError(`the stream from provider ${name} ended before it was complete (${reason})`));
+      endStreamWithError(
+        this.#in.res,
+        new StreamCutError(`the stream from provider ${name} ended before it was complete (${reason})`),
+      );
       return { kind: 'committed-failure' };
     }
     return { kind: 'failed', error, retryable, reason };
@@ -174,9 +180,20 @@ export class UpstreamAttempt {
     const kind = this.#totalTimeout.signal.aborted ? 'timeout' : transportKind(err);
     const c = classifyOutcome({ transportError: kind });
     this.#verdict = c.breaker;
-    this.#log.warn('upstream attempt failed', { reason: kind, committed: this.#committed, error: errorMessage(err) });
+    this.#log.warn('upstream attempt failed', {
+      reason: kind,
+      committed: this.#committed,
+      error: errorMessage(err),
+    });
     const message = `${TRANSPORT_MESSAGES[kind === 'aborted-by-client' ? 'reset' : kind]} ${this.#in.target.provider.name}`;
-    return this.#fail(new UpstreamUnavailableError(kind === 'timeout' ? 'timeout' : kind === 'connect' ? 'connect' : 'reset', message), c.retryable, kind);
+    return this.#fail(
+      new UpstreamUnavailableError(
+        kind === 'timeout' ? 'timeout' : kind === 'connect' ? 'connect' : 'reset',
+        message,
+      ),
+      c.retryable,
+      kind,
+    );
   }
 
   async #errorAnswer(res: Dispatcher.ResponseData): Promise<AttemptResult> {
@@ -190,17 +207,26 @@ export class UpstreamAttempt {
     let retryAfterSeconds: number | undefined;
     if (c.coolDown) {
       const now = clock.now();
-      const until = retryDeadlineFromHeaders((name) => res.headers[name], now) ?? now + this.#in.defaultCooldownMs;
+      const until =
+        retryDeadlineFromHeaders((name) => res.headers[name], now) ?? now + this.#in.defaultCooldownMs;
       provider.cooldown.coolDown(until);
       retryAfterSeconds = Math.max(1, Math.ceil((until - now) / 1000));
       metrics.rateLimited.inc({ provider: provider.name });
     }
     this.#log.warn('upstream answered with an error', { status: res.statusCode, code: info.code });
-    const message = `provider ${provider.name} answered HTTP ${res.statusCode}: ${scrub(info.message, target)}`;
     // The sidecar, not the app, holds the provider's credentials and model names: a 401/403/404 from upstream
-    // is a pool misconfiguration, reported as a bad gateway rather than as the app's own fault.
+    // is a pool misconfiguration, reported as a bad gateway rather than as the app's own fault. Credential
+    // errors often quote part of the key, so their text is not passed on at all.
     const status = CONFIG_FAULTS.has(res.statusCode) ? 502 : res.statusCode;
-    return this.#fail(new UpstreamError(status, message, info.code, retryAfterSeconds), c.retryable, `http-${res.statusCode}`);
+    const detail = CREDENTIAL_FAULTS.has(res.statusCode)
+      ? `the provider refused the pool's credentials${info.code ? ` (${info.code})` : ''}`
+      : scrub(info.message, target);
+    const message = `provider ${provider.name} answered HTTP ${res.statusCode}: ${detail}`;
+    return this.#fail(
+      new UpstreamError(status, message, info.code, retryAfterSeconds),
+      c.retryable,
+      `http-${res.statusCode}`,
+    );
   }
 
   async #jsonAnswer(res: Dispatcher.ResponseData, startedAt: number): Promise<AttemptResult> {

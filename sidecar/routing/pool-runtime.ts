@@ -71,7 +71,11 @@ function mergeTimeouts(pool: Timeouts, provider: ProviderSpec['timeouts']): Time
   return { ...pool, ...provider };
 }
 
-export function buildPoolRuntime(pool: ProviderPool, previous: PoolRuntime | undefined, deps: RuntimeDeps): PoolRuntime {
+export function buildPoolRuntime(
+  pool: ProviderPool,
+  previous: PoolRuntime | undefined,
+  deps: RuntimeDeps,
+): PoolRuntime {
   const { spec } = pool;
   const problems: string[] = [];
   const providers = new Map<string, ProviderRuntime>();
@@ -107,7 +111,8 @@ export function buildPoolRuntime(pool: ProviderPool, previous: PoolRuntime | und
   if (problems.length > 0) throw new PoolLoadError(pool.metadata.name, problems);
 
   const previousTargets = new Map<string, Target>();
-  for (const targets of previous?.models.values() ?? []) for (const t of targets) previousTargets.set(t.key, t);
+  for (const targets of previous?.models.values() ?? [])
+    for (const t of targets) previousTargets.set(t.key, t);
 
   const models = new Map<string, Target[]>();
   for (const p of spec.providers) {
@@ -119,7 +124,12 @@ export function buildPoolRuntime(pool: ProviderPool, previous: PoolRuntime | und
         key,
         logicalModel: m.name,
         provider,
-        endpoint: { baseURL: p.baseURL, model: m.model, apiKey: provider.apiKey, maxOutputTokens: m.maxOutputTokens },
+        endpoint: {
+          baseURL: p.baseURL,
+          model: m.model,
+          apiKey: provider.apiKey,
+          maxOutputTokens: m.maxOutputTokens,
+        },
         weight: p.weight,
         price: m.pricing,
         stats: previousTargets.get(key)?.stats ?? new TargetStats(),
@@ -130,7 +140,10 @@ export function buildPoolRuntime(pool: ProviderPool, previous: PoolRuntime | und
     }
   }
 
-  const budgetSettings = { ratio: spec.retry.budgetRatio, minRetriesPerSecond: spec.retry.minRetriesPerSecond };
+  const budgetSettings = {
+    ratio: spec.retry.budgetRatio,
+    minRetriesPerSecond: spec.retry.minRetriesPerSecond,
+  };
   const retryBudget = previous?.retryBudget ?? new RetryBudget(budgetSettings);
   retryBudget.updateSettings(budgetSettings);
 

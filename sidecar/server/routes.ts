@@ -33,7 +33,12 @@ function requestIdOf(req: IncomingMessage): string {
 function listModels(runtime: PoolRuntime) {
   return {
     object: 'list',
-    data: [...runtime.models.keys()].map((id) => ({ id, object: 'model', created: 0, owned_by: 'switchboard' })),
+    data: [...runtime.models.keys()].map((id) => ({
+      id,
+      object: 'model',
+      created: 0,
+      owned_by: 'switchboard',
+    })),
   };
 }
 

@@ -40,7 +40,10 @@ class SlowClient extends EventEmitter {
 describe('streaming backpressure', () => {
   let mock: MockProvider;
   beforeAll(async () => {
-    mock = await startMockProvider({ name: 'firehose', behaviour: { streamChunks: 50, replyText: 'y'.repeat(5000) } });
+    mock = await startMockProvider({
+      name: 'firehose',
+      behaviour: { streamChunks: 50, replyText: 'y'.repeat(5000) },
+    });
   });
   afterAll(() => mock.close());
 
@@ -84,7 +87,10 @@ describe('streaming backpressure', () => {
       await waitFor('the next write or the end', () => client.writes > before || client.ended);
       expect(client.writes).toBeLessThanOrEqual(before + 1); // exactly one write per drain
     }
-    expect(await done).toEqual({ kind: 'served', usage: expect.objectContaining({ inputTokens: expect.any(Number) }) });
+    expect(await done).toEqual({
+      kind: 'served',
+      usage: expect.objectContaining({ inputTokens: expect.any(Number) }),
+    });
     expect(client.body.endsWith('data: [DONE]\n\n')).toBe(true);
     expect(client.writes).toBeGreaterThan(50);
     await runtime.providers.get('firehose')?.close();

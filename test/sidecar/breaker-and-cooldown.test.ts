@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
-import { CHAT, metricsText, poolSpec, servedBy, startHarness, type Harness } from '../support/sidecar-harness.ts';
+import {
+  CHAT,
+  metricsText,
+  poolSpec,
+  servedBy,
+  startHarness,
+  type Harness,
+} from '../support/sidecar-harness.ts';
 import { sleep } from '../support/wait.ts';
 
 describe('circuit breaker and 429 cool-down through the sidecar', () => {
@@ -18,7 +25,9 @@ describe('circuit breaker and 429 cool-down through the sidecar', () => {
     );
     await servedBy(h.client, 6);
     expect(h.mocks.flaky?.stats.requests).toBe(2); // two failures open it; no more traffic while open
-    expect(await metricsText(h.sidecar)).toContain('switchboard_breaker_state{provider="flaky",state="open"} 1');
+    expect(await metricsText(h.sidecar)).toContain(
+      'switchboard_breaker_state{provider="flaky",state="open"} 1',
+    );
 
     h.mocks.flaky?.setBehaviour({ errorRate: 0 });
     await servedBy(h.client, 4);
@@ -27,7 +36,9 @@ describe('circuit breaker and 429 cool-down through the sidecar', () => {
     await sleep(350);
     const after = await servedBy(h.client, 6);
     expect(after.filter((p) => p === 'flaky').length).toBeGreaterThanOrEqual(2); // probed, closed, back in rotation
-    expect(await metricsText(h.sidecar)).toContain('switchboard_breaker_state{provider="flaky",state="closed"} 1');
+    expect(await metricsText(h.sidecar)).toContain(
+      'switchboard_breaker_state{provider="flaky",state="closed"} 1',
+    );
   });
 
   it('cools a provider down for as long as its 429 Retry-After asks, serving from the others meanwhile', async () => {

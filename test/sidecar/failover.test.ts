@@ -24,12 +24,19 @@ describe('retries and failover', () => {
   it('fails over to another provider when one refuses connections, then stops trying it once its breaker opens', async () => {
     const deadURL = await closedPortURL();
     h = await startHarness([{ name: 'alive' }], (mocks) => {
-      const spec = poolSpec(mocks, { spec: { strategy: { type: 'round-robin' }, breaker: { consecutiveFailures: 2 } } });
+      const spec = poolSpec(mocks, {
+        spec: { strategy: { type: 'round-robin' }, breaker: { consecutiveFailures: 2 } },
+      });
       const providers = spec.providers as Record<string, unknown>[];
       return {
         ...spec,
         providers: [
-          { name: 'dead', type: 'openai', baseURL: deadURL, models: [{ name: 'chat', model: 'gpt-4o-mini' }] },
+          {
+            name: 'dead',
+            type: 'openai',
+            baseURL: deadURL,
+            models: [{ name: 'chat', model: 'gpt-4o-mini' }],
+          },
           ...providers,
         ],
       };
@@ -93,10 +100,18 @@ describe('retries and failover', () => {
   });
 
   it('spends retries only within the retry budget, so an outage is not multiplied', async () => {
-    h = await startHarness([{ name: 'p', behaviour: { errorRate: 1 } }, { name: 'q', behaviour: { errorRate: 1 } }], (mocks) =>
-      poolSpec(mocks, {
-        spec: { retry: { attempts: 1, budgetRatio: 0.1, minRetriesPerSecond: 0 }, breaker: { consecutiveFailures: 1000, minRequests: 1000 } },
-      }),
+    h = await startHarness(
+      [
+        { name: 'p', behaviour: { errorRate: 1 } },
+        { name: 'q', behaviour: { errorRate: 1 } },
+      ],
+      (mocks) =>
+        poolSpec(mocks, {
+          spec: {
+            retry: { attempts: 1, budgetRatio: 0.1, minRetriesPerSecond: 0 },
+            breaker: { consecutiveFailures: 1000, minRequests: 1000 },
+          },
+        }),
     );
     for (let i = 0; i < 20; i++) await h.client.chat.completions.create(CHAT).catch(() => undefined);
     const upstream = (h.mocks.p?.stats.requests ?? 0) + (h.mocks.q?.stats.requests ?? 0);

@@ -4,20 +4,24 @@ import { CHAT, startHarness, type Harness } from '../support/sidecar-harness.ts'
 describe('the official OpenAI SDK through the sidecar', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness([{ name: 'alpha', apiKey: 'sk-alpha-secret-123456' }], (mocks) => ({
-      providers: [
-        {
-          name: 'alpha',
-          type: 'openai',
-          baseURL: mocks.alpha?.url,
-          apiKey: { env: 'ALPHA_KEY' },
-          models: [
-            { name: 'chat', model: 'gpt-4o-mini' },
-            { name: 'embed', model: 'text-embedding-3-small' },
-          ],
-        },
-      ],
-    }), { secrets: { env: { ALPHA_KEY: 'sk-alpha-secret-123456' } } });
+    h = await startHarness(
+      [{ name: 'alpha', apiKey: 'sk-alpha-secret-123456' }],
+      (mocks) => ({
+        providers: [
+          {
+            name: 'alpha',
+            type: 'openai',
+            baseURL: mocks.alpha?.url,
+            apiKey: { env: 'ALPHA_KEY' },
+            models: [
+              { name: 'chat', model: 'gpt-4o-mini' },
+              { name: 'embed', model: 'text-embedding-3-small' },
+            ],
+          },
+        ],
+      }),
+      { secrets: { env: { ALPHA_KEY: 'sk-alpha-secret-123456' } } },
+    );
   });
   afterAll(() => h.close());
 

@@ -10,7 +10,10 @@ describe('streaming through the sidecar', () => {
   it('aborts the upstream call at once when the client goes away mid-stream', async () => {
     h = await startHarness([{ name: 'slow', behaviour: { streamChunks: 50, chunkIntervalMs: 40 } }]);
     const controller = new AbortController();
-    const stream = await h.client.chat.completions.create({ ...CHAT, stream: true }, { signal: controller.signal });
+    const stream = await h.client.chat.completions.create(
+      { ...CHAT, stream: true },
+      { signal: controller.signal },
+    );
     let seen = 0;
     try {
       for await (const _chunk of stream) {
@@ -26,8 +29,9 @@ describe('streaming through the sidecar', () => {
   });
 
   it('reports a stream cut after its first bytes as an error, never as a clean end', async () => {
-    h = await startHarness([{ name: 'cutter', behaviour: { streamChunks: 10, cutStreamAfterChunks: 3 } }, { name: 'other' }], (mocks) =>
-      poolSpec(mocks, { providers: { cutter: { weight: 1000 } } }),
+    h = await startHarness(
+      [{ name: 'cutter', behaviour: { streamChunks: 10, cutStreamAfterChunks: 3 } }, { name: 'other' }],
+      (mocks) => poolSpec(mocks, { providers: { cutter: { weight: 1000 } } }),
     );
     const stream = await h.client.chat.completions.create({ ...CHAT, stream: true });
     let chunks = 0;
@@ -41,10 +45,13 @@ describe('streaming through the sidecar', () => {
   });
 
   it('fails over transparently when a stream is cut before any byte reached the client', async () => {
-    h = await startHarness([{ name: 'cutter', behaviour: { cutStreamAfterChunks: 0 } }, { name: 'other' }], (mocks) =>
-      poolSpec(mocks, { providers: { cutter: { weight: 1000 } } }),
+    h = await startHarness(
+      [{ name: 'cutter', behaviour: { cutStreamAfterChunks: 0 } }, { name: 'other' }],
+      (mocks) => poolSpec(mocks, { providers: { cutter: { weight: 1000 } } }),
     );
-    const { data: stream, response } = await h.client.chat.completions.create({ ...CHAT, stream: true }).withResponse();
+    const { data: stream, response } = await h.client.chat.completions
+      .create({ ...CHAT, stream: true })
+      .withResponse();
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(response.headers.get('x-switchboard-provider')).toBe('other');

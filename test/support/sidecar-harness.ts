@@ -55,7 +55,12 @@ export function poolSpec(
 }
 
 export function manifest(spec: Record<string, unknown>): string {
-  return stringify({ apiVersion: 'switchboard.dev/v1alpha1', kind: 'ProviderPool', metadata: { name: 'test' }, spec });
+  return stringify({
+    apiVersion: 'switchboard.dev/v1alpha1',
+    kind: 'ProviderPool',
+    metadata: { name: 'test' },
+    spec,
+  });
 }
 
 export async function startHarness(
@@ -78,7 +83,14 @@ export async function startHarness(
   await writePool(configure(mocks));
   const logs: string[] = [];
   const logger: Logger = createLogger({ level: 'debug', sink: (line) => logs.push(line) });
-  const sidecar = await startSidecar({ poolFile, port: 0, metricsPort: 0, watch: false, logger, ...sidecarOptions });
+  const sidecar = await startSidecar({
+    poolFile,
+    port: 0,
+    metricsPort: 0,
+    watch: false,
+    logger,
+    ...sidecarOptions,
+  });
   const client = new OpenAI({ baseURL: sidecar.url, apiKey: 'not-needed-by-the-sidecar', maxRetries: 0 });
   return {
     mocks,
@@ -98,7 +110,11 @@ export async function startHarness(
 export const CHAT = { model: 'chat', messages: [{ role: 'user' as const, content: 'Say hello.' }] };
 
 /** Which provider served each of `n` sequential chat requests, by the x-switchboard-provider header. */
-export async function servedBy(client: OpenAI, n: number, headers: Record<string, string> = {}): Promise<string[]> {
+export async function servedBy(
+  client: OpenAI,
+  n: number,
+  headers: Record<string, string> = {},
+): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const { response } = await client.chat.completions.create(CHAT, { headers }).withResponse();

@@ -78,7 +78,10 @@ export class OpenAIAdapter implements ProviderAdapter {
       const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};
       body.stream_options = { ...streamOptions, include_usage: true };
     }
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
     if (target.apiKey) headers.authorization = `Bearer ${target.apiKey.reveal()}`;
     return { url: joinURL(target.baseURL, PATHS[operation]), headers, body: JSON.stringify(body) };
   }
@@ -99,9 +102,9 @@ export class OpenAIAdapter implements ProviderAdapter {
       parsed = undefined;
     }
     const error = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : undefined;
-    const message =
-      typeof error?.message === 'string' ? error.message : `upstream answered HTTP ${status}`;
-    const code = typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : null;
+    const message = typeof error?.message === 'string' ? error.message : `upstream answered HTTP ${status}`;
+    const code =
+      typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : null;
     return { message, code };
   }
 }
