@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import OpenAI from 'openai';
+import { manifest } from './support/sidecar-harness.ts';
+import { waitFor } from './support/wait.ts';
+
+const BIN = new URL('../bin/switchboard.js', import.meta.url).pathname;
+
+/** Runs the real CLI as a user would, on the Node that runs the tests (Node 24 via npm). */
+function run(args: string[]): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function exitOf(child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
+}
+
+async function firstLine(child: ChildProcess): Promise<string> {
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) return line;
+  throw new Error('no output');
+}
+
+describe('the switchboard command', () => {
+  const children: ChildProcess[] = [];
+  let dir: string | undefined;
+  afterEach(async () => {
+    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs a mock provider and a sidecar as processes that serve the OpenAI SDK and stop cleanly on SIGTERM', async () => {
+    const mock = run(['mock-provider', '--name', 'proc-mock']);
+    children.push(mock);
+    const { url } = JSON.parse(await firstLine(mock)) as { url: string };
+    dir = await mkdtemp(join(tmpdir(), 'switchboard-cli-'));
+    const pool = join(dir, 'pool.yaml');
+    await writeFile(
+      pool,
+      manifest({
+        providers: [
+          { name: 'm', type: 'openai', baseURL: url, models: [{ name: 'chat', model: 'gpt-4o-mini' }] },
+        ],
+      }),
+    );
+    const sidecar = run(['sidecar', '--pool', pool, '--port', '0', '--metrics-port', '0']);
+    children.push(sidecar);
+    const sidecarExit = exitOf(sidecar);
+    let listening: { url?: string } = {};
+    const lines = createInterface({ input: sidecar.stderr! });
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as { msg: string; url?: string };
+      if (entry.msg === 'sidecar listening') listening = entry;
+    });
+    await waitFor('the sidecar to listen', () => listening.url !== undefined, 15_000);
+    const client = new OpenAI({ baseURL: listening.url, apiKey: 'x', maxRetries: 0 });
+    const answer = await client.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(answer.choices[0]?.message.content).toContain('proc-mock');
+    sidecar.kill('SIGTERM');
+    mock.kill('SIGTERM');
+    expect((await sidecarExit).code).toBe(0);
+  });
+
+  it('refuses a bad pool file at start, listing every problem by field path', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchboard-cli-'));
+    const pool = join(dir, 'bad.yaml');
+    await writeFile(
+      pool,
+      manifest({
+        providers: [{ name: 'p', type: 'openai', baseURL: 'http://x/v1', weight: -1, models: [] }],
+      }),
+    );
+    const { code, stderr } = await exitOf(
+      run(['sidecar', '--pool', pool, '--port', '0', '--metrics-port', '0']),
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain('spec.providers[0].weight: must be ≥ 0');
+    expect(stderr).toContain('spec.providers[0].models: must have at least 1 item(s)');
+  });
+
+  it('explains an unknown command and lists the known ones', async () => {
+    const { code, stderr } = await exitOf(run(['frobnicate']));
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown command "frobnicate"');
+    expect(stderr).toMatch(/sidecar\s+run the data plane/);
+  });
+
+  it('runs the demo end to end for a few seconds and reports who served the traffic', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchboard-demo-'));
+    const demo = run([
+      'demo',
+      '--port',
+      '0',
+      '--metrics-port',
+      '0',
+      '--duration',
+      '3',
+      '--rps',
+      '10',
+      '--dir',
+      dir,
+    ]);
+    children.push(demo);
+    let stdout = '';
+    demo.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    const { code } = await exitOf(demo);
+    expect(code).toBe(0);
+    const last = stdout.slice(stdout.lastIndexOf('strategy adaptive'));
+    const answered = Number(/(\d+) answered/.exec(last)?.[1]);
+    expect(answered).toBeGreaterThanOrEqual(15);
+    expect(last).toMatch(/openai\s+\d+/);
+  });
+});
