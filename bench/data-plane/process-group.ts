@@ -11,6 +11,8 @@ export interface SpawnSpec {
   readonly name: string;
   /** The only core the process (and anything it forks) may run on. */
   readonly core: number;
+  /** Scheduling niceness for the process and everything it starts (negative needs root); default 0. */
+  readonly nice?: number;
   readonly command: string;
   readonly args: readonly string[];
   readonly cwd?: string;
@@ -37,7 +39,9 @@ export class BenchChild {
   constructor(spec: SpawnSpec) {
     this.name = spec.name;
     this.core = spec.core;
-    const pinned = ['taskset', '-c', String(spec.core), spec.command, ...spec.args];
+    // nice before taskset, so that every thread the program starts inherits both.
+    const niced = spec.nice ? ['nice', '-n', String(spec.nice)] : [];
+    const pinned = [...niced, 'taskset', '-c', String(spec.core), spec.command, ...spec.args];
     const [command, ...args] = HAS_SETPRIV ? ['setpriv', '--pdeathsig', 'KILL', ...pinned] : pinned;
     this.#process = spawn(command as string, args, {
       cwd: spec.cwd,
@@ -167,6 +171,8 @@ function parseObject(line: string): Record<string, unknown> | undefined {
 }
 
 export class ProcessGroup {
+  /** Niceness given to every child that does not set its own. */
+  readonly nice: number;
   readonly #children = new Set<BenchChild>();
   readonly #onExit = (): void => this.killAllNow();
   readonly #onSignal = (signal: NodeJS.Signals): void => {
@@ -174,14 +180,15 @@ export class ProcessGroup {
     void this.stopAll().finally(() => process.exit(130));
   };
 
-  constructor() {
+  constructor(options: { nice?: number } = {}) {
+    this.nice = options.nice ?? 0;
     process.on('exit', this.#onExit);
     process.on('SIGINT', this.#onSignal);
     process.on('SIGTERM', this.#onSignal);
   }
 
   spawn(spec: SpawnSpec): BenchChild {
-    const child = new BenchChild(spec);
+    const child = new BenchChild({ nice: this.nice, ...spec });
     this.#children.add(child);
     void child.exited.then(() => this.#children.delete(child));
     return child;

@@ -78,7 +78,8 @@ export function renderMarkdown(run: RunResults): string {
     '',
     `Saturation: ${s.connections} connections, ${s.durationS} s after ${s.warmupS} s warm-up. ` +
       `Fixed rate: ${rate} over ${s.rateConnections} connections, ${s.durationS} s. ` +
-      `System under test alone on core ${s.cores.sut}; load generator and upstream mock on core ${s.cores.load}. ` +
+      `System under test alone on core ${s.cores.sut}; load generator and upstream mock on core ${s.cores.load}` +
+      `${s.nice === 0 ? '' : `; all at niceness ${s.nice}`}. ` +
       'Latency: request start to last body byte, 2xx answers only. CPU columns are for the saturation phase: ' +
       `the system under test, the load generator plus upstream mock (core ${s.cores.load}), and work outside ` +
       `this benchmark on core ${s.cores.sut}.`,

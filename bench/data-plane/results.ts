@@ -64,6 +64,8 @@ export interface Settings {
   readonly modes: readonly Mode[];
   readonly cases: readonly string[];
   readonly cores: { readonly sut: number; readonly load: number };
+  /** Niceness of every benchmark process (negative: ahead of other work on the machine). */
+  readonly nice: number;
   readonly requestBody: Record<Mode, string>;
 }
 

@@ -54,6 +54,8 @@ const USAGE = `usage: node bench/data-plane/run.ts [options]
   --no-install          do not install missing peer gateways (they are reported unavailable)
   --sut-core C          core of the system under test (default 1)
   --load-core C         core of the load generator and upstream mock (default 0)
+  --nice N              niceness of every benchmark process, so other work on a shared machine disturbs less;
+                        negative values need root, and without root it is 0 (default -10; 0: leave as is)
   --out DIR             where results go (default bench/results)
 `;
 
@@ -109,6 +111,7 @@ function parseOptions(argv: string[]): Options | undefined {
       'no-install': { type: 'boolean', default: false },
       'sut-core': { type: 'string', default: '1' },
       'load-core': { type: 'string', default: '0' },
+      nice: { type: 'string', default: '-10' },
       out: { type: 'string', default: join(BENCH_DIR, 'results') },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -123,6 +126,10 @@ function parseOptions(argv: string[]): Options | undefined {
     load: positive(values['load-core'], '--load-core', { allowZero: true, integer: true }),
   };
   if (cores.sut === cores.load) throw new Error('--sut-core and --load-core must differ');
+  const nice = Number(values.nice);
+  if (!Number.isInteger(nice) || nice < -20 || nice > 19)
+    throw new Error(`--nice must be -20..19: ${values.nice}`);
+  const root = process.getuid?.() === 0;
   return {
     settings: {
       durationS: positive(values.duration, '--duration'),
@@ -140,6 +147,7 @@ function parseOptions(argv: string[]): Options | undefined {
         CASES.map((c) => c.id),
       ),
       cores,
+      nice: nice < 0 && !root ? 0 : nice,
       requestBody: REQUEST_BODY,
     },
     install: !values['no-install'],
@@ -397,7 +405,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const peersDir = join(BENCH_DIR, '.peers');
   const workDir = await mkdtemp(join(tmpdir(), 'switchboard-bench-'));
-  const group = new ProcessGroup();
+  const group = new ProcessGroup({ nice: settings.nice });
   const context: CaseContext = { group, cores: settings.cores, workDir, peersDir };
   const peers: Record<string, PeerInstall> = {};
   const cases: CaseResult[] = [];

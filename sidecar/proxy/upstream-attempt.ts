@@ -185,15 +185,9 @@ export class UpstreamAttempt {
       committed: this.#committed,
       error: errorMessage(err),
     });
-    const message = `${TRANSPORT_MESSAGES[kind === 'aborted-by-client' ? 'reset' : kind]} ${this.#in.target.provider.name}`;
-    return this.#fail(
-      new UpstreamUnavailableError(
-        kind === 'timeout' ? 'timeout' : kind === 'connect' ? 'connect' : 'reset',
-        message,
-      ),
-      c.retryable,
-      kind,
-    );
+    const failure = kind === 'aborted-by-client' ? 'reset' : kind;
+    const message = `${TRANSPORT_MESSAGES[failure]} ${this.#in.target.provider.name}`;
+    return this.#fail(new UpstreamUnavailableError(failure, message), c.retryable, kind);
   }
 
   async #errorAnswer(res: Dispatcher.ResponseData): Promise<AttemptResult> {

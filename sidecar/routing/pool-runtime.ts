@@ -61,7 +61,7 @@ export class PoolRuntime {
     return strategy;
   }
 
-  /** Hands shared state to the next runtime; providers that left are closed once their requests finish. */
+  /** Hands the strategies' state (cursors, smooth-WRR weights) to the runtime built on the next reload. */
   strategiesForNext(): Map<string, Strategy> {
     return this.#strategies;
   }

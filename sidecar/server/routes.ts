@@ -12,7 +12,7 @@ import {
   validateRequest,
 } from '../api/openai-requests.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
-import { forward } from '../proxy/forward.ts';
+import { forward, type ForwardRequest } from '../proxy/forward.ts';
 import { sendError, sendJson } from '../proxy/client-response.ts';
 import { readJsonBody } from './read-body.ts';
 
@@ -50,6 +50,37 @@ const ROUTES: Record<string, string> = {
   '/readyz': 'GET',
 };
 
+type ParsedRequest = Pick<
+  ForwardRequest,
+  'operation' | 'model' | 'body' | 'stream' | 'clientWantsUsage' | 'tokens'
+>;
+
+/** The proxied endpoints: how each validates its body and what routing needs to know of it. */
+const PROXIED: Record<string, (raw: unknown) => ParsedRequest> = {
+  '/v1/chat/completions': (raw) => {
+    const body = validateRequest(ChatCompletionRequestSchema, raw);
+    return {
+      operation: 'chat',
+      model: body.model,
+      body,
+      stream: body.stream === true,
+      clientWantsUsage: body.stream_options?.include_usage === true,
+      tokens: estimateChatTokens(body),
+    };
+  },
+  '/v1/embeddings': (raw) => {
+    const body = validateRequest(EmbeddingsRequestSchema, raw);
+    return {
+      operation: 'embeddings',
+      model: body.model,
+      body,
+      stream: false,
+      clientWantsUsage: false,
+      tokens: estimateEmbeddingTokens(body),
+    };
+  },
+};
+
 /** The sidecar's application-facing HTTP API: thin handlers over parsing and `forward`. */
 export function createRequestHandler(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -82,45 +113,21 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps
     res.on('close', () => {
       if (!res.writableFinished) client.abort();
     });
-    const common = {
-      receivedAt,
-      requestId,
-      req,
-      res,
-      clientSignal: client.signal,
-      logger: deps.logger.child({ requestId }),
-    };
-    if (path === '/v1/chat/completions') {
-      const body = validateRequest(ChatCompletionRequestSchema, raw);
-      await forward(
-        runtime,
-        {
-          ...common,
-          operation: 'chat',
-          model: body.model,
-          body,
-          stream: body.stream === true,
-          clientWantsUsage: body.stream_options?.include_usage === true,
-          tokens: estimateChatTokens(body),
-        },
-        deps,
-      );
-    } else {
-      const body = validateRequest(EmbeddingsRequestSchema, raw);
-      await forward(
-        runtime,
-        {
-          ...common,
-          operation: 'embeddings',
-          model: body.model,
-          body,
-          stream: false,
-          clientWantsUsage: false,
-          tokens: estimateEmbeddingTokens(body),
-        },
-        deps,
-      );
-    }
+    const parsed = PROXIED[path]?.(raw);
+    if (!parsed) throw new RouteNotFoundError(method, path);
+    await forward(
+      runtime,
+      {
+        ...parsed,
+        receivedAt,
+        requestId,
+        req,
+        res,
+        clientSignal: client.signal,
+        logger: deps.logger.child({ requestId }),
+      },
+      deps,
+    );
   } catch (err) {
     // A body refused part-way cannot be read to its end cheaply: answer and close the connection.
     const headers: Record<string, string> = req.complete ? idHeader : { ...idHeader, connection: 'close' };
