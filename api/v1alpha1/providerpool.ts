@@ -184,6 +184,10 @@ export const BreakerSchema = z
 export const RateLimitSchema = z
   .strictObject({
     defaultCooldownMs: milliseconds('Cool-down after a 429 that carries no Retry-After header.', 5_000),
+    quotaExhaustedCooldownMs: milliseconds(
+      'Cool-down after a provider says the account’s quota or credit is used up (not a transient limit).',
+      300_000,
+    ),
   })
   .prefault({})
   .describe('Reaction to rate limiting by a provider.');

@@ -76,7 +76,8 @@ export function renderMarkdown(run: RunResults): string {
   const lines = [
     `## Data plane: ${run.startedAt}`,
     '',
-    `Saturation: ${s.connections} connections, ${s.durationS} s after ${s.warmupS} s warm-up. ` +
+    `${s.repeat === 1 ? 'One round' : `Median of ${s.repeat} interleaved rounds`} per phase. ` +
+      `Saturation: ${s.connections} connections, ${s.durationS} s after ${s.warmupS} s warm-up. ` +
       `Fixed rate: ${rate} over ${s.rateConnections} connections, ${s.durationS} s. ` +
       `System under test alone on core ${s.cores.sut}; load generator and upstream mock on core ${s.cores.load}` +
       `${s.nice === 0 ? '' : `; all at niceness ${s.nice}`}. ` +

@@ -24,6 +24,8 @@ export interface PhaseMeasure extends PhaseResult {
 export interface ModeResult {
   readonly status: 'ok' | 'failed';
   readonly reason?: string;
+  /** Of the rounds combined, how many measured this mode. */
+  readonly okRounds?: number;
   /** Closed loop, `connections` at once, as fast as answers come. */
   readonly saturation?: PhaseMeasure;
   /** Open loop at `settings.rate` requests per second; absent when the rate is 0. */
@@ -38,6 +40,8 @@ export interface CaseResult {
   readonly description: string;
   readonly status: 'ok' | 'unavailable' | 'failed';
   readonly reason?: string;
+  /** Rounds this result combines (see combineRounds). */
+  readonly rounds?: number;
   /** Resident memory of the system under test once started and answering, before any load, MiB. */
   readonly idleRssMiB?: number;
   readonly modes: Partial<Record<Mode, ModeResult>>;
@@ -64,6 +68,8 @@ export interface Settings {
   readonly modes: readonly Mode[];
   readonly cases: readonly string[];
   readonly cores: { readonly sut: number; readonly load: number };
+  /** Rounds over all cases, interleaved; each reported phase is the median round. */
+  readonly repeat: number;
   /** Niceness of every benchmark process (negative: ahead of other work on the machine). */
   readonly nice: number;
   readonly requestBody: Record<Mode, string>;
@@ -77,7 +83,10 @@ export interface RunResults {
   readonly settings: Settings;
   readonly environment: Record<string, string | number>;
   readonly peers: Record<string, { readonly ok: boolean; readonly detail: string; readonly seconds: number }>;
+  /** Combined per case: the median round of each phase. */
   readonly cases: readonly CaseResult[];
+  /** Every round as measured, round by round. */
+  readonly rounds: readonly (readonly CaseResult[])[];
   readonly comparisons: readonly Comparison[];
   readonly notes: readonly string[];
 }
@@ -125,4 +134,61 @@ export function compare(results: readonly CaseResult[], modes: readonly Mode[]):
     }
   }
   return comparisons;
+}
+
+/** The element of median rank by `key` (the lower middle for an even count); undefined for none. */
+function medianBy<T>(items: readonly T[], key: (item: T) => number): T | undefined {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+function median(values: readonly number[]): number | undefined {
+  return medianBy(values, (v) => v);
+}
+
+/**
+ * One case's rounds as one result. Each phase is the round with the median value of what that phase is for
+ * (throughput at saturation, p50 at the fixed rate), so a row is always one real measurement, never a blend.
+ */
+export function combineRounds(rounds: readonly CaseResult[], modes: readonly Mode[]): CaseResult {
+  const first = rounds[0];
+  if (first === undefined) throw new Error('combineRounds needs at least one round');
+  const measured = rounds.filter((r) => r.status === 'ok');
+  if (measured.length === 0) return { ...first, rounds: rounds.length };
+  const combined: Partial<Record<Mode, ModeResult>> = {};
+  for (const mode of modes) {
+    const results = measured.map((r) => r.modes[mode]).filter((m) => m !== undefined);
+    const ok = results.filter((m) => m.status === 'ok');
+    if (ok.length === 0) {
+      if (results[0] !== undefined) combined[mode] = { ...results[0], okRounds: 0 };
+      continue;
+    }
+    const saturation = medianBy(
+      ok.flatMap((m) => (m.saturation ? [m.saturation] : [])),
+      (p) => p.rps,
+    );
+    const fixedRate = medianBy(
+      ok.flatMap((m) => (m.fixedRate ? [m.fixedRate] : [])),
+      (p) => p.latencyMs?.p50 ?? Infinity,
+    );
+    const rss = median(ok.flatMap((m) => (m.rssAfterMiB === undefined ? [] : [m.rssAfterMiB])));
+    const peaks = ok.flatMap((m) => (m.peakRssMiB === undefined ? [] : [m.peakRssMiB]));
+    combined[mode] = {
+      status: 'ok',
+      okRounds: ok.length,
+      ...(saturation ? { saturation } : {}),
+      ...(fixedRate ? { fixedRate } : {}),
+      ...(rss === undefined ? {} : { rssAfterMiB: rss }),
+      ...(peaks.length === 0 ? {} : { peakRssMiB: Math.max(...peaks) }),
+    };
+  }
+  const idle = median(measured.flatMap((r) => (r.idleRssMiB === undefined ? [] : [r.idleRssMiB])));
+  return {
+    id: first.id,
+    description: first.description,
+    status: 'ok',
+    rounds: rounds.length,
+    ...(idle === undefined ? {} : { idleRssMiB: idle }),
+    modes: combined,
+  };
 }

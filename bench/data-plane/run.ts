@@ -26,6 +26,7 @@ import { CpuMeter, memory } from './proc-stats.ts';
 import { ProcessGroup } from './process-group.ts';
 import { renderMarkdown } from './report.ts';
 import {
+  combineRounds,
   compare,
   MODES,
   RESULTS_SCHEMA,
@@ -46,6 +47,7 @@ const USAGE = `usage: node bench/data-plane/run.ts [options]
 
   --duration S          seconds of each measured phase (saturation, fixed rate) per case and mode (default 3)
   --warmup S            seconds of unmeasured load before them (default 1)
+  --repeat N            rounds over all cases, interleaved; each phase reports its median round (default 3)
   --connections N       concurrent connections at saturation (default 10)
   --rate R              requests/s of the fixed-rate (latency) phase; 0 skips it (default 200)
   --rate-connections N  connections of the fixed-rate phase (default: --connections)
@@ -103,6 +105,7 @@ function parseOptions(argv: string[]): Options | undefined {
     options: {
       duration: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '1' },
+      repeat: { type: 'string', default: '3' },
       connections: { type: 'string', default: '10' },
       rate: { type: 'string', default: '200' },
       'rate-connections': { type: 'string' },
@@ -147,6 +150,7 @@ function parseOptions(argv: string[]): Options | undefined {
         CASES.map((c) => c.id),
       ),
       cores,
+      repeat: positive(values.repeat, '--repeat', { integer: true }),
       nice: nice < 0 && !root ? 0 : nice,
       requestBody: REQUEST_BODY,
     },
@@ -368,16 +372,14 @@ function notesFor(cases: readonly CaseResult[], settings: Settings): string[] {
           );
         }
       }
-      for (const [name, phase] of [
-        ['saturation', s],
-        ['fixed-rate', result.fixedRate],
-      ] as const) {
-        if (phase && phase.otherCpuPercent.sutCore > 10) {
-          notes.push(
-            `${c.id} ${mode} ${name}: other work used ${phase.otherCpuPercent.sutCore.toFixed(0)}% of the ` +
-              `system-under-test core during the phase; treat this row with suspicion.`,
-          );
-        }
+      if (s && s.otherCpuPercent.sutCore > 10) {
+        notes.push(
+          `${c.id} ${mode}: other work used ${s.otherCpuPercent.sutCore.toFixed(0)}% of the system-under-test ` +
+            'core during the reported saturation phase; its throughput is understated.',
+        );
+      }
+      if (result.okRounds !== undefined && c.rounds !== undefined && result.okRounds < c.rounds) {
+        notes.push(`${c.id} ${mode}: measured in ${result.okRounds} of ${c.rounds} rounds.`);
       }
       const r = result.fixedRate;
       if (r && r.rps < settings.rate * 0.95) {
@@ -386,6 +388,19 @@ function notesFor(cases: readonly CaseResult[], settings: Settings): string[] {
         );
       }
     }
+  }
+  const atRate = cases.flatMap((c) =>
+    settings.modes.flatMap((m) => {
+      const other = c.modes[m]?.fixedRate?.otherCpuPercent.sutCore;
+      return other === undefined ? [] : [other];
+    }),
+  );
+  if (atRate.length > 0 && Math.max(...atRate) > 10) {
+    notes.push(
+      `During the fixed-rate phases other work filled up to ${Math.max(...atRate).toFixed(0)}% of the ` +
+        'system-under-test core (idle time at that load); the benchmark processes ran ahead of it by niceness, ' +
+        'but its cache and scheduling noise shows mostly in the p99 columns.',
+    );
   }
   notes.push(
     'Latency at the fixed rate is as seen by autocannon (no coordinated-omission correction); at saturation it is ' +
@@ -408,33 +423,43 @@ async function main(): Promise<void> {
   const group = new ProcessGroup({ nice: settings.nice });
   const context: CaseContext = { group, cores: settings.cores, workDir, peersDir };
   const peers: Record<string, PeerInstall> = {};
-  const cases: CaseResult[] = [];
+  const unavailable = new Map<string, CaseResult>();
+  const rounds: CaseResult[][] = [];
   try {
-    for (const id of settings.cases) {
-      const benchCase = CASES.find((c) => c.id === id) as BenchCase;
-      if (PEER_IDS.includes(id)) {
-        progress(`${id}: checking install`);
-        const install = await ensurePeer(id as PeerId, peersDir, options.install);
-        peers[id] = install;
-        if (!install.ok) {
-          progress(`${id}: unavailable: ${install.detail}`);
-          cases.push({
-            id,
-            description: benchCase.description,
-            status: 'unavailable',
-            reason: install.detail,
-            modes: {},
-          });
+    for (const id of settings.cases.filter((c) => PEER_IDS.includes(c))) {
+      progress(`${id}: checking install`);
+      const install = await ensurePeer(id as PeerId, peersDir, options.install);
+      peers[id] = install;
+      if (install.ok) continue;
+      progress(`${id}: unavailable: ${install.detail}`);
+      const description = CASES.find((c) => c.id === id)?.description ?? id;
+      unavailable.set(id, { id, description, status: 'unavailable', reason: install.detail, modes: {} });
+    }
+    // Rounds interleave the cases, so that slow drifts in other work on the machine touch every case alike.
+    for (let round = 1; round <= settings.repeat; round += 1) {
+      const results: CaseResult[] = [];
+      for (const id of settings.cases) {
+        const skipped = unavailable.get(id);
+        if (skipped) {
+          results.push(skipped);
           continue;
         }
+        progress(`round ${round}/${settings.repeat}`);
+        results.push(await runCase(CASES.find((c) => c.id === id) as BenchCase, context, settings));
       }
-      cases.push(await runCase(benchCase, context, settings));
+      rounds.push(results);
     }
   } finally {
     await group.close();
     await rm(workDir, { recursive: true, force: true });
   }
 
+  const cases = settings.cases.map((id, i) =>
+    combineRounds(
+      rounds.map((r) => r[i] as CaseResult),
+      settings.modes,
+    ),
+  );
   const run: RunResults = {
     schema: RESULTS_SCHEMA,
     startedAt: startedAt.toISOString(),
@@ -444,6 +469,7 @@ async function main(): Promise<void> {
     environment: await environment(peersDir),
     peers,
     cases,
+    rounds,
     comparisons: compare(cases, settings.modes),
     notes: notesFor(cases, settings),
   };

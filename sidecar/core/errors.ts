@@ -115,6 +115,21 @@ export class UpstreamError extends SwitchboardError {
   }
 }
 
+/** The provider reported an error inside a stream it had started (e.g. Anthropic's `error` event). */
+export class UpstreamStreamError extends SwitchboardError {
+  readonly status: number;
+  readonly type: OpenAIErrorType = 'api_error';
+  readonly code: string;
+  /** Whether another provider may succeed (overloaded: yes; a refused request: no). */
+  readonly retryable: boolean;
+  constructor(message: string, code: string, options: { status?: number; retryable?: boolean } = {}) {
+    super(message);
+    this.status = options.status ?? 502;
+    this.code = code;
+    this.retryable = options.retryable ?? true;
+  }
+}
+
 /** The upstream could not be reached or did not answer in time. */
 export class UpstreamUnavailableError extends SwitchboardError {
   readonly status: number;

@@ -34,7 +34,10 @@ export interface UpstreamEvent {
  * A translator knows when its dialect's stream has ended properly; anything else is a cut stream.
  */
 export interface StreamTranslator {
-  /** Data payloads (without `data: ` framing) to send to the client for this upstream event, in order. */
+  /**
+   * Data payloads (without `data: ` framing) to send to the client for this upstream event, in order. An error
+   * event from the provider is thrown as an `UpstreamStreamError` (sidecar/core/errors.ts).
+   */
   onEvent(event: UpstreamEvent): readonly string[];
   /** True once the dialect's terminal event arrived. */
   readonly finished: boolean;
@@ -45,9 +48,31 @@ export interface StreamTranslator {
 export interface UpstreamErrorInfo {
   readonly message: string;
   readonly code: string | null;
-  /** False when the provider says retrying elsewhere is pointless for this status (e.g. quota exhausted). */
-  readonly retryable?: boolean;
+  /**
+   * The account's quota or credit is used up (OpenAI `insufficient_quota`): not a transient overload, so the
+   * provider is cooled down for long instead of for the Retry-After of a rate limit; other providers may serve.
+   */
+  readonly quotaExhausted?: boolean;
+  /** A wait the provider asked for in the error body (e.g. Gemini's RetryInfo.retryDelay), in ms. */
+  readonly retryAfterMs?: number;
 }
+
+/** One budget of a provider's rate limit as its response headers announce it. */
+export interface RateLimitBudget {
+  readonly remaining: number;
+  readonly limit: number | undefined;
+  /** When the budget refills (epoch ms on the clock's timeline); undefined when not announced. */
+  readonly resetAt: number | undefined;
+}
+
+/** What a response's rate-limit headers say; each budget is absent when the dialect does not announce it. */
+export interface RateLimitSnapshot {
+  readonly requests?: RateLimitBudget;
+  readonly tokens?: RateLimitBudget;
+}
+
+/** Reads one response header by lower-case name. */
+export type HeaderLookup = (name: string) => string | undefined;
 
 export interface TranslateOptions {
   /** The client asked for a final usage chunk (`stream_options.include_usage`). */
@@ -70,6 +95,13 @@ export interface ProviderAdapter {
     target: TargetEndpoint,
   ): { body: unknown; usage: TokenUsage | undefined };
   createStreamTranslator(target: TargetEndpoint, options: TranslateOptions): StreamTranslator;
+  /**
+   * Why this target cannot serve `request` (a feature the dialect lacks), or undefined when it can. Targets that
+   * cannot are skipped; when none can, the app gets a 400 with the reasons.
+   */
+  unsupported(operation: Operation, request: Readonly<Record<string, unknown>>): string | undefined;
   /** Reads a provider error body (any shape) into a message and code fit to pass on. */
   parseError(status: number, bodyText: string): UpstreamErrorInfo;
+  /** Reads the rate-limit headers of any response, so load can shift away before the provider answers 429. */
+  readRateLimits(header: HeaderLookup, now: number): RateLimitSnapshot | undefined;
 }

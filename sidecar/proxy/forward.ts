@@ -66,12 +66,28 @@ export function chooseStrategy(runtime: PoolRuntime, requested: string | undefin
   return requested;
 }
 
-function resolveTargets(runtime: PoolRuntime, model: string, operation: Operation): readonly Target[] {
+function resolveTargets(
+  runtime: PoolRuntime,
+  model: string,
+  operation: Operation,
+  body: Readonly<Record<string, unknown>>,
+): readonly Target[] {
   const targets = runtime.models.get(model);
   if (!targets) throw new ModelNotFoundError(model, [...runtime.models.keys()]);
-  const able = targets.filter((t) => t.provider.adapter.operations.has(operation));
+  const reasons: string[] = [];
+  const able = targets.filter((t) => {
+    const adapter = t.provider.adapter;
+    const reason = adapter.operations.has(operation)
+      ? adapter.unsupported(operation, body)
+      : `${operation} is not available in the ${adapter.dialect} dialect`;
+    if (reason !== undefined) reasons.push(`${t.provider.name}: ${reason}`);
+    return reason === undefined;
+  });
   if (able.length === 0) {
-    throw new InvalidRequestError(`No provider of model "${model}" supports ${operation}.`, 'model');
+    throw new InvalidRequestError(
+      `No provider of model "${model}" can serve this request: ${reasons.join('; ')}.`,
+      'model',
+    );
   }
   return able;
 }
@@ -100,7 +116,7 @@ export async function forward(
   let servedBy = 'none';
   let status = 200;
   try {
-    const targets = resolveTargets(runtime, request.model, request.operation);
+    const targets = resolveTargets(runtime, request.model, request.operation, request.body);
     const header = request.req.headers[STRATEGY_HEADER];
     const strategyName = chooseStrategy(runtime, Array.isArray(header) ? header[0] : header);
     const strategy = runtime.strategy(request.model, strategyName);
@@ -146,7 +162,7 @@ export async function forward(
           permit,
           attempt,
           receivedAt: request.receivedAt,
-          defaultCooldownMs: spec.rateLimit.defaultCooldownMs,
+          rateLimit: spec.rateLimit,
           clientSignal: request.clientSignal,
           res,
           responseHeaders: {

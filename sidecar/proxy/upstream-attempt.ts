@@ -6,7 +6,12 @@
 import type { ServerResponse } from 'node:http';
 import { request, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.ts';
-import { SwitchboardError, UpstreamError, UpstreamUnavailableError } from '../core/errors.ts';
+import {
+  SwitchboardError,
+  UpstreamError,
+  UpstreamStreamError,
+  UpstreamUnavailableError,
+} from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { BreakerPermit, BreakerVerdict } from '../breaker/circuit-breaker.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
@@ -40,7 +45,7 @@ export interface AttemptInput {
   readonly attempt: number;
   /** When the sidecar received the request (for time to first token). */
   readonly receivedAt: number;
-  readonly defaultCooldownMs: number;
+  readonly rateLimit: { readonly defaultCooldownMs: number; readonly quotaExhaustedCooldownMs: number };
   readonly clientSignal: AbortSignal;
   readonly res: ServerResponse;
   /** Headers for the client's answer (request id, serving provider, attempt count). */
@@ -134,6 +139,9 @@ export class UpstreamAttempt {
         bodyTimeout: provider.timeouts.idleStreamMs,
       });
       this.#status = res.statusCode;
+      provider.rateLimits.update(
+        provider.adapter.readRateLimits((name) => firstHeader(res.headers[name]), clock.now()),
+      );
       if (res.statusCode >= 400) return await this.#errorAnswer(res);
       return this.#in.stream
         ? await this.#streamAnswer(res, startedAt)
@@ -173,6 +181,10 @@ export class UpstreamAttempt {
       this.#verdict = 'neutral';
       return { kind: 'client-gone' };
     }
+    if (err instanceof UpstreamStreamError) {
+      this.#verdict = err.retryable ? 'failure' : 'success';
+      return this.#fail(err, err.retryable, err.code);
+    }
     if (err instanceof SwitchboardError) {
       this.#verdict = 'failure';
       return this.#fail(err, true, err.code);
@@ -199,10 +211,15 @@ export class UpstreamAttempt {
     const c = classifyOutcome({ status: res.statusCode });
     this.#verdict = c.breaker;
     let retryAfterSeconds: number | undefined;
-    if (c.coolDown) {
+    if (c.coolDown || info.quotaExhausted) {
       const now = clock.now();
-      const until =
-        retryDeadlineFromHeaders((name) => res.headers[name], now) ?? now + this.#in.defaultCooldownMs;
+      const asked =
+        retryDeadlineFromHeaders((name) => res.headers[name], now) ??
+        (info.retryAfterMs === undefined ? undefined : now + info.retryAfterMs);
+      // A used-up quota does not come back in seconds, whatever Retry-After says: leave the provider alone longer.
+      const until = info.quotaExhausted
+        ? Math.max(asked ?? now, now + this.#in.rateLimit.quotaExhaustedCooldownMs)
+        : (asked ?? now + this.#in.rateLimit.defaultCooldownMs);
       provider.cooldown.coolDown(until);
       retryAfterSeconds = Math.max(1, Math.ceil((until - now) / 1000));
       metrics.rateLimited.inc({ provider: provider.name });
@@ -263,7 +280,8 @@ export class UpstreamAttempt {
         let payloads: readonly string[];
         try {
           payloads = translator.onEvent(event);
-        } catch {
+        } catch (err) {
+          if (err instanceof UpstreamStreamError) throw err;
           throw new UpstreamProtocolError(`provider ${target.provider.name} sent a malformed stream event`);
         }
         for (const data of payloads) {
@@ -291,6 +309,10 @@ export class UpstreamAttempt {
     client.end();
     return { kind: 'served', usage: translator.usage };
   }
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function errorMessage(err: unknown): string {

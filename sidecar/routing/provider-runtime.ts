@@ -4,6 +4,7 @@ import type { Rng } from '../core/clock.ts';
 import type { Secret } from '../core/secret.ts';
 import { CircuitBreaker, type BreakerTransition } from '../breaker/circuit-breaker.ts';
 import { CoolDown } from '../retry/cooldown.ts';
+import { ProviderRateLimits } from '../ratelimit/provider-rate-limits.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 
 export interface ProviderRuntimeInit {
@@ -33,6 +34,8 @@ export class ProviderRuntime {
   dispatcher: Dispatcher;
   readonly breaker: CircuitBreaker;
   readonly cooldown = new CoolDown();
+  /** Budgets announced by the provider's rate-limit headers. */
+  readonly rateLimits = new ProviderRateLimits();
   /** Requests this sidecar has in flight to the provider, for `maxInFlight`. */
   inFlight = 0;
   #dispatcherKey: string;

@@ -19,7 +19,8 @@ function toCandidate(t: Target, now: number, probing: boolean): Candidate {
   return {
     key: t.key,
     provider: t.provider.name,
-    weight: t.weight,
+    // A provider running out of its announced rate limit takes less, before it starts answering 429.
+    weight: t.weight * t.provider.rateLimits.headroom(now),
     inFlight: t.stats.inFlight,
     latencyMs: t.stats.latencyMs(now),
     errorRate: t.stats.errorRate(now),
@@ -58,6 +59,12 @@ export function selectTarget(
     if (p.cooldown.isCoolingDown(ctx.now)) {
       skipped.push(`${p.name}: rate limited (cooling down)`);
       later(p.cooldown.coolingUntil ?? ctx.now);
+      continue;
+    }
+    const exhaustedUntil = p.rateLimits.exhaustedUntil(ctx.now);
+    if (exhaustedUntil !== undefined) {
+      skipped.push(`${p.name}: rate limit used up until it resets`);
+      later(exhaustedUntil);
       continue;
     }
     const phase = p.breaker.state(ctx.now);

@@ -68,7 +68,7 @@ describe('streaming backpressure', () => {
         permit,
         attempt: 1,
         receivedAt: systemClock.now(),
-        defaultCooldownMs: 1000,
+        rateLimit: { defaultCooldownMs: 1000, quotaExhaustedCooldownMs: 1000 },
         clientSignal: new AbortController().signal,
         res: client as unknown as ServerResponse,
         responseHeaders: {},

@@ -85,3 +85,35 @@ describe('circuit breaker and 429 cool-down through the sidecar', () => {
     expect((h.mocks.a?.stats.requests ?? 0) + (h.mocks.b?.stats.requests ?? 0)).toBe(2);
   });
 });
+
+describe('rate-limit awareness before and beyond 429', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('stops sending to a provider whose announced request budget is used up, until it resets', async () => {
+    h = await startHarness(
+      [{ name: 'tight', behaviour: { requestsPerMinute: 3 } }, { name: 'roomy' }],
+      (mocks) => poolSpec(mocks, { providers: { tight: { weight: 1000 } } }),
+    );
+    const served = await servedBy(h.client, 8);
+    // the third answer announces 0 requests left: the sidecar moves on without ever seeing a 429
+    expect(served.slice(0, 3)).toEqual(['tight', 'tight', 'tight']);
+    expect(served.slice(3).every((p) => p === 'roomy')).toBe(true);
+    expect(h.mocks.tight?.stats.byStatus[429]).toBeUndefined();
+  });
+
+  it('cools a provider down for long when its quota is used up, not for the seconds of a rate limit', async () => {
+    h = await startHarness(
+      [{ name: 'broke', behaviour: { insufficientQuota: true, retryAfterS: 1 } }, { name: 'funded' }],
+      (mocks) =>
+        poolSpec(mocks, {
+          providers: { broke: { weight: 1000 } },
+          spec: { rateLimit: { quotaExhaustedCooldownMs: 120_000 } },
+        }),
+    );
+    expect(await servedBy(h.client, 3)).toEqual(['funded', 'funded', 'funded']);
+    const broke = h.sidecar.runtime().providers.get('broke');
+    expect(broke?.cooldown.coolingUntil).toBeGreaterThan(Date.now() + 100_000);
+    expect(h.mocks.broke?.stats.requests).toBe(1);
+  });
+});

@@ -1,6 +1,10 @@
 import type { ProviderType } from '../../../api/v1alpha1/providerpool.ts';
+import { parseGoDuration } from '../../ratelimit/go-duration.ts';
 import type {
+  HeaderLookup,
   Operation,
+  RateLimitBudget,
+  RateLimitSnapshot,
   ProviderAdapter,
   StreamTranslator,
   TargetEndpoint,
@@ -105,6 +109,34 @@ export class OpenAIAdapter implements ProviderAdapter {
     const message = typeof error?.message === 'string' ? error.message : `upstream answered HTTP ${status}`;
     const code =
       typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : null;
-    return { message, code };
+    return code === 'insufficient_quota' ? { message, code, quotaExhausted: true } : { message, code };
   }
+
+  unsupported(): string | undefined {
+    return undefined; // the OpenAI dialect is the sidecar's own API: everything passes through
+  }
+
+  readRateLimits(header: HeaderLookup, now: number): RateLimitSnapshot | undefined {
+    const requests = readBudget(header, 'requests', now);
+    const tokens = readBudget(header, 'tokens', now);
+    if (!requests && !tokens) return undefined;
+    return { ...(requests && { requests }), ...(tokens && { tokens }) };
+  }
+}
+
+/** `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`, resets as Go durations ("6m0s"). */
+function readBudget(
+  header: HeaderLookup,
+  kind: 'requests' | 'tokens',
+  now: number,
+): RateLimitBudget | undefined {
+  const remaining = Number(header(`x-ratelimit-remaining-${kind}`) ?? Number.NaN);
+  if (!Number.isFinite(remaining)) return undefined;
+  const limit = Number(header(`x-ratelimit-limit-${kind}`) ?? Number.NaN);
+  const resetMs = parseGoDuration(header(`x-ratelimit-reset-${kind}`));
+  return {
+    remaining,
+    limit: Number.isFinite(limit) ? limit : undefined,
+    resetAt: resetMs === undefined ? undefined : now + resetMs,
+  };
 }
