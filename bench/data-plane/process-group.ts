@@ -84,8 +84,10 @@ export class BenchChild {
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line !== '');
+    // An exception's own line ("TypeError: ...", "ValueError: ...") first: a crash also prints source lines.
+    const thrown = lines.find((line) => /^[\w.]*(Error|Exception)(:|$)/.test(line));
     const telling = lines.find((line) => /error|refused|fail|exception|cannot|denied/i.test(line));
-    return (telling ?? lines.at(-1) ?? '').slice(0, 300);
+    return (thrown ?? telling ?? lines.at(-1) ?? '').slice(0, 300);
   }
 
   /**

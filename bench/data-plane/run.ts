@@ -341,6 +341,10 @@ async function environment(peersDir: string): Promise<Record<string, string | nu
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
     commit: quiet('git', ['-C', REPO_DIR, 'rev-parse', '--short', 'HEAD']),
+    // The sidecar measured is the working tree as it was, which may differ from the commit.
+    uncommittedFiles: quiet('git', ['-C', REPO_DIR, 'status', '--porcelain', '--', 'sidecar', 'api'])
+      .split('\n')
+      .filter((line) => line.trim() !== '' && line !== 'unknown').length,
     autocannon: autocannon.version,
     portkey: PORTKEY_PACKAGE,
     litellmRequirement: LITELLM_REQUIREMENT,

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { toOpenAIError } from '../core/errors.ts';
-import { formatSseEvent } from '../sse/sse-writer.ts';
+import { clientError, type ClientApi, type ClientStreamEncoder } from '../api/client-api.ts';
 
 /** Writes with backpressure: resolves when the socket can take more; false when the client went away. */
 export async function writeChunk(res: ServerResponse, chunk: string): Promise<boolean> {
@@ -44,18 +44,22 @@ export function sendText(
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, err: unknown, headers: Record<string, string> = {}): number {
-  const { status, headers: errorHeaders, body } = toOpenAIError(err);
+export function sendError(
+  res: ServerResponse,
+  api: ClientApi,
+  err: unknown,
+  headers: Record<string, string> = {},
+): number {
+  const { status, headers: errorHeaders, body } = clientError(api, err);
   sendJson(res, status, body, { ...headers, ...errorHeaders });
   return status;
 }
 
 /**
- * Ends a stream that failed after bytes reached the client: an error event in the OpenAI shape (which the
- * OpenAI SDKs raise as an error) and no `[DONE]`, so no client mistakes a cut answer for a complete one.
+ * Ends a stream that failed after bytes reached the client: an error event in the client API's shape (which
+ * its SDK raises as an error) and no end marker, so no client mistakes a cut answer for a complete one.
  */
-export function endStreamWithError(res: ServerResponse, err: unknown): void {
+export function endStreamWithError(res: ServerResponse, encoder: ClientStreamEncoder, err: unknown): void {
   if (res.destroyed) return;
-  const { body } = toOpenAIError(err);
-  res.end(formatSseEvent({ data: JSON.stringify(body) }));
+  res.end(encoder.fail(toOpenAIError(err).body));
 }

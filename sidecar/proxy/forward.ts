@@ -17,6 +17,7 @@ import type { Operation, TokenUsage } from '../providers/adapter.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
 import { selectTarget } from '../routing/select-target.ts';
 import type { Target } from '../routing/target.ts';
+import type { ClientApi } from '../api/client-api.ts';
 import { sendError } from './client-response.ts';
 import { UpstreamAttempt } from './upstream-attempt.ts';
 
@@ -43,6 +44,7 @@ export interface ForwardRequest {
   readonly res: ServerResponse;
   readonly clientSignal: AbortSignal;
   readonly logger: Logger;
+  readonly clientApi: ClientApi;
 }
 
 function isStrategyName(value: string): value is StrategyName {
@@ -165,6 +167,7 @@ export async function forward(
           rateLimit: spec.rateLimit,
           clientSignal: request.clientSignal,
           res,
+          clientApi: request.clientApi,
           responseHeaders: {
             'x-request-id': request.requestId,
             [PROVIDER_HEADER]: target.provider.name,
@@ -196,10 +199,10 @@ export async function forward(
       lastError = result.error;
       if (!result.retryable) break;
     }
-    status = sendError(res, lastError, { 'x-request-id': request.requestId });
+    status = sendError(res, request.clientApi, lastError, { 'x-request-id': request.requestId });
     log.warn('request failed', { status, code: lastError?.code ?? null, attempts: tried.size });
   } catch (err) {
-    status = sendError(res, err, { 'x-request-id': request.requestId });
+    status = sendError(res, request.clientApi, err, { 'x-request-id': request.requestId });
     if (status >= 500)
       log.error('request failed unexpectedly', { error: err instanceof Error ? err.message : String(err) });
   } finally {

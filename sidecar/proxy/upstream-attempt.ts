@@ -19,8 +19,8 @@ import type { Operation, TokenUsage } from '../providers/adapter.ts';
 import { classifyOutcome, type TransportErrorKind } from '../retry/retryable.ts';
 import { retryDeadlineFromHeaders } from '../retry/cooldown.ts';
 import { SseParser } from '../sse/sse-parser.ts';
-import { formatSseEvent } from '../sse/sse-writer.ts';
 import type { Target } from '../routing/target.ts';
+import type { ClientApi, ClientStreamEncoder } from '../api/client-api.ts';
 import { endStreamWithError, sendText, writeChunk } from './client-response.ts';
 
 export type AttemptResult =
@@ -48,6 +48,8 @@ export interface AttemptInput {
   readonly rateLimit: { readonly defaultCooldownMs: number; readonly quotaExhaustedCooldownMs: number };
   readonly clientSignal: AbortSignal;
   readonly res: ServerResponse;
+  /** The API shape the app speaks; answers are converted to it. */
+  readonly clientApi: ClientApi;
   /** Headers for the client's answer (request id, serving provider, attempt count). */
   readonly responseHeaders: Record<string, string>;
 }
@@ -111,6 +113,7 @@ export class UpstreamAttempt {
   #status: number | undefined;
   #latencyMs: number | undefined;
   #committed = false;
+  #encoder: ClientStreamEncoder | undefined;
 
   constructor(input: AttemptInput, deps: AttemptDeps) {
     this.#in = input;
@@ -169,6 +172,7 @@ export class UpstreamAttempt {
       const name = this.#in.target.provider.name;
       endStreamWithError(
         this.#in.res,
+        this.#encoder ?? this.#in.clientApi.streamEncoder(),
         new StreamCutError(`the stream from provider ${name} ended before it was complete (${reason})`),
       );
       return { kind: 'committed-failure' };
@@ -252,8 +256,9 @@ export class UpstreamAttempt {
     const translated = target.provider.adapter.translateResponse(operation, parsed, target.endpoint);
     this.#latencyMs = this.#deps.clock.now() - startedAt;
     this.#verdict = 'success';
-    // Passthrough dialects hand back the very object: send the provider's bytes instead of re-serializing.
-    const out = translated.body === parsed ? text : JSON.stringify(translated.body);
+    const answer = this.#in.clientApi.answer(translated.body);
+    // OpenAI in, OpenAI out hands back the very object: send the provider's bytes instead of re-serializing.
+    const out = answer === parsed ? text : JSON.stringify(answer);
     sendText(this.#in.res, 200, out, this.#in.responseHeaders);
     return { kind: 'served', usage: translated.usage };
   }
@@ -262,6 +267,8 @@ export class UpstreamAttempt {
     const { target, res: client } = this.#in;
     const { clock, metrics } = this.#deps;
     const parser = new SseParser();
+    const encoder = this.#in.clientApi.streamEncoder();
+    this.#encoder = encoder;
     const translator = target.provider.adapter.createStreamTranslator(target.endpoint, {
       clientWantsUsage: this.#in.clientWantsUsage,
     });
@@ -285,8 +292,10 @@ export class UpstreamAttempt {
           throw new UpstreamProtocolError(`provider ${target.provider.name} sent a malformed stream event`);
         }
         for (const data of payloads) {
+          const frame = encoder.encode(data);
+          if (frame === '') continue;
           if (!this.#committed) commit();
-          if (!(await writeChunk(client, formatSseEvent({ data })))) {
+          if (!(await writeChunk(client, frame))) {
             this.#verdict = 'neutral';
             res.body.destroy();
             return { kind: 'client-gone' };

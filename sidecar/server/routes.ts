@@ -4,15 +4,10 @@ import type { Clock, Rng } from '../core/clock.ts';
 import { MethodNotAllowedError, NotReadyError, RouteNotFoundError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
-import {
-  ChatCompletionRequestSchema,
-  EmbeddingsRequestSchema,
-  estimateChatTokens,
-  estimateEmbeddingTokens,
-  validateRequest,
-} from '../api/openai-requests.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
-import { forward, type ForwardRequest } from '../proxy/forward.ts';
+import { forward } from '../proxy/forward.ts';
+import { OPENAI_CLIENT_API } from '../api/client-api.ts';
+import { PROXIED_ENDPOINTS } from './endpoints.ts';
 import { sendError, sendJson } from '../proxy/client-response.ts';
 import { readJsonBody } from './read-body.ts';
 
@@ -43,42 +38,10 @@ function listModels(runtime: PoolRuntime) {
 }
 
 const ROUTES: Record<string, string> = {
-  '/v1/chat/completions': 'POST',
-  '/v1/embeddings': 'POST',
+  ...Object.fromEntries(Object.keys(PROXIED_ENDPOINTS).map((path) => [path, 'POST'])),
   '/v1/models': 'GET',
   '/healthz': 'GET',
   '/readyz': 'GET',
-};
-
-type ParsedRequest = Pick<
-  ForwardRequest,
-  'operation' | 'model' | 'body' | 'stream' | 'clientWantsUsage' | 'tokens'
->;
-
-/** The proxied endpoints: how each validates its body and what routing needs to know of it. */
-const PROXIED: Record<string, (raw: unknown) => ParsedRequest> = {
-  '/v1/chat/completions': (raw) => {
-    const body = validateRequest(ChatCompletionRequestSchema, raw);
-    return {
-      operation: 'chat',
-      model: body.model,
-      body,
-      stream: body.stream === true,
-      clientWantsUsage: body.stream_options?.include_usage === true,
-      tokens: estimateChatTokens(body),
-    };
-  },
-  '/v1/embeddings': (raw) => {
-    const body = validateRequest(EmbeddingsRequestSchema, raw);
-    return {
-      operation: 'embeddings',
-      model: body.model,
-      body,
-      stream: false,
-      clientWantsUsage: false,
-      tokens: estimateEmbeddingTokens(body),
-    };
-  },
 };
 
 /** The sidecar's application-facing HTTP API: thin handlers over parsing and `forward`. */
@@ -94,6 +57,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps
   const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
   const method = req.method ?? 'GET';
   const idHeader = { 'x-request-id': requestId };
+  const endpoint = PROXIED_ENDPOINTS[path];
+  const clientApi = endpoint?.clientApi ?? OPENAI_CLIENT_API;
   try {
     const allowed = ROUTES[path];
     if (allowed === undefined) throw new RouteNotFoundError(method, path);
@@ -113,12 +78,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps
     res.on('close', () => {
       if (!res.writableFinished) client.abort();
     });
-    const parsed = PROXIED[path]?.(raw);
-    if (!parsed) throw new RouteNotFoundError(method, path);
+    if (!endpoint) throw new RouteNotFoundError(method, path);
     await forward(
       runtime,
       {
-        ...parsed,
+        ...endpoint.parse(raw),
+        clientApi,
         receivedAt,
         requestId,
         req,
@@ -131,7 +96,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps
   } catch (err) {
     // A body refused part-way cannot be read to its end cheaply: answer and close the connection.
     const headers: Record<string, string> = req.complete ? idHeader : { ...idHeader, connection: 'close' };
-    const status = sendError(res, err, headers);
+    const status = sendError(res, clientApi, err, headers);
     deps.metrics.requests.inc({ provider: 'none', model: 'unknown', status_class: statusClass(status) });
     deps.logger.info('request rejected', { requestId, status, path });
   }

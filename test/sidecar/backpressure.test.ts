@@ -7,6 +7,7 @@ import { silentLogger } from '../../sidecar/core/log.ts';
 import { parsePoolYaml } from '../../sidecar/config/load-pool.ts';
 import { SidecarMetrics } from '../../sidecar/metrics/metrics.ts';
 import { UpstreamAttempt } from '../../sidecar/proxy/upstream-attempt.ts';
+import { OPENAI_CLIENT_API } from '../../sidecar/api/client-api.ts';
 import { buildPoolRuntime } from '../../sidecar/routing/pool-runtime.ts';
 import { manifest, poolSpec } from '../support/sidecar-harness.ts';
 import { waitFor } from '../support/wait.ts';
@@ -71,6 +72,7 @@ describe('streaming backpressure', () => {
         rateLimit: { defaultCooldownMs: 1000, quotaExhaustedCooldownMs: 1000 },
         clientSignal: new AbortController().signal,
         res: client as unknown as ServerResponse,
+        clientApi: OPENAI_CLIENT_API,
         responseHeaders: {},
       },
       { clock: systemClock, metrics: new SidecarMetrics(), logger: silentLogger },
