@@ -87,6 +87,15 @@ export const ProviderSchema = z
       .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
       .describe('Base URL as the provider’s own SDK takes it (e.g. https://api.openai.com/v1).'),
     apiKey: ApiKeySourceSchema.optional(),
+    apiVersion: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9.-]+$/, 'must be an API version such as 2024-10-21')
+      .optional()
+      .describe(
+        'API version for dialects that put one in each request (azure-openai: the api-version parameter).',
+      ),
     weight: z
       .number()
       .min(0)

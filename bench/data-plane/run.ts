@@ -342,7 +342,16 @@ async function environment(peersDir: string): Promise<Record<string, string | nu
     cpuModel: cpus()[0]?.model ?? 'unknown',
     commit: quiet('git', ['-C', REPO_DIR, 'rev-parse', '--short', 'HEAD']),
     // The sidecar measured is the working tree as it was, which may differ from the commit.
-    uncommittedFiles: quiet('git', ['-C', REPO_DIR, 'status', '--porcelain', '--', 'sidecar', 'api'])
+    uncommittedFiles: quiet('git', [
+      '--no-optional-locks',
+      '-C',
+      REPO_DIR,
+      'status',
+      '--porcelain',
+      '--',
+      'sidecar',
+      'api',
+    ])
       .split('\n')
       .filter((line) => line.trim() !== '' && line !== 'unknown').length,
     autocannon: autocannon.version,
@@ -428,6 +437,7 @@ async function main(): Promise<void> {
   const context: CaseContext = { group, cores: settings.cores, workDir, peersDir };
   const peers: Record<string, PeerInstall> = {};
   const unavailable = new Map<string, CaseResult>();
+  let measuredEnvironment: Record<string, string | number> = {};
   const rounds: CaseResult[][] = [];
   try {
     for (const id of settings.cases.filter((c) => PEER_IDS.includes(c))) {
@@ -439,6 +449,7 @@ async function main(): Promise<void> {
       const description = CASES.find((c) => c.id === id)?.description ?? id;
       unavailable.set(id, { id, description, status: 'unavailable', reason: install.detail, modes: {} });
     }
+    measuredEnvironment = await environment(peersDir);
     // Rounds interleave the cases, so that slow drifts in other work on the machine touch every case alike.
     for (let round = 1; round <= settings.repeat; round += 1) {
       const results: CaseResult[] = [];
@@ -470,7 +481,7 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     command: `node bench/data-plane/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
     settings,
-    environment: await environment(peersDir),
+    environment: measuredEnvironment,
     peers,
     cases,
     rounds,

@@ -10,6 +10,8 @@ export interface TargetEndpoint {
   readonly model: string;
   readonly apiKey: Secret | undefined;
   readonly maxOutputTokens: number | undefined;
+  /** The provider's `apiVersion`, for dialects that send one. */
+  readonly apiVersion: string | undefined;
 }
 
 export interface UpstreamRequest {

@@ -129,6 +129,7 @@ export function buildPoolRuntime(
           model: m.model,
           apiKey: provider.apiKey,
           maxOutputTokens: m.maxOutputTokens,
+          apiVersion: p.apiVersion,
         },
         weight: p.weight,
         price: m.pricing,
