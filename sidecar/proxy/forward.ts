@@ -15,11 +15,11 @@ import { STRATEGY_NAMES, type StrategyName } from '../balancer/types.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
 import type { Operation, TokenUsage } from '../providers/adapter.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
-import { selectTarget } from '../routing/select-target.ts';
+import { selectTarget, type NoneAvailable, type Selected } from '../routing/select-target.ts';
 import type { Target } from '../routing/target.ts';
 import type { ClientApi } from '../api/client-api.ts';
 import { sendError } from './client-response.ts';
-import { UpstreamAttempt } from './upstream-attempt.ts';
+import { UpstreamAttempt, type AttemptInput } from './upstream-attempt.ts';
 
 export const STRATEGY_HEADER = 'x-switchboard-strategy';
 export const PROVIDER_HEADER = 'x-switchboard-provider';
@@ -108,6 +108,42 @@ function recordUsage(metrics: SidecarMetrics, target: Target, usage: TokenUsage 
   }
 }
 
+function noProviderError(model: string, selection: NoneAvailable, now: number): NoProviderAvailableError {
+  const retryAfter =
+    selection.retryAt === undefined ? 1 : Math.max(1, Math.ceil((selection.retryAt - now) / 1000));
+  return new NoProviderAvailableError(
+    `No provider can take model "${model}" now: ${selection.skipped.join('; ')}.`,
+    retryAfter,
+  );
+}
+
+function attemptInput(
+  runtime: PoolRuntime,
+  request: ForwardRequest,
+  { target, permit }: Selected,
+  attempt: number,
+): AttemptInput {
+  return {
+    operation: request.operation,
+    body: request.body,
+    stream: request.stream,
+    clientWantsUsage: request.clientWantsUsage,
+    target,
+    permit,
+    attempt,
+    receivedAt: request.receivedAt,
+    rateLimit: runtime.pool.spec.rateLimit,
+    clientSignal: request.clientSignal,
+    res: request.res,
+    clientApi: request.clientApi,
+    responseHeaders: {
+      'x-request-id': request.requestId,
+      [PROVIDER_HEADER]: target.provider.name,
+      [ATTEMPTS_HEADER]: String(attempt),
+    },
+  };
+}
+
 export async function forward(
   runtime: PoolRuntime,
   request: ForwardRequest,
@@ -122,13 +158,12 @@ export async function forward(
     const header = request.req.headers[STRATEGY_HEADER];
     const strategyName = chooseStrategy(runtime, Array.isArray(header) ? header[0] : header);
     const strategy = runtime.strategy(request.model, strategyName);
-    const spec = runtime.pool.spec;
     runtime.retryBudget.recordRequest(clock.now());
 
     const tried = new Set<string>();
     let firstProvider: string | undefined;
     let lastError: SwitchboardError | undefined;
-    for (let attempt = 1; attempt <= spec.retry.attempts + 1; attempt++) {
+    for (let attempt = 1; attempt <= runtime.pool.spec.retry.attempts + 1; attempt++) {
       const now = clock.now();
       if (attempt > 1 && !runtime.retryBudget.tryWithdraw(now)) {
         metrics.retryBudgetExhausted.inc();
@@ -140,42 +175,18 @@ export async function forward(
       let selection = selectTarget(targets, strategy, ctx, tried);
       if (!selection.target && tried.size > 0) selection = selectTarget(targets, strategy, ctx, new Set());
       if (!selection.target) {
-        if (!lastError) {
-          const retryAfter =
-            selection.retryAt === undefined ? 1 : Math.max(1, Math.ceil((selection.retryAt - now) / 1000));
-          lastError = new NoProviderAvailableError(
-            `No provider can take model "${request.model}" now: ${selection.skipped.join('; ')}.`,
-            retryAfter,
-          );
-        }
+        lastError ??= noProviderError(request.model, selection, now);
         break;
       }
-      const { target, permit } = selection;
+      const { target } = selection;
       firstProvider ??= target.provider.name;
       if (attempt > 1)
         metrics.retries.inc({ provider: [...tried].at(-1) ?? 'none', reason: lastError?.code ?? 'unknown' });
-      const result = await new UpstreamAttempt(
-        {
-          operation: request.operation,
-          body: request.body,
-          stream: request.stream,
-          clientWantsUsage: request.clientWantsUsage,
-          target,
-          permit,
-          attempt,
-          receivedAt: request.receivedAt,
-          rateLimit: spec.rateLimit,
-          clientSignal: request.clientSignal,
-          res,
-          clientApi: request.clientApi,
-          responseHeaders: {
-            'x-request-id': request.requestId,
-            [PROVIDER_HEADER]: target.provider.name,
-            [ATTEMPTS_HEADER]: String(attempt),
-          },
-        },
-        { clock, metrics, logger: log },
-      ).run();
+      const result = await new UpstreamAttempt(attemptInput(runtime, request, selection, attempt), {
+        clock,
+        metrics,
+        logger: log,
+      }).run();
 
       if (result.kind === 'served') {
         servedBy = target.provider.name;
