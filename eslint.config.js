@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.switchboard/', 'coverage/'] },
+  { ignores: ['node_modules/', '.switchboard/', 'coverage/', 'bench/.peers/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -181,3 +181,9 @@ export const CASES: readonly BenchCase[] = [
     },
   },
 ];
+
+export function caseById(id: string): BenchCase {
+  const found = CASES.find((c) => c.id === id);
+  if (!found) throw new Error(`unknown case "${id}"; choose from ${CASES.map((c) => c.id).join(', ')}`);
+  return found;
+}

@@ -12,13 +12,13 @@ import { summarize, type LatencySummary } from './latency.ts';
 export interface LoadPhase {
   readonly name: string;
   readonly durationS: number;
+  readonly connections: number;
   /** Requests per second over all connections; null: closed loop, as fast as answers come. */
   readonly rate: number | null;
 }
 
 export interface LoadConfig {
   readonly url: string;
-  readonly connections: number;
   readonly body: string;
   readonly headers: Record<string, string>;
   readonly phases: readonly LoadPhase[];
@@ -51,7 +51,7 @@ function runPhase(config: LoadConfig, phase: LoadPhase): Promise<PhaseResult> {
         method: 'POST',
         body: config.body,
         headers: config.headers,
-        connections: config.connections,
+        connections: phase.connections,
         duration: phase.durationS,
         ...(phase.rate === null ? {} : { overallRate: phase.rate }),
         timeout: 10,

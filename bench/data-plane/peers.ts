@@ -23,7 +23,12 @@ const PORTKEY_START_TIMEOUT_MS = 30_000;
 /** LiteLLM imports a great deal; on one shared core that takes a while. */
 const LITELLM_START_TIMEOUT_MS = 120_000;
 
-export type PeerId = 'portkey' | 'litellm';
+export const PEER_IDS = ['portkey', 'litellm'] as const;
+export type PeerId = (typeof PEER_IDS)[number];
+
+export function isPeerId(id: string): id is PeerId {
+  return (PEER_IDS as readonly string[]).includes(id);
+}
 
 export interface PeerInstall {
   readonly ok: boolean;
