@@ -57,6 +57,11 @@ export interface UpstreamErrorInfo {
   readonly quotaExhausted?: boolean;
   /** A wait the provider asked for in the error body (e.g. Gemini's RetryInfo.retryDelay), in ms. */
   readonly retryAfterMs?: number;
+  /**
+   * The HTTP status this error stands for when the provider's own misleads (Gemini answers a bad API key with
+   * 400 API_KEY_INVALID, a credential fault like 401); retry, breaker and the client's status follow it.
+   */
+  readonly status?: number;
 }
 
 /** One budget of a provider's rate limit as its response headers announce it. */
@@ -95,6 +100,8 @@ export interface ProviderAdapter {
     operation: Operation,
     body: unknown,
     target: TargetEndpoint,
+    /** The app's request, for answers shaped by it (e.g. embeddings' `encoding_format`). */
+    request: Readonly<Record<string, unknown>>,
   ): { body: unknown; usage: TokenUsage | undefined };
   createStreamTranslator(target: TargetEndpoint, options: TranslateOptions): StreamTranslator;
   /**

@@ -43,7 +43,7 @@ describe('streaming backpressure', () => {
   beforeAll(async () => {
     mock = await startMockProvider({
       name: 'firehose',
-      behaviour: { streamChunks: 50, replyText: 'y'.repeat(5000) },
+      behaviour: { streamChunks: 50, chunkIntervalMs: 2, replyText: 'y'.repeat(5000) },
     });
   });
   afterAll(() => mock.close());
@@ -94,7 +94,7 @@ describe('streaming backpressure', () => {
       usage: expect.objectContaining({ inputTokens: expect.any(Number) }),
     });
     expect(client.body.endsWith('data: [DONE]\n\n')).toBe(true);
-    expect(client.writes).toBeGreaterThan(50);
+    expect(client.writes).toBeGreaterThan(5); // many drains were needed: the upstream was held back
     await runtime.providers.get('firehose')?.close();
   });
 });

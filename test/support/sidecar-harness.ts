@@ -16,6 +16,8 @@ export interface MockSpec {
   readonly name: string;
   readonly behaviour?: Partial<MockBehaviour>;
   readonly apiKey?: string;
+  /** Mock dialect by name (mock-provider/dialects/registry.ts); default openai. */
+  readonly dialect?: string;
 }
 
 export type ProviderOverrides = Record<string, unknown>;
@@ -74,6 +76,7 @@ export async function startHarness(
       name: spec.name,
       seed: i + 1,
       ...(spec.apiKey === undefined ? {} : { apiKey: spec.apiKey }),
+      ...(spec.dialect === undefined ? {} : { dialect: spec.dialect }),
       ...(spec.behaviour === undefined ? {} : { behaviour: spec.behaviour }),
     });
   }

@@ -1,0 +1,19 @@
+import { InvalidRequestError } from '../../core/errors.ts';
+
+/**
+ * A request this dialect cannot express. Thrown while translating; `unsupported()` turns it into the reason a
+ * target is skipped, so `buildRequest` only ever sees requests that translate.
+ */
+export class Untranslatable extends InvalidRequestError {}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function optionalNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
