@@ -80,7 +80,8 @@ export interface MockDialect {
   /** The API key the request presents, if any. */
   apiKeyOf(request: MockRequest): string | undefined;
   failure(failure: MockFailure): MockJsonReply;
-  rateLimitHeaders(state: RateLimitState): Record<string, string>;
+  /** `nowMs`: the provider clock's time, for dialects that announce resets as timestamps. */
+  rateLimitHeaders(state: RateLimitState, nowMs: number): Record<string, string>;
   /** Headers on every answer, e.g. a request id. */
   commonHeaders(info: {
     providerName: string;

@@ -224,7 +224,7 @@ class MockProviderServer implements MockProvider {
           elapsedMs: performance.now() - startedAt,
           randomId: (length) => this.randomId(length),
         }),
-        ...this.dialectImpl.rateLimitHeaders(this.rateLimitState(behaviour, decision)),
+        ...this.dialectImpl.rateLimitHeaders(this.rateLimitState(behaviour, decision), this.clock.now()),
         'x-mock-provider': this.name,
         // An over-long body was left unread, so the connection cannot carry another request.
         ...(received.body.kind === 'too-large' ? { connection: 'close' } : {}),

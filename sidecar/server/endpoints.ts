@@ -6,6 +6,10 @@ import {
   validateRequest,
 } from '../api/openai-requests.ts';
 import { OPENAI_CLIENT_API, type ClientApi } from '../api/client-api.ts';
+import {
+  ANTHROPIC_MESSAGES_API,
+  parseMessagesRequest,
+} from '../api/anthropic-messages/anthropic-messages-api.ts';
 import type { ForwardRequest } from '../proxy/forward.ts';
 
 /** What routing needs to know of a validated request, in the sidecar's internal (OpenAI) shape. */
@@ -49,4 +53,5 @@ export const PROXIED_ENDPOINTS: Record<string, ProxiedEndpoint> = {
       };
     },
   },
+  '/v1/messages': { clientApi: ANTHROPIC_MESSAGES_API, parse: parseMessagesRequest },
 };

@@ -38,6 +38,8 @@ func (p pki) frontProxyCert() string    { return p.path("front-proxy-client.crt"
 func (p pki) frontProxyKey() string     { return p.path("front-proxy-client.key") }
 func (p pki) serviceAccountKey() string { return p.path("sa.key") }
 func (p pki) serviceAccountPub() string { return p.path("sa.pub") }
+func (p pki) webhookCert() string       { return p.path("webhook.crt") }
+func (p pki) webhookKey() string        { return p.path("webhook.key") }
 
 // frontProxyClientName is the common name the aggregator presents to aggregated API servers; they trust
 // the X-Remote-* headers only from a client certificate with this name signed by the front-proxy CA.
@@ -78,6 +80,18 @@ func (p pki) ensure(serviceIP net.IP) error {
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
 	if err := ca.issue(admin, p.adminCert(), p.adminKey()); err != nil {
+		return err
+	}
+
+	// For tests that serve an admission webhook (or an aggregated API) on the loopback interface: the
+	// server trusts it when the webhook configuration's caBundle is ca.crt.
+	webhook := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "switchboard-test-webhook"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		DNSNames:    []string{"localhost"},
+	}
+	if err := ca.issue(webhook, p.webhookCert(), p.webhookKey()); err != nil {
 		return err
 	}
 

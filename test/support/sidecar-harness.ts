@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import { stringify } from 'yaml';
 import { startMockProvider, type MockProvider } from '../../mock-provider/server.ts';
 import type { MockBehaviour } from '../../mock-provider/behaviour.ts';
+import type { MockDialect } from '../../mock-provider/dialect.ts';
 import { createLogger, type Logger } from '../../sidecar/core/log.ts';
 import { startSidecar, type RunningSidecar, type SidecarOptions } from '../../sidecar/sidecar.ts';
 
@@ -16,8 +17,8 @@ export interface MockSpec {
   readonly name: string;
   readonly behaviour?: Partial<MockBehaviour>;
   readonly apiKey?: string;
-  /** Mock dialect by name (mock-provider/dialects/registry.ts); default openai. */
-  readonly dialect?: string;
+  /** Mock dialect, by name (mock-provider/dialects/registry.ts) or as an object; default openai. */
+  readonly dialect?: string | MockDialect;
 }
 
 export type ProviderOverrides = Record<string, unknown>;

@@ -57,7 +57,12 @@ export class AnthropicAdapter implements ProviderAdapter {
     return { url: messagesURL(target.baseURL), headers, body: JSON.stringify(body) };
   }
 
-  translateResponse(_operation: Operation, body: unknown): { body: unknown; usage: TokenUsage | undefined } {
+  translateResponse(
+    _operation: Operation,
+    body: unknown,
+    _target: TargetEndpoint,
+    _request: Readonly<Record<string, unknown>>,
+  ): { body: unknown; usage: TokenUsage | undefined } {
     return translateMessage(body, this.#nowSeconds());
   }
 
@@ -74,7 +79,8 @@ export class AnthropicAdapter implements ProviderAdapter {
     return parseAnthropicError(status, bodyText);
   }
 
-  readRateLimits(header: HeaderLookup): RateLimitSnapshot | undefined {
+  /** Resets are absolute timestamps, so `now` is not needed to place them. */
+  readRateLimits(header: HeaderLookup, _now: number): RateLimitSnapshot | undefined {
     return readAnthropicRateLimits(header);
   }
 

@@ -5,6 +5,15 @@ import { isRecord, optionalString } from './untranslatable.ts';
 /** A used-up credit balance is answered 400 (invalid_request_error) with this text, or 402 billing_error. */
 const CREDIT_EXHAUSTED = /credit balance is too low/i;
 
+/**
+ * Statuses that stand for an error better than Anthropic's own, for routing and for OpenAI clients:
+ * - a used-up credit balance is not the request's fault (Anthropic says 400): it is what OpenAI calls
+ *   `insufficient_quota`, a 429, so another provider is tried and this one cooled down for long;
+ * - overload (529, Anthropic's own code) is 503 Service Unavailable to everyone else.
+ */
+const QUOTA_EXHAUSTED_STATUS = 429;
+const OVERLOADED_STATUS = 503;
+
 export function parseAnthropicError(status: number, bodyText: string): UpstreamErrorInfo {
   let parsed: unknown;
   try {
@@ -15,6 +24,9 @@ export function parseAnthropicError(status: number, bodyText: string): UpstreamE
   const error = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : undefined;
   const message = optionalString(error?.message) ?? `upstream answered HTTP ${status}`;
   const code = optionalString(error?.type) ?? null;
-  const quotaExhausted = code === 'billing_error' || CREDIT_EXHAUSTED.test(message);
-  return quotaExhausted ? { message, code, quotaExhausted } : { message, code };
+  if (code === 'billing_error' || CREDIT_EXHAUSTED.test(message)) {
+    return { message, code, quotaExhausted: true, status: QUOTA_EXHAUSTED_STATUS };
+  }
+  if (code === 'overloaded_error' || status === 529) return { message, code, status: OVERLOADED_STATUS };
+  return { message, code };
 }

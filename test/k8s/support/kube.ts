@@ -2,7 +2,7 @@
  * Talking to the test cluster from tests: the pinned kubectl and helm (as users run them), and a small typed
  * HTTP client for what tests assert at the API level (watches, TokenReviews, status).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Agent } from 'undici';
 import { request } from 'undici';
 import { agentFor, readCredentials, type Credentials } from '../../../scripts/cluster/kubeconfig.ts';
@@ -11,7 +11,8 @@ import { binary, toolEnv } from '../../../scripts/cluster/paths.ts';
 /** The kubeconfig the jest global setup exported; fails clearly when the k8s project's setup did not run. */
 export function kubeconfigPath(): string {
   const path = process.env.KUBECONFIG;
-  if (!path) throw new Error('KUBECONFIG is not set: run these tests through jest (the k8s project starts a cluster)');
+  if (!path)
+    throw new Error('KUBECONFIG is not set: run these tests through jest (the k8s project starts a cluster)');
   return path;
 }
 
@@ -21,10 +22,15 @@ export interface Run {
   readonly stderr: string;
 }
 
+/** Starts a pinned tool against the test cluster, for commands that stream (`kubectl get --watch`). */
+export function spawnTool(tool: 'kubectl' | 'helm', args: readonly string[]): ChildProcessWithoutNullStreams {
+  return spawn(binary(tool), args, { env: toolEnv(kubeconfigPath()), stdio: 'pipe' });
+}
+
 /** Runs a pinned tool against the test cluster; never throws for a non-zero exit (see `ok`). */
 function runTool(tool: 'kubectl' | 'helm', args: readonly string[], input?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary(tool), args, { env: toolEnv(kubeconfigPath()), stdio: 'pipe' });
+    const child = spawnTool(tool, args);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -35,13 +41,15 @@ function runTool(tool: 'kubectl' | 'helm', args: readonly string[], input?: stri
   });
 }
 
-export const kubectl = (args: readonly string[], input?: string): Promise<Run> => runTool('kubectl', args, input);
+export const kubectl = (args: readonly string[], input?: string): Promise<Run> =>
+  runTool('kubectl', args, input);
 export const helm = (args: readonly string[]): Promise<Run> => runTool('helm', args);
 
 /** stdout of a run that must succeed; otherwise an error with the command's stderr. */
 export async function ok(run: Promise<Run>): Promise<string> {
   const result = await run;
-  if (result.code !== 0) throw new Error(`exit ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
+  if (result.code !== 0)
+    throw new Error(`exit ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
   return result.stdout;
 }
 
@@ -109,8 +117,13 @@ export class KubeClient {
   async *watch<T = KubeObject>(path: string, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
     const separator = path.includes('?') ? '&' : '?';
     const url = `${this.#credentials.server}${path}${separator}watch=true`;
-    const response = await request(url, { dispatcher: this.#agent, signal, headers: { accept: 'application/json' } });
-    if (response.statusCode !== 200) throw new ApiError('WATCH', path, response.statusCode, await response.body.text());
+    const response = await request(url, {
+      dispatcher: this.#agent,
+      signal,
+      headers: { accept: 'application/json' },
+    });
+    if (response.statusCode !== 200)
+      throw new ApiError('WATCH', path, response.statusCode, await response.body.text());
     // One JSON object per line.
     let buffered = '';
     try {

@@ -57,6 +57,7 @@ export function useNamespace(prefix: string): TestNamespace {
 }
 
 function need<T>(value: T | undefined): T {
-  if (value === undefined) throw new Error('useNamespace: only available inside a test (after its beforeEach)');
+  if (value === undefined)
+    throw new Error('useNamespace: only available inside a test (after its beforeEach)');
   return value;
 }

@@ -1,0 +1,74 @@
+import { describe, expect, test } from '@jest/globals';
+import { kubectl, ok } from './support/kube.ts';
+import { useNamespace } from './support/namespace.ts';
+
+interface TokenReview {
+  status: {
+    authenticated?: boolean;
+    audiences?: string[];
+    user?: { username?: string; groups?: string[] };
+    error?: string;
+  };
+}
+
+describe('service-account tokens', () => {
+  const ns = useNamespace('tokens');
+
+  const review = (token: string, audiences: string[]) =>
+    ns.client.request<TokenReview>('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenReview',
+      spec: { token, audiences },
+    });
+
+  test('a TokenRequest token (audience "switchboard") is accepted by a TokenReview for that audience', async () => {
+    const { client, name } = ns;
+    await ok(kubectl(['create', 'serviceaccount', 'sidecar', '-n', name]));
+    // What a projected volume gives a pod: a TokenRequest for the audience, bound to a short lifetime.
+    const request = await client.request<{ status: { token: string; expirationTimestamp: string } }>(
+      'POST',
+      `/api/v1/namespaces/${name}/serviceaccounts/sidecar/token`,
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { audiences: ['switchboard'], expirationSeconds: 600 },
+      },
+    );
+    const { token } = request.status;
+    expect(token.split('.')).toHaveLength(3); // a JWT
+
+    const accepted = await review(token, ['switchboard']);
+    expect(accepted.status.authenticated).toBe(true);
+    expect(accepted.status.audiences).toEqual(['switchboard']);
+    expect(accepted.status.user?.username).toBe(`system:serviceaccount:${name}:sidecar`);
+    expect(accepted.status.user?.groups).toEqual(
+      expect.arrayContaining([
+        'system:serviceaccounts',
+        `system:serviceaccounts:${name}`,
+        'system:authenticated',
+      ]),
+    );
+  });
+
+  test('a token for another audience, a tampered token, and a deleted account are refused', async () => {
+    const { name } = ns;
+    await ok(kubectl(['create', 'serviceaccount', 'sidecar', '-n', name]));
+    const token = (
+      await ok(kubectl(['create', 'token', 'sidecar', '-n', name, '--audience=switchboard']))
+    ).trim();
+    expect((await review(token, ['switchboard'])).status.authenticated).toBe(true);
+
+    const wrongAudience = await review(token, ['someone-else']);
+    expect(wrongAudience.status.authenticated).toBeFalsy();
+
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as { sub: string };
+    claims.sub = `system:serviceaccount:${name}:admin`;
+    const forged = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+    expect((await review(forged, ['switchboard'])).status.authenticated).toBeFalsy();
+
+    // Tokens are bound to the ServiceAccount object: deleting it revokes them.
+    await ok(kubectl(['delete', 'serviceaccount', 'sidecar', '-n', name]));
+    expect((await review(token, ['switchboard'])).status.authenticated).toBeFalsy();
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, test } from '@jest/globals';
+import { spawnTool, type KubeObject, type WatchEvent } from './support/kube.ts';
+import { useNamespace } from './support/namespace.ts';
+
+interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+}
+
+describe('watches', () => {
+  const ns = useNamespace('watch');
+
+  test('a watch from a resourceVersion sees a later update, then the delete', async () => {
+    const { client, name } = ns;
+    const path = `/api/v1/namespaces/${name}/configmaps`;
+    const created = await client.request<ConfigMap>('POST', path, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'settings' },
+      data: { mode: 'fast' },
+    });
+
+    const abort = new AbortController();
+    const events = client.watch<ConfigMap>(
+      `${path}?fieldSelector=metadata.name%3Dsettings&resourceVersion=${created.metadata?.resourceVersion}`,
+      abort.signal,
+    );
+    const seen: WatchEvent<ConfigMap>[] = [];
+    const collecting = (async () => {
+      for await (const event of events) {
+        seen.push(event);
+        if (event.type === 'DELETED') break;
+      }
+    })();
+
+    await client.request(
+      'PATCH',
+      `${path}/settings`,
+      { data: { mode: 'cheap' } },
+      'application/merge-patch+json',
+    );
+    await client.request('DELETE', `${path}/settings`);
+    const timeout = setTimeout(() => abort.abort(), 10_000);
+    await collecting;
+    clearTimeout(timeout);
+    abort.abort();
+
+    // Starting from the creation's resourceVersion, the watch replays nothing before it.
+    expect(seen.map((e) => [e.type, e.object.data?.mode])).toEqual([
+      ['MODIFIED', 'cheap'],
+      ['DELETED', 'cheap'],
+    ]);
+    const [modified] = seen;
+    expect(Number(modified?.object.metadata?.resourceVersion)).toBeGreaterThan(
+      Number(created.metadata?.resourceVersion),
+    );
+  });
+
+  test('kubectl get --watch streams the same changes', async () => {
+    const { client, name } = ns;
+    const path = `/api/v1/namespaces/${name}/configmaps`;
+    await client.request('POST', path, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'a' },
+      data: {},
+    });
+    const watcher = spawnTool('kubectl', [
+      ...['get', 'configmap', 'a', '-n', name, '--watch', '--output-watch-events'],
+      ...['-o', 'jsonpath={.type} {.object.data.n}{"\\n"}'],
+    ]);
+    let output = '';
+    const sawUpdate = new Promise<void>((resolve) => {
+      watcher.stdout.on('data', (d: Buffer) => {
+        output += d.toString();
+        if (output.includes('MODIFIED 1')) resolve();
+      });
+    });
+    try {
+      // The watch starts with the current state (ADDED); update once it is established.
+      while (!output.includes('ADDED')) await new Promise((r) => setTimeout(r, 50));
+      await client.request('PATCH', `${path}/a`, { data: { n: '1' } }, 'application/merge-patch+json');
+      await sawUpdate;
+    } finally {
+      watcher.kill();
+    }
+    expect(output.trim().split('\n')).toEqual(['ADDED ', 'MODIFIED 1']);
+  });
+});
