@@ -4,15 +4,16 @@
  * function responses, invalid function names, out-of-range generation settings, and (for Gemini 3 models)
  * replayed function calls without a thought signature.
  */
-import { googleError, invalidField, invalidPayload } from './google-errors.ts';
+import { googleError, invalidPayload } from './google-errors.ts';
 import { GeminiRequestError } from './gemini-request-error.ts';
+import { readGenerationConfig } from './read-generation-config.ts';
+import { readToolConfig, readTools } from './read-tools.ts';
+import { REQUEST, refuse } from './refuse-field.ts';
 import {
-  enumValue,
   field,
   isObject,
   join,
   optionalArray,
-  optionalNumber,
   optionalObject,
   optionalString,
   refuseUnknownFields,
@@ -53,7 +54,6 @@ export interface GenerateRequest {
   readonly allowedFunctionNames: readonly string[];
 }
 
-const REQUEST = 'GenerateContentRequest';
 const REQUEST_FIELDS = [
   'model',
   'contents',
@@ -75,54 +75,7 @@ const DATA_FIELDS = [
   'codeExecutionResult',
 ];
 const PART_FIELDS = [...DATA_FIELDS, 'thought', 'thoughtSignature', 'videoMetadata', 'partMetadata'];
-const GENERATION_FIELDS = [
-  'stopSequences',
-  'responseMimeType',
-  'responseSchema',
-  'responseJsonSchema',
-  'responseModalities',
-  'candidateCount',
-  'maxOutputTokens',
-  'temperature',
-  'topP',
-  'topK',
-  'seed',
-  'presencePenalty',
-  'frequencyPenalty',
-  'responseLogprobs',
-  'logprobs',
-  'enableEnhancedCivicAnswers',
-  'speechConfig',
-  'thinkingConfig',
-  'imageConfig',
-  'mediaResolution',
-];
-const TOOL_FIELDS = [
-  'functionDeclarations',
-  'googleSearch',
-  'googleSearchRetrieval',
-  'codeExecution',
-  'urlContext',
-];
-const DECLARATION_FIELDS = [
-  'name',
-  'description',
-  'behavior',
-  'parameters',
-  'parametersJsonSchema',
-  'response',
-  'responseJsonSchema',
-];
-const MIME_TYPES = ['text/plain', 'application/json', 'text/x.enum'];
-const MODES = ['MODE_UNSPECIFIED', 'AUTO', 'ANY', 'NONE', 'VALIDATED'] as const;
-const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
-const MAX_STOP_SEQUENCES = 5;
-const MAX_CANDIDATES = 8;
-
-function refuse(path: string, problem: string): GeminiRequestError {
-  return new GeminiRequestError(invalidField(path, problem));
-}
 
 export function readGenerateRequest(body: unknown, model: string): GenerateRequest {
   if (!isObject(body)) throw refuse(`${REQUEST}.contents`, 'contents is not specified');
@@ -232,130 +185,4 @@ function checkFunctionTurns(contents: readonly MockContent[], model: string): vo
       );
     }
   });
-}
-
-function readGenerationConfig(config: JsonObject) {
-  const at = 'generation_config';
-  refuseUnknownFields(config, GENERATION_FIELDS, at);
-  const temperature = optionalNumber(config, 'temperature', at);
-  if (temperature !== undefined && (temperature < 0 || temperature > 2)) {
-    throw refuse(`${REQUEST}.${at}.temperature`, 'temperature must be in the range [0.0, 2.0].');
-  }
-  const topP = optionalNumber(config, 'topP', at);
-  if (topP !== undefined && (topP < 0 || topP > 1)) {
-    throw refuse(`${REQUEST}.${at}.top_p`, 'top_p must be in the range [0.0, 1.0].');
-  }
-  const maxOutputTokens = optionalNumber(config, 'maxOutputTokens', at, true);
-  if (maxOutputTokens !== undefined && maxOutputTokens < 1) {
-    throw refuse(`${REQUEST}.${at}.max_output_tokens`, 'max_output_tokens must be positive.');
-  }
-  const candidateCount = optionalNumber(config, 'candidateCount', at, true) ?? 1;
-  if (candidateCount < 1 || candidateCount > MAX_CANDIDATES) {
-    throw refuse(
-      `${REQUEST}.${at}.candidate_count`,
-      `candidate_count must be in the range [1, ${MAX_CANDIDATES}].`,
-    );
-  }
-  const stops = optionalArray(config, 'stopSequences', at) ?? [];
-  if (stops.length > MAX_STOP_SEQUENCES || !stops.every((s) => typeof s === 'string')) {
-    throw refuse(
-      `${REQUEST}.${at}.stop_sequences`,
-      `at most ${MAX_STOP_SEQUENCES} stop sequences are allowed.`,
-    );
-  }
-  const responseMimeType = optionalString(config, 'responseMimeType', at) ?? 'text/plain';
-  if (!MIME_TYPES.includes(responseMimeType)) {
-    throw refuse(
-      `${REQUEST}.${at}.response_mime_type`,
-      `allowed mimetypes are ${MIME_TYPES.map((m) => `\`${m}\``).join(', ')}.`,
-    );
-  }
-  const schema = field(config, 'responseSchema');
-  const jsonSchema = field(config, 'responseJsonSchema');
-  if (schema !== undefined && jsonSchema !== undefined) {
-    throw refuse(
-      `${REQUEST}.${at}.response_json_schema`,
-      'response_json_schema and response_schema are mutually exclusive.',
-    );
-  }
-  if ((schema !== undefined || jsonSchema !== undefined) && responseMimeType !== 'application/json') {
-    throw refuse(
-      `${REQUEST}.${at}.response_mime_type`,
-      'response_mime_type must be `application/json` when a response schema is set.',
-    );
-  }
-  return {
-    temperature,
-    maxOutputTokens,
-    stopSequences: stops as string[],
-    candidateCount,
-    responseMimeType,
-    responseSchema: schema ?? jsonSchema,
-  };
-}
-
-function readTools(tools: readonly unknown[]): MockFunction[] {
-  return tools.flatMap((tool, i) => {
-    const at = `tools[${i}]`;
-    if (!isObject(tool))
-      throw new GeminiRequestError(invalidPayload(`Invalid value at '${at}', expected an object`));
-    refuseUnknownFields(tool, TOOL_FIELDS, at);
-    return (optionalArray(tool, 'functionDeclarations', at) ?? []).map((d, j) => {
-      const where = `${join(at, 'functionDeclarations')}[${j}]`;
-      if (!isObject(d))
-        throw new GeminiRequestError(invalidPayload(`Invalid value at '${where}', expected an object`));
-      refuseUnknownFields(d, DECLARATION_FIELDS, where);
-      const name = optionalString(d, 'name', where) ?? '';
-      if (!FUNCTION_NAME.test(name)) {
-        throw refuse(
-          `${REQUEST}.${where}.name`,
-          'Invalid function name. Must start with a letter or an underscore. Must be alphameric (a-z, A-Z, 0-9), underscores (_), dots (.), colons (:) or dashes (-), with a maximum length of 64.',
-        );
-      }
-      const parameters = field(d, 'parameters');
-      const jsonSchema = field(d, 'parametersJsonSchema');
-      if (parameters !== undefined && jsonSchema !== undefined) {
-        throw refuse(
-          `${REQUEST}.${where}.parameters_json_schema`,
-          'parameters and parameters_json_schema are mutually exclusive.',
-        );
-      }
-      return { name, parameters: parameters ?? jsonSchema };
-    });
-  });
-}
-
-function readToolConfig(
-  body: JsonObject,
-  functions: readonly MockFunction[],
-): { mode: FunctionCallingMode; allowedFunctionNames: string[] } {
-  const config = optionalObject(body, 'toolConfig', '');
-  const calling = config && optionalObject(config, 'functionCallingConfig', 'tool_config');
-  if (!calling) return { mode: 'AUTO', allowedFunctionNames: [] };
-  const at = 'tool_config.function_calling_config';
-  refuseUnknownFields(calling, ['mode', 'allowedFunctionNames'], at);
-  const raw = enumValue(
-    calling,
-    'mode',
-    at,
-    'type.googleapis.com/google.ai.generativelanguage.v1beta.FunctionCallingConfig.Mode',
-    MODES,
-  );
-  const mode = raw === undefined || raw === 'MODE_UNSPECIFIED' ? 'AUTO' : raw;
-  const names = optionalArray(calling, 'allowedFunctionNames', at) ?? [];
-  if (names.length > 0 && mode !== 'ANY' && mode !== 'VALIDATED') {
-    throw refuse(
-      `${REQUEST}.${at}.allowed_function_names`,
-      'allowed_function_names should only be set when the mode is ANY or VALIDATED.',
-    );
-  }
-  for (const name of names) {
-    if (typeof name !== 'string' || !functions.some((f) => f.name === name)) {
-      throw refuse(
-        `${REQUEST}.${at}.allowed_function_names`,
-        `Function "${String(name)}" is not declared in tools.`,
-      );
-    }
-  }
-  return { mode, allowedFunctionNames: names as string[] };
 }
