@@ -79,8 +79,10 @@ describe('streaming backpressure', () => {
     ).run();
 
     await waitFor('the first write', () => client.writes === 1);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(client.writes).toBe(1); // the upstream keeps sending, but the sidecar waits for 'drain'
+    // The upstream sends its whole (small) answer into socket buffers meanwhile; the sidecar still waits for 'drain'.
+    await waitFor('the upstream to finish sending', () => mock.stats.streamsCompleted === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(client.writes).toBe(1);
     let drains = 0;
     while (!client.ended && drains < 200) {
       const before = client.writes;
@@ -94,7 +96,7 @@ describe('streaming backpressure', () => {
       usage: expect.objectContaining({ inputTokens: expect.any(Number) }),
     });
     expect(client.body.endsWith('data: [DONE]\n\n')).toBe(true);
-    expect(client.writes).toBeGreaterThan(5); // many drains were needed: the upstream was held back
+    expect(client.writes).toBeGreaterThanOrEqual(2); // the rest came only after drains
     await runtime.providers.get('firehose')?.close();
   });
 });
