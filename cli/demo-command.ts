@@ -16,7 +16,7 @@ import { onShutdown, parsePort } from './cli-support.ts';
 
 export const DEMO_USAGE = `switchboard demo [options]
 
-Starts three mock providers and a sidecar in front of them, then sends traffic through the OpenAI SDK and
+Starts three mock providers (OpenAI, Anthropic and Gemini dialects) and a sidecar in front of them, then sends traffic through the OpenAI SDK and
 prints a live table. Edit the pool file it prints while it runs: the sidecar applies changes at once.
 
   --port P            sidecar API port (default 4000; 0 picks a free port)
@@ -29,12 +29,13 @@ prints a live table. Edit the pool file it prints while it runs: the sidecar app
 
 interface DemoProvider {
   readonly name: string;
-  readonly type: 'openai' | 'openai-compatible';
+  readonly type: 'openai' | 'anthropic' | 'gemini';
   readonly model: string;
   readonly pricing: { inputPerMillionTokens: number; outputPerMillionTokens: number };
   readonly behaviour: Partial<MockBehaviour>;
 }
 
+/** One mock per dialect, so the demo shows translation as well as balancing. */
 const PROVIDERS: readonly DemoProvider[] = [
   {
     name: 'openai',
@@ -44,17 +45,17 @@ const PROVIDERS: readonly DemoProvider[] = [
     behaviour: { latencyMs: 40, latencyJitterMs: 40, chunkIntervalMs: 15 },
   },
   {
-    name: 'together',
-    type: 'openai-compatible',
-    model: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
-    pricing: { inputPerMillionTokens: 0.88, outputPerMillionTokens: 0.88 },
+    name: 'anthropic',
+    type: 'anthropic',
+    model: 'claude-haiku-4-5',
+    pricing: { inputPerMillionTokens: 1, outputPerMillionTokens: 5 },
     behaviour: { latencyMs: 160, latencyJitterMs: 80, chunkIntervalMs: 25 },
   },
   {
-    name: 'vllm',
-    type: 'openai-compatible',
-    model: 'Qwen/Qwen2.5-7B-Instruct',
-    pricing: { inputPerMillionTokens: 0.05, outputPerMillionTokens: 0.1 },
+    name: 'gemini',
+    type: 'gemini',
+    model: 'gemini-2.5-flash',
+    pricing: { inputPerMillionTokens: 0.3, outputPerMillionTokens: 2.5 },
     behaviour: { latencyMs: 30, latencyJitterMs: 20, errorRate: 0.2, rateLimitRate: 0.05, retryAfterS: 2 },
   },
 ];
@@ -158,7 +159,10 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
 
   const mocks = new Map<string, MockProvider>();
   for (const [i, p] of PROVIDERS.entries()) {
-    mocks.set(p.name, await startMockProvider({ name: p.name, seed: i + 1, behaviour: p.behaviour }));
+    mocks.set(
+      p.name,
+      await startMockProvider({ name: p.name, dialect: p.type, seed: i + 1, behaviour: p.behaviour }),
+    );
   }
   const dir = resolve(values.dir);
   await mkdir(dir, { recursive: true });
