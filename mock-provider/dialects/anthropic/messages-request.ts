@@ -11,6 +11,7 @@ import {
 } from '../../../sidecar/providers/anthropic/anthropic-types.ts';
 import type { MockRouteContext } from '../../dialect.ts';
 import { anthropicError, AnthropicRequestError, invalid } from './anthropic-mock-errors.ts';
+import { isRecord } from '../../../sidecar/core/json.ts';
 
 export interface MockBlock {
   readonly type: string;
@@ -308,8 +309,4 @@ function optionalNumberIn(body: Record<string, unknown>, name: string, min: numb
     throw invalid(`${name}: Input should be a valid number`);
   if (value < min) throw invalid(`${name}: Input should be greater than or equal to ${min}`);
   if (value > max) throw invalid(`${name}: Input should be less than or equal to ${max}`);
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

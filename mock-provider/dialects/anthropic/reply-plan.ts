@@ -10,7 +10,8 @@ import type {
 import type { MockRouteContext } from '../../dialect.ts';
 import { mockReplyText } from '../../reply-text.ts';
 import { estimateTokens, truncateToTokens } from '../../text-tokens.ts';
-import { isRecord, type MockBlock, type MockMessage, type MockMessagesRequest } from './messages-request.ts';
+import { type MockBlock, type MockMessage, type MockMessagesRequest } from './messages-request.ts';
+import { isRecord } from '../../../sidecar/core/json.ts';
 
 export type PlannedBlock =
   | { readonly type: 'text'; readonly text: string }

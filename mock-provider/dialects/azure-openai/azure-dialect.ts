@@ -12,12 +12,9 @@ import {
   mentions,
   promptFiltered,
 } from './content-filter.ts';
+import { isRecord } from '../../../sidecar/core/json.ts';
 
 type Handler = (context: MockRouteContext) => MockReply;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * What every deployment route does before the OpenAI handler it wraps: require a known `api-version`, find the

@@ -7,13 +7,13 @@ import { invalidRequest } from './openai-errors.ts';
 import {
   invalidType,
   invalidValue,
-  isRecord,
   missing,
   optionalBoolean,
   optionalInteger,
   requireModel,
   requireObjectBody,
 } from './openai-fields.ts';
+import { isRecord } from '../../../sidecar/core/json.ts';
 import { OpenAiRequestError } from './openai-request-error.ts';
 
 const ROLES = ['system', 'assistant', 'user', 'function', 'tool', 'developer'] as const;

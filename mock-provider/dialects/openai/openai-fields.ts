@@ -1,6 +1,7 @@
 import { invalidRequest, modelNotFound } from './openai-errors.ts';
 import { OpenAiRequestError } from './openai-request-error.ts';
 import type { MockRouteContext } from '../../dialect.ts';
+import { isRecord } from '../../../sidecar/core/json.ts';
 
 /** Readers for request fields that refuse bad values with the API's own kind of message. */
 
@@ -90,10 +91,6 @@ export function optionalBoolean(body: Record<string, unknown>, name: string): bo
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'boolean') throw invalidType(name, 'a boolean', value);
   return value;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown): string {

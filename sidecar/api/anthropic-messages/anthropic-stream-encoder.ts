@@ -12,10 +12,7 @@ import { formatSseEvent } from '../../sse/sse-writer.ts';
 import type { ClientStreamEncoder } from '../client-api.ts';
 import { toAnthropicStreamError } from './anthropic-error.ts';
 import { anthropicUsage, messageId, stopReason } from './to-anthropic-message.ts';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord } from '../../core/json.ts';
 
 function frame(event: AnthropicStreamEvent): string {
   return formatSseEvent({ event: event.type, data: JSON.stringify(event) });

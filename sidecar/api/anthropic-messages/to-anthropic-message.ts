@@ -8,10 +8,7 @@ import type {
   AnthropicStopReason,
   AnthropicUsage,
 } from '../../providers/anthropic/anthropic-types.ts';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord } from '../../core/json.ts';
 
 function numberOr(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;

@@ -7,7 +7,8 @@ import type { TokenUsage } from '../adapter.ts';
 import { STRUCTURED_OUTPUT_TOOL } from './convert-tools.ts';
 import { finishReason } from './finish-reason.ts';
 import { readUsage, toOpenAIUsage, toTokenUsage } from './anthropic-usage.ts';
-import { isRecord, optionalString } from './untranslatable.ts';
+import { optionalString } from './untranslatable.ts';
+import { isRecord } from '../../core/json.ts';
 
 export interface OpenAIToolCall {
   readonly id: string;

@@ -19,7 +19,8 @@ import { ANTHROPIC_ERROR_STATUS } from './anthropic-types.ts';
 import { readUsage, toOpenAIUsage, toTokenUsage, type UsageCounts } from './anthropic-usage.ts';
 import { STRUCTURED_OUTPUT_TOOL } from './convert-tools.ts';
 import { finishReason } from './finish-reason.ts';
-import { isRecord, optionalString } from './untranslatable.ts';
+import { optionalString } from './untranslatable.ts';
+import { isRecord } from '../../core/json.ts';
 
 /** What an Anthropic content block is to the client. */
 type BlockRole =

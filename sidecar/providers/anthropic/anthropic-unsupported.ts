@@ -3,7 +3,8 @@
  * sent to an Anthropic target; when no other target can serve it the app gets a 400 with the reason.
  */
 import { toMessagesRequest } from './anthropic-request.ts';
-import { isRecord, Untranslatable } from './untranslatable.ts';
+import { Untranslatable } from './untranslatable.ts';
+import { isRecord } from '../../core/json.ts';
 
 interface FeatureCheck {
   readonly asks: (request: Readonly<Record<string, unknown>>) => boolean;

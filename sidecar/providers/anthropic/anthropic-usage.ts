@@ -1,6 +1,7 @@
 /** Anthropic usage → the sidecar's token counts and OpenAI's `usage` object. */
 import type { TokenUsage } from '../adapter.ts';
-import { isRecord, optionalNumber } from './untranslatable.ts';
+import { optionalNumber } from './untranslatable.ts';
+import { isRecord } from '../../core/json.ts';
 
 /** Token counts as read from a `usage` object; absent counts are 0. */
 export interface UsageCounts {

@@ -5,7 +5,8 @@ import {
   type AnthropicImageBlock,
   type AnthropicTextBlock,
 } from './anthropic-types.ts';
-import { isRecord, optionalString, Untranslatable } from './untranslatable.ts';
+import { optionalString, Untranslatable } from './untranslatable.ts';
+import { isRecord } from '../../core/json.ts';
 
 export type UserBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock;
 

@@ -11,7 +11,8 @@ import type {
   AnthropicToolUseBlock,
 } from './anthropic-types.ts';
 import { textBlocks, textOf, userBlocks } from './convert-content.ts';
-import { isRecord, optionalString, Untranslatable } from './untranslatable.ts';
+import { optionalString, Untranslatable } from './untranslatable.ts';
+import { isRecord } from '../../core/json.ts';
 
 export interface ConvertedConversation {
   readonly system: string | undefined;

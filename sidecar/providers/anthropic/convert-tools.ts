@@ -9,7 +9,8 @@
  * the app's own tools.
  */
 import type { AnthropicTool, AnthropicToolChoice } from './anthropic-types.ts';
-import { isRecord, optionalString, Untranslatable } from './untranslatable.ts';
+import { optionalString, Untranslatable } from './untranslatable.ts';
+import { isRecord } from '../../core/json.ts';
 
 /** Name of the tool that carries a JSON-mode answer. Reserved: an app's own tool may not use it. */
 export const STRUCTURED_OUTPUT_TOOL = 'switchboard_structured_output';

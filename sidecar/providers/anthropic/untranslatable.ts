@@ -6,10 +6,6 @@ import { InvalidRequestError } from '../../core/errors.ts';
  */
 export class Untranslatable extends InvalidRequestError {}
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }

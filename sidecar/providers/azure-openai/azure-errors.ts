@@ -1,8 +1,5 @@
 import type { UpstreamErrorInfo } from '../adapter.ts';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord } from '../../core/json.ts';
 
 function parseJson(text: string): unknown {
   try {

@@ -16,12 +16,9 @@ import { apiVersionFeatures, DEFAULT_API_VERSION } from './api-version.ts';
 import { parseAzureError } from './azure-errors.ts';
 import { AzureStreamTranslator } from './azure-stream-translator.ts';
 import { deploymentURL } from './deployment-url.ts';
+import { isRecord } from '../../core/json.ts';
 
 const PATHS: Record<Operation, string> = { chat: 'chat/completions', embeddings: 'embeddings' };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Azure OpenAI: OpenAI's bodies and streams behind deployment URLs, an `api-version` query and an `api-key`

@@ -29,7 +29,8 @@ import {
   type OpenAIFinishReason,
   type OpenAIUsage,
 } from './read-gemini.ts';
-import { isRecord, numberOf, stringOf } from './read-json.ts';
+import { numberOf, stringOf } from './read-json.ts';
+import { isRecord } from '../../core/json.ts';
 
 interface ChoiceState {
   toolCalls: number;

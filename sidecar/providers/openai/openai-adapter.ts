@@ -14,12 +14,9 @@ import type {
   UpstreamEvent,
   UpstreamRequest,
 } from '../adapter.ts';
+import { isRecord } from '../../core/json.ts';
 
 const PATHS: Record<Operation, string> = { chat: 'chat/completions', embeddings: 'embeddings' };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Joins a base URL that ends in /v1 (as the OpenAI SDK takes it) with an API path. */
 export function joinURL(baseURL: string, path: string): URL {
