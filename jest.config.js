@@ -1,7 +1,7 @@
 // Jest runs the TypeScript sources directly (ESM, transformed by swc); type checking is `npm run typecheck`.
-// Two projects: `unit` (everything but test/k8s, no external services) and `k8s` (tests against a real
-// kube-apiserver, which the global setup builds and starts: see scripts/cluster/).
-const shared = {
+// This config is the `unit` suite: everything but test/k8s, no external services, so `npm run test:unit -- PATH`
+// runs one folder or file. The k8s suite (a real kube-apiserver) is jest.k8s.config.js.
+export const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
@@ -13,21 +13,9 @@ const shared = {
 };
 
 export default {
-  projects: [
-    {
-      ...shared,
-      displayName: 'unit',
-      testMatch: ['<rootDir>/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '/.switchboard/', '<rootDir>/test/k8s/'],
-      testTimeout: 30000,
-    },
-    {
-      ...shared,
-      displayName: 'k8s',
-      testMatch: ['<rootDir>/test/k8s/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/k8s/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/k8s/support/global-teardown.ts',
-      testTimeout: 60000,
-    },
-  ],
+  ...shared,
+  displayName: 'unit',
+  testMatch: ['<rootDir>/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/.switchboard/', '/bench/.peers/', '<rootDir>/test/k8s/'],
+  testTimeout: 30000,
 };

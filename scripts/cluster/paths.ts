@@ -15,6 +15,8 @@ export const paths = {
   /** Server state: pid, log, certificates, etcd data, the server's own kubeconfig. Removed by cluster:down. */
   clusterDir: cluster,
   pidFile: join(cluster, 'pid'),
+  /** The build key of the binary the server runs, to restart a server left over from an older build. */
+  buildFile: join(cluster, 'build'),
   logFile: join(cluster, 'apiserver.log'),
   /**
    * Certificates the server generated: ca.crt (what clients trust; a webhook configuration's caBundle) and

@@ -8,7 +8,7 @@ import { copyFile, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/
 import { relative } from 'node:path';
 import { request } from 'undici';
 import { ensureBinaries, KUBERNETES_VERSION } from './binaries.ts';
-import { agentFor, readCredentials } from './kubeconfig.ts';
+import { agentFor, readCredentials, type Credentials } from './kubeconfig.ts';
 import { binary, paths } from './paths.ts';
 import { say } from './say.ts';
 
@@ -30,10 +30,14 @@ const STOP_TIMEOUT_MS = 20_000;
 
 /** Builds the binaries if needed, then starts the server unless a healthy one is running. Idempotent. */
 export async function clusterUp(): Promise<RunningCluster> {
-  await ensureBinaries();
+  const build = (await ensureBinaries())['kube-apiserver'] ?? '';
 
   const pid = await readPid();
-  if (pid !== undefined && isServerProcess(pid)) {
+  if (pid !== undefined && isServerProcess(pid) && (await readBuild()) !== build) {
+    say(`the running kube-apiserver (pid ${pid}) is from an older build: restarting it`);
+    await stopProcess(pid);
+    await removeState();
+  } else if (pid !== undefined && isServerProcess(pid)) {
     // Running, or being started by another caller: either way, wait for it rather than start a second one.
     const server = await waitUntilReady(pid, () => undefined);
     await publishKubeconfig();
@@ -46,10 +50,10 @@ export async function clusterUp(): Promise<RunningCluster> {
     );
     await removeState();
   }
-  return start();
+  return start(build);
 }
 
-async function start(): Promise<RunningCluster> {
+async function start(build: string): Promise<RunningCluster> {
   const started = Date.now();
   say(`starting kube-apiserver ${KUBERNETES_VERSION} with embedded etcd…`);
   await mkdir(paths.clusterDir, { recursive: true });
@@ -57,7 +61,7 @@ async function start(): Promise<RunningCluster> {
   // detached: the server gets its own process group (cluster:down stops the group) and outlives this process.
   const child = spawn(
     binary('switchboard-apiserver'),
-    ['-data-dir', paths.clusterDir, '-kubeconfig', paths.serverKubeconfig],
+    ['-data-dir', paths.clusterDir, '-kubeconfig', paths.serverKubeconfig, '--', ...extraFlags()],
     { detached: true, stdio: ['ignore', log.fd, log.fd] },
   );
   await log.close();
@@ -67,6 +71,7 @@ async function start(): Promise<RunningCluster> {
   child.on('exit', (code, signal) => (exit = signal === null ? `exit code ${code}` : `signal ${signal}`));
   child.unref();
   await writeFile(paths.pidFile, `${pid}\n`);
+  await writeFile(paths.buildFile, `${build}\n`);
 
   try {
     const server = await waitUntilReady(pid, () => exit);
@@ -79,6 +84,14 @@ async function start(): Promise<RunningCluster> {
     await stopProcess(pid);
     throw err;
   }
+}
+
+/**
+ * Extra kube-apiserver flags from SWITCHBOARD_APISERVER_FLAGS (space-separated), e.g.
+ * `--feature-gates=SomeGate=true`; they override the built-in ones. Applied when a server starts.
+ */
+function extraFlags(): string[] {
+  return (process.env.SWITCHBOARD_APISERVER_FLAGS ?? '').split(/\s+/).filter(Boolean);
 }
 
 /**
@@ -107,7 +120,7 @@ async function waitUntilReady(pid: number, exited: () => string | undefined): Pr
 }
 
 /** 'ok', or what stands in the way (the failing checks /readyz lists, or the connection error). */
-async function readyz(credentials: Awaited<ReturnType<typeof readCredentials>>): Promise<string> {
+async function readyz(credentials: Credentials): Promise<string> {
   const dispatcher = agentFor(credentials);
   try {
     const { statusCode, body } = await request(`${credentials.server}/readyz`, {
@@ -195,6 +208,15 @@ async function readPid(): Promise<number | undefined> {
   try {
     const pid = Number((await readFile(paths.pidFile, 'utf8')).trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The build key (see ensureBinaries) of the binary the running server was started from. */
+async function readBuild(): Promise<string | undefined> {
+  try {
+    return (await readFile(paths.buildFile, 'utf8')).trim();
   } catch {
     return undefined;
   }

@@ -11,8 +11,8 @@ import (
 	"go.etcd.io/etcd/server/v3/embed"
 )
 
-// startEtcd runs a single-member etcd in this process, with its data under dataDir/etcd, on free loopback
-// ports. Ports are found by binding port 0 and closing it, which another process can race; a start that
+// startEtcd runs a single-member etcd in this process, with its data under dataDir/etcd and its log in
+// dataDir/etcd.log, on free loopback ports. Ports are found by binding port 0 and closing it, which another process can race; a start that
 // fails is retried on new ports.
 func startEtcd(dataDir string) (*embed.Etcd, string, error) {
 	var lastErr error
@@ -34,7 +34,10 @@ func startEtcd(dataDir string) (*embed.Etcd, string, error) {
 		cfg.ListenPeerUrls = []url.URL{*peerURL}
 		cfg.AdvertisePeerUrls = []url.URL{*peerURL}
 		cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-		cfg.LogLevel = "error"
+		// etcd logs to its own file: its messages (including the errors it logs on every clean shutdown)
+		// would bury kube-apiserver's in the log that cluster:up shows when a start fails.
+		cfg.LogLevel = "warn"
+		cfg.LogOutputs = []string{filepath.Join(dataDir, "etcd.log")}
 		// A throwaway test store: losing the last writes in a power cut does not matter, and fsync on
 		// every write would make each API call wait for the disk.
 		cfg.UnsafeNoFsync = true
