@@ -163,6 +163,7 @@ export async function forward(
     const tried = new Set<string>();
     let firstProvider: string | undefined;
     let lastError: SwitchboardError | undefined;
+    let attempts = 0;
     for (let attempt = 1; attempt <= runtime.pool.spec.retry.attempts + 1; attempt++) {
       const now = clock.now();
       if (attempt > 1 && !runtime.retryBudget.tryWithdraw(now)) {
@@ -179,6 +180,7 @@ export async function forward(
         break;
       }
       const { target } = selection;
+      attempts = attempt;
       firstProvider ??= target.provider.name;
       if (attempt > 1)
         metrics.retries.inc({ provider: [...tried].at(-1) ?? 'none', reason: lastError?.code ?? 'unknown' });
@@ -210,8 +212,14 @@ export async function forward(
       lastError = result.error;
       if (!result.retryable) break;
     }
-    status = sendError(res, request.clientApi, lastError, { 'x-request-id': request.requestId });
-    log.warn('request failed', { status, code: lastError?.code ?? null, attempts: tried.size });
+    // A failed answer still says who was tried last and how often, as a served one does.
+    const lastTried = [...tried].at(-1);
+    status = sendError(res, request.clientApi, lastError, {
+      'x-request-id': request.requestId,
+      [ATTEMPTS_HEADER]: String(attempts),
+      ...(lastTried === undefined ? {} : { [PROVIDER_HEADER]: lastTried }),
+    });
+    log.warn('request failed', { status, code: lastError?.code ?? null, attempts });
   } catch (err) {
     status = sendError(res, request.clientApi, err, { 'x-request-id': request.requestId });
     if (status >= 500)

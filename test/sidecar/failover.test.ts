@@ -97,6 +97,9 @@ describe('retries and failover', () => {
     expect((err as InstanceType<typeof OpenAI.APIError>).message).toMatch(/provider [xyz] answered HTTP 500/);
     const total = ['x', 'y', 'z'].reduce((n, k) => n + (h.mocks[k]?.stats.requests ?? 0), 0);
     expect(total).toBe(2); // one attempt plus one retry, on two different providers
+    const headers = (err as InstanceType<typeof OpenAI.APIError>).headers;
+    expect(headers?.get('x-switchboard-attempts')).toBe('2');
+    expect(headers?.get('x-switchboard-provider')).toMatch(/^[xyz]$/);
   });
 
   it('spends retries only within the retry budget, so an outage is not multiplied', async () => {
