@@ -1,10 +1,13 @@
 /**
  * The ProviderPool API: the one source of truth for the manifest a standalone sidecar reads from a file and the
- * cluster stores as a custom resource. TypeScript types come from `z.infer`; runtime validation and (later) the
- * CRD's OpenAPI schema are derived from the same definitions. Descriptions feed `kubectl explain`.
+ * cluster stores as a custom resource. TypeScript types come from `z.infer`; runtime validation and the CRD's
+ * OpenAPI schema (providerpool-crd.ts, `npm run crd:generate`) are derived from the same definitions.
+ * Descriptions feed `kubectl explain`. What only a cluster checks (CEL rules, map lists, cost bounds) sits next to
+ * the field it concerns as `.meta(kubernetes(...))` (kubernetes-meta.ts) and does not change how zod parses.
  */
 import { z } from 'zod';
 import { STRATEGY_NAMES } from '../../sidecar/balancer/types.ts';
+import { kubernetes } from './kubernetes-meta.ts';
 
 export const API_GROUP = 'switchboard.dev';
 export const API_VERSION = 'v1alpha1';
@@ -43,7 +46,31 @@ export const ApiKeySourceSchema = z
   .refine((s) => (s.env === undefined) !== (s.secretKeyRef === undefined), {
     message: 'set exactly one of env or secretKeyRef',
   })
-  .describe('Where the provider’s API key comes from. The key itself never appears in the manifest.');
+  .describe(
+    'Where the provider’s API key comes from. The key itself never appears in the manifest. ' +
+      'In a cluster only secretKeyRef is allowed; omit apiKey for a provider that needs no key.',
+  )
+  .meta(
+    kubernetes({
+      validations: [
+        {
+          // A cluster object must not depend on the environment of whatever pod happens to run the sidecar.
+          rule: '!has(self.env)',
+          message: 'apiKey.env is for standalone sidecars only: in a cluster, use apiKey.secretKeyRef',
+          fieldPath: '.env',
+          reason: 'FieldValueForbidden',
+        },
+        {
+          // `|| has(self.env)`: an env key is already reported by the rule above, once is enough.
+          rule: 'has(self.secretKeyRef) || has(self.env)',
+          message:
+            'apiKey.secretKeyRef is required in a cluster (or omit apiKey if the provider needs no key)',
+          fieldPath: '.secretKeyRef',
+          reason: 'FieldValueRequired',
+        },
+      ],
+    }),
+  );
 
 export const PricingSchema = z
   .strictObject({
@@ -70,14 +97,42 @@ export const ModelMappingSchema = z
   })
   .describe('One logical model served by this provider.');
 
+const TIMEOUTS = {
+  connectMs: { text: 'Time allowed to open a connection to the provider.', fallback: 5_000 },
+  firstByteMs: { text: 'Time allowed from sending the request to the response headers.', fallback: 60_000 },
+  idleStreamMs: { text: 'Longest silence allowed between two chunks of a response body.', fallback: 30_000 },
+  totalMs: { text: 'Longest a whole attempt may take, streaming included.', fallback: 600_000 },
+} as const;
+
+const timeoutField = (name: keyof typeof TIMEOUTS) =>
+  milliseconds(TIMEOUTS[name].text, TIMEOUTS[name].fallback);
+/** Without defaults: a provider's override sets only what it names, the rest comes from the pool. */
+const timeoutOverride = (name: keyof typeof TIMEOUTS) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(3_600_000)
+    .optional()
+    .describe(`${TIMEOUTS[name].text} In milliseconds. Unset: the pool's value.`);
+
 export const TimeoutsSchema = z
   .strictObject({
-    connectMs: milliseconds('Time allowed to open a connection to the provider.', 5_000),
-    firstByteMs: milliseconds('Time allowed from sending the request to the response headers.', 60_000),
-    idleStreamMs: milliseconds('Longest silence allowed between two chunks of a response body.', 30_000),
-    totalMs: milliseconds('Longest a whole attempt may take, streaming included.', 600_000),
+    connectMs: timeoutField('connectMs'),
+    firstByteMs: timeoutField('firstByteMs'),
+    idleStreamMs: timeoutField('idleStreamMs'),
+    totalMs: timeoutField('totalMs'),
   })
   .describe('Timeouts of one upstream attempt.');
+
+export const TimeoutOverridesSchema = z
+  .strictObject({
+    connectMs: timeoutOverride('connectMs'),
+    firstByteMs: timeoutOverride('firstByteMs'),
+    idleStreamMs: timeoutOverride('idleStreamMs'),
+    totalMs: timeoutOverride('totalMs'),
+  })
+  .describe('Overrides of the pool’s timeouts for this provider.');
 
 export const ProviderSchema = z
   .strictObject({
@@ -85,7 +140,19 @@ export const ProviderSchema = z
     type: z.enum(PROVIDER_TYPES).describe('Wire dialect the provider speaks.'),
     baseURL: z
       .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-      .describe('Base URL as the provider’s own SDK takes it (e.g. https://api.openai.com/v1).'),
+      .describe('Base URL as the provider’s own SDK takes it (e.g. https://api.openai.com/v1).')
+      .meta(
+        kubernetes({
+          maxLength: 2048,
+          validations: [
+            {
+              rule: "isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHostname() != ''",
+              message:
+                'baseURL must be an http:// or https:// URL with a host, e.g. https://api.openai.com/v1',
+            },
+          ],
+        }),
+      ),
     apiKey: ApiKeySourceSchema.optional(),
     apiVersion: z
       .string()
@@ -102,10 +169,12 @@ export const ProviderSchema = z
       .max(1_000_000)
       .default(1)
       .describe('Relative share of traffic; fractions allowed; 0 drains the provider.'),
-    models: z.array(ModelMappingSchema).min(1).describe('Logical models this provider serves.'),
-    timeouts: TimeoutsSchema.partial()
-      .optional()
-      .describe('Overrides of the pool’s timeouts for this provider.'),
+    models: z
+      .array(ModelMappingSchema)
+      .min(1)
+      .describe('Logical models this provider serves; each logical name at most once.')
+      .meta(kubernetes({ listMapKeys: ['name'], maxItems: 64 })),
+    timeouts: TimeoutOverridesSchema.optional(),
     maxInFlight: z
       .number()
       .int()
@@ -124,7 +193,7 @@ export const StrategySchema = z
       .default('weighted-round-robin')
       .describe('How a provider is picked for each request.'),
     allowOverride: z
-      .array(z.enum(STRATEGY_NAMES))
+      .array(z.enum(STRATEGY_NAMES).describe('A strategy name.'))
       .optional()
       .describe(
         'Strategies a request may ask for with the x-switchboard-strategy header. Unset: any; empty: none.',
@@ -188,7 +257,18 @@ export const BreakerSchema = z
       .describe('Successful probes in half-open state that close the breaker.'),
   })
   .prefault({})
-  .describe('Per-provider circuit breaker.');
+  .describe('Per-provider circuit breaker.')
+  .meta(
+    kubernetes({
+      validations: [
+        {
+          rule: 'self.maxBackoffMs >= self.baseBackoffMs',
+          message: 'breaker.maxBackoffMs must be ≥ breaker.baseBackoffMs',
+          fieldPath: '.maxBackoffMs',
+        },
+      ],
+    }),
+  );
 
 export const RateLimitSchema = z
   .strictObject({
@@ -217,7 +297,35 @@ export const LimitsSchema = z
 export const ProviderPoolSpecSchema = z
   .strictObject({
     strategy: StrategySchema,
-    providers: z.array(ProviderSchema).min(1).max(64).describe('Upstream providers of the pool.'),
+    providers: z
+      .array(ProviderSchema)
+      .min(1)
+      .max(64)
+      .describe('Upstream providers of the pool; each name at most once.')
+      .meta(
+        kubernetes({
+          listMapKeys: ['name'],
+          validations: [
+            {
+              rule: 'self.exists(p, p.weight > 0.0)',
+              message: 'spec.providers[].weight: all weights are 0, at least one provider must take traffic',
+            },
+            {
+              // Every logical model stays reachable: a model served only by drained providers (weight 0) would
+              // fail every request for it. `[x].all(served, ...)` binds the logical names of the providers that
+              // take traffic once (CEL has no let); `in` on those lists keeps the API server's cost estimate
+              // within budget where nested exists() over providers and models does not. Skipped when all
+              // weights are 0: the rule above reports that.
+              rule:
+                '!self.exists(q, q.weight > 0.0) || ' +
+                '[self.map(q, q.weight > 0.0, q.models.map(n, n.name))].all(served, ' +
+                'self.all(p, p.weight > 0.0 || p.models.all(m, served.exists(names, m.name in names))))',
+              message:
+                'spec.providers[].models[].name: every logical model needs a provider with weight > 0 serving it',
+            },
+          ],
+        }),
+      ),
     retry: RetrySchema,
     breaker: BreakerSchema,
     rateLimit: RateLimitSchema,

@@ -112,3 +112,26 @@ describe('loading a ProviderPool manifest', () => {
     ).toEqual(['kind: must be "ProviderPool"']);
   });
 });
+
+describe('timeouts', () => {
+  it('a provider override sets only the timeouts it names; the rest come from the pool', async () => {
+    const { buildPoolRuntime } = await import('../routing/pool-runtime.ts');
+    const pool = parsePoolYaml(
+      `${header}spec:\n  timeouts: {firstByteMs: 1234}\n  providers:\n  - ${provider(', timeouts: {connectMs: 7}')}\n`,
+    );
+    expect(pool.spec.providers[0]?.timeouts).toEqual({ connectMs: 7 });
+    const runtime = buildPoolRuntime(pool, undefined, {
+      secrets: { env: {}, secretsDir: '/none' },
+      rng: () => 0.5,
+      now: 0,
+      onBreakerTransition: () => {},
+    });
+    expect(runtime.providers.get('primary')?.timeouts).toEqual({
+      connectMs: 7,
+      firstByteMs: 1234,
+      idleStreamMs: 30_000,
+      totalMs: 600_000,
+    });
+    await runtime.providers.get('primary')?.close();
+  });
+});

@@ -67,8 +67,14 @@ export class PoolRuntime {
   }
 }
 
+/** The pool's timeouts with the provider's overrides on top (only those it sets). */
 function mergeTimeouts(pool: Timeouts, provider: ProviderSpec['timeouts']): Timeouts {
-  return { ...pool, ...provider };
+  const merged = { ...pool };
+  for (const key of Object.keys(pool) as (keyof Timeouts)[]) {
+    const override = provider?.[key];
+    if (override !== undefined) merged[key] = override;
+  }
+  return merged;
 }
 
 export function buildPoolRuntime(
