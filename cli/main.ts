@@ -1,5 +1,6 @@
 import { runDemoCommand } from './demo-command.ts';
 import { runSidecarCommand } from './sidecar-command.ts';
+import { runOperatorCommand } from './operator-command.ts';
 import { runMockProviderCli } from '../mock-provider/cli.ts';
 import { PoolLoadError } from '../sidecar/config/load-pool.ts';
 
@@ -9,6 +10,10 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
     run: runDemoCommand,
   },
   sidecar: { summary: 'run the data plane from a ProviderPool file', run: runSidecarCommand },
+  operator: {
+    summary: 'run the control plane: ProviderPool status and configuration',
+    run: runOperatorCommand,
+  },
   'mock-provider': { summary: 'run a mock LLM provider API for tests and demos', run: runMockProviderCli },
 };
 

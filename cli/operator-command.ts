@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util';
+import { createLogger, isLogLevel } from '../sidecar/core/log.ts';
+import { startOperator } from '../operator/operator.ts';
+import { onShutdown, parsePort } from './cli-support.ts';
+
+export const OPERATOR_USAGE = `switchboard operator [options]
+
+Watches ProviderPools, computes each pool's sidecar configuration and writes its status (the elected leader only).
+
+  --kubeconfig FILE      kubeconfig to use (default: in-cluster configuration)
+  --namespace NS         watch only this namespace (default: all)
+  --lease-namespace NS   namespace of the leader-election Lease (default: the pod's, else "default")
+  --id ID                identity in leader election (default: hostname plus a random suffix)
+  --port P               /healthz, /readyz and /metrics (default 9465; 0 picks a free port)
+  --log-level L          debug | info | warn | error (default info)
+`;
+
+export async function runOperatorCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      'lease-namespace': { type: 'string' },
+      id: { type: 'string' },
+      port: { type: 'string', default: '9465' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(OPERATOR_USAGE);
+    return;
+  }
+  const level = values['log-level'];
+  if (!isLogLevel(level)) throw new Error(`--log-level must be debug, info, warn or error, not "${level}"`);
+  const operator = await startOperator({
+    ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),
+    ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
+    ...(values['lease-namespace'] === undefined ? {} : { leaseNamespace: values['lease-namespace'] }),
+    ...(values.id === undefined ? {} : { identity: values.id }),
+    port: parsePort(values.port, '--port'),
+    logger: createLogger({ level }),
+  });
+  // A graceful stop releases the Lease, so another replica takes over at once.
+  onShutdown(() => operator.stop({ release: true }));
+}

@@ -1,0 +1,164 @@
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { fileURLToPath } from 'node:url';
+import { silentLogger } from '../../sidecar/core/log.ts';
+import { startOperator, type RunningOperator } from '../../operator/operator.ts';
+import { kubeconfigPath, kubectl, ok } from './support/kube.ts';
+import { useNamespace } from './support/namespace.ts';
+
+const crdDir = fileURLToPath(new URL('../../crds/', import.meta.url));
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+}
+interface PoolStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  configVersion?: string;
+  providerCount?: number;
+}
+
+const pool = (weight: number) => ({
+  apiVersion: 'switchboard.dev/v1alpha1',
+  kind: 'ProviderPool',
+  metadata: { name: 'chat' },
+  spec: {
+    providers: [
+      {
+        name: 'primary',
+        type: 'openai',
+        baseURL: 'https://api.openai.com/v1',
+        apiKey: { secretKeyRef: { name: 'openai', key: 'api-key' } },
+        weight,
+        models: [{ name: 'chat', model: 'gpt-4o-mini' }],
+      },
+    ],
+  },
+});
+
+const secret = {
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'openai' },
+  stringData: { 'api-key': 'sk-test-not-a-real-key' },
+};
+
+async function statusOf(namespace: string): Promise<PoolStatus> {
+  const out = await ok(kubectl(['get', 'providerpool', 'chat', '-n', namespace, '-o', 'json']));
+  return ((JSON.parse(out) as { status?: PoolStatus }).status ?? {}) as PoolStatus;
+}
+
+/** Polls the stored status until `check` holds (the operator works asynchronously); returns it. */
+async function eventually(
+  namespace: string,
+  what: string,
+  check: (s: PoolStatus) => boolean,
+): Promise<PoolStatus> {
+  const deadline = Date.now() + 20_000;
+  let last: PoolStatus = {};
+  while (Date.now() < deadline) {
+    last = await statusOf(namespace);
+    if (check(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}`);
+}
+
+const ready = (s: PoolStatus) => s.conditions?.find((c) => c.type === 'Ready');
+
+describe('the operator on a real API server', () => {
+  const ns = useNamespace('operator');
+  const running: RunningOperator[] = [];
+  const start = (identity: string) =>
+    startOperator({
+      kubeconfig: kubeconfigPath(),
+      namespace: ns.name,
+      leaseNamespace: ns.name,
+      identity,
+      leaseDurationMs: 2_000,
+      renewDeadlineMs: 1_500,
+      retryPeriodMs: 300,
+      port: 0,
+      logger: silentLogger,
+    }).then((op) => {
+      running.push(op);
+      return op;
+    });
+
+  beforeAll(async () => {
+    await ok(kubectl(['apply', '--server-side', '-f', crdDir]));
+    await ok(
+      kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd/providerpools.switchboard.dev']),
+    );
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((op) => op.stop()));
+  });
+
+  it('brings a valid pool to Ready with its generation, observes a spec change, and flips Ready with its Secret', async () => {
+    await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(secret)));
+    await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(pool(1))));
+    await start('solo');
+
+    const first = await eventually(ns.name, 'Ready', (s) => ready(s)?.status === 'True');
+    expect(first.observedGeneration).toBe(1);
+    expect(ready(first)).toMatchObject({ reason: 'ConfigPublished', observedGeneration: 1 });
+    expect(first.providerCount).toBe(1);
+
+    await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(pool(3))));
+    const second = await eventually(ns.name, 'generation 2', (s) => s.observedGeneration === 2);
+    expect(second.configVersion).not.toBe(first.configVersion);
+
+    await ok(kubectl(['delete', 'secret', 'openai', '-n', ns.name]));
+    const missing = await eventually(ns.name, 'SecretMissing', (s) => ready(s)?.reason === 'SecretMissing');
+    expect(ready(missing)).toMatchObject({ status: 'False' });
+    expect(ready(missing)?.message).toContain('Secret "openai" not found');
+
+    await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(secret)));
+    await eventually(ns.name, 'Ready again', (s) => ready(s)?.status === 'True');
+  });
+
+  it('does not write while nothing changes', async () => {
+    await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(secret)));
+    await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(pool(1))));
+    await start('quiet');
+    await eventually(ns.name, 'Ready', (s) => ready(s)?.status === 'True');
+    const version = async () =>
+      (
+        JSON.parse(await ok(kubectl(['get', 'providerpool', 'chat', '-n', ns.name, '-o', 'json']))) as {
+          metadata: { resourceVersion: string };
+        }
+      ).metadata.resourceVersion;
+    const before = await version();
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await version()).toBe(before);
+  });
+
+  it('elects one leader among two replicas, and the other takes over when the leader stops', async () => {
+    await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(secret)));
+    await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(pool(1))));
+    const a = await start('replica-a');
+    const b = await start('replica-b');
+    await eventually(ns.name, 'Ready', (s) => ready(s)?.status === 'True');
+    const deadline = Date.now() + 10_000;
+    while (a.isLeader() === b.isLeader() && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect([a.isLeader(), b.isLeader()].filter(Boolean)).toHaveLength(1);
+    const [leader, follower] = a.isLeader() ? [a, b] : [b, a];
+
+    await leader.stop();
+    running.splice(running.indexOf(leader), 1);
+    await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(pool(2))));
+    await eventually(ns.name, 'the new leader to observe generation 2', (s) => s.observedGeneration === 2);
+    expect(follower.isLeader()).toBe(true);
+    const lease = JSON.parse(
+      await ok(kubectl(['get', 'lease', 'switchboard-operator', '-n', ns.name, '-o', 'json'])),
+    ) as {
+      spec: { holderIdentity: string };
+    };
+    expect(lease.spec.holderIdentity).toBe(follower.identity);
+  });
+});
