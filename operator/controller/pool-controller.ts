@@ -14,10 +14,13 @@ import { WorkQueue } from '../workqueue/work-queue.ts';
 import type { SidecarConfig } from '../reconcile/desired-config.ts';
 import { reconcilePool } from '../reconcile/reconcile-pool.ts';
 import { referencedSecretNames, type SecretIndex } from '../reconcile/secret-references.ts';
+import { ProviderPoolStatusSchema } from '../../api/v1alpha1/providerpool-status.ts';
+import { conditionEvents, type ConditionEvent } from './condition-events.ts';
 
 export const FIELD_MANAGER = 'switchboard-operator';
 
 const secrets: ResourceType = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
+const events: ResourceType = { group: '', version: 'v1', plural: 'events', namespaced: true };
 
 interface PoolResource extends KubeObject {
   spec?: unknown;
@@ -177,5 +180,47 @@ export class PoolController {
       { fieldManager: FIELD_MANAGER, force: true },
     );
     this.#log.info('status written', { pool: key, generation: outcome.status.observedGeneration ?? null });
+    const before = ProviderPoolStatusSchema.safeParse(pool.status ?? {});
+    for (const event of conditionEvents(
+      before.success ? before.data.conditions : undefined,
+      outcome.status.conditions ?? [],
+    )) {
+      await this.#recordEvent(pool, event);
+    }
+  }
+
+  /** A core/v1 Event on the pool, so `kubectl describe providerpool` shows what happened. Best effort. */
+  async #recordEvent(pool: PoolResource, event: ConditionEvent): Promise<void> {
+    const namespace = pool.metadata?.namespace ?? 'default';
+    const now = new Date(this.#options.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    try {
+      await this.#options.client.create(
+        events,
+        {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { generateName: `${pool.metadata?.name ?? 'pool'}.`, namespace },
+          involvedObject: {
+            apiVersion: `${API_GROUP}/${API_VERSION}`,
+            kind: KIND,
+            name: pool.metadata?.name,
+            namespace,
+            uid: pool.metadata?.uid,
+          },
+          type: event.type,
+          reason: event.reason,
+          message: event.message,
+          source: { component: FIELD_MANAGER },
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+        namespace,
+      );
+    } catch (err) {
+      this.#log.warn('could not record an event', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
   }
 }

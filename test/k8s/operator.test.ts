@@ -117,6 +117,31 @@ describe('the operator on a real API server', () => {
     expect(ready(missing)).toMatchObject({ status: 'False' });
     expect(ready(missing)?.message).toContain('Secret "openai" not found');
 
+    // The event is recorded right after the status write: poll for it too.
+    const reasons = async () =>
+      (
+        JSON.parse(
+          await ok(
+            kubectl([
+              'get',
+              'events',
+              '-n',
+              ns.name,
+              '--field-selector',
+              'involvedObject.name=chat',
+              '-o',
+              'json',
+            ]),
+          ),
+        ) as { items: { type: string; reason: string }[] }
+      ).items.map((e) => `${e.type}/${e.reason}`);
+    let seen = await reasons();
+    for (let i = 0; i < 50 && !seen.includes('Warning/SecretMissing'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await reasons();
+    }
+    expect(seen).toEqual(expect.arrayContaining(['Normal/ConfigPublished', 'Warning/SecretMissing']));
+
     await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(secret)));
     await eventually(ns.name, 'Ready again', (s) => ready(s)?.status === 'True');
   });
