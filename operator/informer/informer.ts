@@ -132,7 +132,8 @@ export class Informer<T extends KubeObject> {
 
   async #relist(): Promise<void> {
     const { client, type, namespace, labelSelector, fieldSelector } = this.#options;
-    const list = await client.list<T>(type, { namespace, labelSelector, fieldSelector });
+    // Pages of 500, as client-go's reflector, so a large collection is not one huge response.
+    const list = await client.list<T>(type, { namespace, labelSelector, fieldSelector, limit: 500 });
     if (this.#stopped) return;
     const seen = new Set<string>();
     for (const object of list.items) {
