@@ -149,8 +149,13 @@ describe('the operator on a real API server', () => {
   it('does not write while nothing changes', async () => {
     await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(secret)));
     await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(pool(1))));
-    await start('quiet');
+    const op = await start('quiet');
     await eventually(ns.name, 'Ready', (s) => ready(s)?.status === 'True');
+    expect((await fetch(`${op.url}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${op.url}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_operator_reconciles_total\{result="ok"\} [1-9]/);
+    expect(metrics).toContain('switchboard_operator_is_leader 1');
+    expect(metrics).toContain('switchboard_operator_queue_depth 0');
     const version = async () =>
       (
         JSON.parse(await ok(kubectl(['get', 'providerpool', 'chat', '-n', ns.name, '-o', 'json']))) as {
