@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Clock } from '../../sidecar/core/clock.ts';
 import { FileToken } from './file-token.ts';
+import { formatIssues } from '../../api/v1alpha1/validation-errors.ts';
 
 export interface KubeConfig {
   /** https://host:port, without a trailing slash. */
@@ -58,7 +59,14 @@ const kubeconfigSchema = z.object({
 
 /** Reads the current context of a kubeconfig; relative file references are relative to the kubeconfig. */
 export async function loadKubeconfig(path: string, options: { clock?: Clock } = {}): Promise<KubeConfig> {
-  const config = kubeconfigSchema.parse(parse(await readFile(path, 'utf8')));
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read kubeconfig ${path} (${err.code ?? err.message})`);
+  });
+  const parsed = kubeconfigSchema.safeParse(parse(text));
+  if (!parsed.success) {
+    throw new Error(`${path} is not a kubeconfig: ${formatIssues(parsed.error).join('; ')}`);
+  }
+  const config = parsed.data;
   const find = <T extends { name: string }>(list: T[], name: string, what: string): T => {
     const found = list.find((entry) => entry.name === name);
     if (!found) throw new Error(`${path}: no ${what} named "${name}"`);
