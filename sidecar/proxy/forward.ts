@@ -164,6 +164,7 @@ export async function forward(
     let firstProvider: string | undefined;
     let lastError: SwitchboardError | undefined;
     let attempts = 0;
+    let lastTried: string | undefined;
     for (let attempt = 1; attempt <= runtime.pool.spec.retry.attempts + 1; attempt++) {
       const now = clock.now();
       if (attempt > 1 && !runtime.retryBudget.tryWithdraw(now)) {
@@ -173,8 +174,7 @@ export async function forward(
       }
       const ctx = { now, rng, tokens: request.tokens };
       // Other providers first; a provider already tried is taken again only when nothing else is left.
-      let selection = selectTarget(targets, strategy, ctx, tried);
-      if (!selection.target && tried.size > 0) selection = selectTarget(targets, strategy, ctx, new Set());
+      const selection = selectTarget(targets, strategy, ctx, tried);
       if (!selection.target) {
         lastError ??= noProviderError(request.model, selection, now);
         break;
@@ -183,7 +183,7 @@ export async function forward(
       attempts = attempt;
       firstProvider ??= target.provider.name;
       if (attempt > 1)
-        metrics.retries.inc({ provider: [...tried].at(-1) ?? 'none', reason: lastError?.code ?? 'unknown' });
+        metrics.retries.inc({ provider: lastTried ?? 'none', reason: lastError?.code ?? 'unknown' });
       const result = await new UpstreamAttempt(attemptInput(runtime, request, selection, attempt), {
         clock,
         metrics,
@@ -208,12 +208,12 @@ export async function forward(
         servedBy = target.provider.name;
         return;
       }
-      tried.add(target.provider.name);
+      lastTried = target.provider.name;
+      tried.add(lastTried);
       lastError = result.error;
       if (!result.retryable) break;
     }
     // A failed answer still says who was tried last and how often, as a served one does.
-    const lastTried = [...tried].at(-1);
     status = sendError(res, request.clientApi, lastError, {
       'x-request-id': request.requestId,
       [ATTEMPTS_HEADER]: String(attempts),

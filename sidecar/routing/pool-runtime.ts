@@ -61,9 +61,9 @@ export class PoolRuntime {
     return strategy;
   }
 
-  /** Hands the strategies' state (cursors, smooth-WRR weights) to the runtime built on the next reload. */
-  strategiesForNext(): Map<string, Strategy> {
-    return this.#strategies;
+  /** The strategies' state (cursors, smooth-WRR weights) of the models that stay, for the next reload's runtime. */
+  strategiesFor(models: ReadonlyMap<string, unknown>): Map<string, Strategy> {
+    return new Map([...this.#strategies].filter(([key]) => models.has(key.slice(0, key.lastIndexOf('|')))));
   }
 }
 
@@ -157,5 +157,5 @@ export function buildPoolRuntime(
   if (previous) {
     for (const [name, old] of previous.providers) if (!providers.has(name)) void old.close();
   }
-  return new PoolRuntime(pool, providers, models, retryBudget, previous?.strategiesForNext() ?? new Map());
+  return new PoolRuntime(pool, providers, models, retryBudget, previous?.strategiesFor(models) ?? new Map());
 }

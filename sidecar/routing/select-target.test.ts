@@ -67,9 +67,23 @@ describe('selecting a target', () => {
     const targets = runtime.models.get('chat') ?? [];
     const chosen = selectTarget(targets, wrr(), ctx, new Set());
     expect(chosen.target?.provider.name).toBe(picked);
-    const none = selectTarget(targets, wrr(), ctx, new Set(['b']));
+    runtime.providers.get('b')?.cooldown.coolDown(NOW + 1_000);
+    const none = selectTarget(targets, wrr(), ctx, new Set());
     expect(none.target).toBeUndefined();
-    if (!none.target) expect(none.skipped).toEqual([skipped, 'b: already tried']);
+    if (!none.target) expect(none.skipped).toEqual([skipped, 'b: rate limited (cooling down)']);
+  });
+
+  it('avoids a provider already tried while another can serve, and takes it again when none can', () => {
+    const runtime = runtimeOf([{ name: 'a', weight: 1000 }, { name: 'b' }]);
+    const targets = runtime.models.get('chat') ?? [];
+    const strategy = wrr();
+    const picks = Array.from(
+      { length: 10 },
+      () => selectTarget(targets, strategy, ctx, new Set(['a'])).target?.provider.name,
+    );
+    expect(new Set(picks)).toEqual(new Set(['b']));
+    runtime.providers.get('b')?.cooldown.coolDown(NOW + 1_000);
+    expect(selectTarget(targets, strategy, ctx, new Set(['a'])).target?.provider.name).toBe('a');
   });
 
   it('reports the earliest time a skipped provider can take traffic again', () => {

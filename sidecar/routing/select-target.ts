@@ -30,14 +30,15 @@ function toCandidate(t: Target, now: number, probing: boolean): Candidate {
 }
 
 /**
- * Filters out what may not take traffic now (drained, breaker open, cooling down after a 429, at its in-flight
- * limit, already tried), asks the strategy to pick among the rest and takes a breaker permit for the pick.
+ * Filters out what may not take traffic now (drained, breaker open, cooling down after a 429, rate-limit budget
+ * used up, at its in-flight limit), asks the strategy to pick among the rest and takes a breaker permit for the
+ * pick. Providers in `avoid` (already tried for this request) are picked only when no other can serve.
  */
 export function selectTarget(
   targets: readonly Target[],
   strategy: Strategy,
   ctx: PickContext,
-  exclude: ReadonlySet<string>,
+  avoid: ReadonlySet<string>,
 ): Selected | NoneAvailable {
   const skipped: string[] = [];
   let retryAt: number | undefined;
@@ -48,10 +49,6 @@ export function selectTarget(
   const candidates: Candidate[] = [];
   for (const t of targets) {
     const p = t.provider;
-    if (exclude.has(p.name)) {
-      skipped.push(`${p.name}: already tried`);
-      continue;
-    }
     if (t.weight === 0) {
       skipped.push(`${p.name}: drained (weight 0)`);
       continue;
@@ -81,16 +78,19 @@ export function selectTarget(
     eligible.set(t.key, t);
     candidates.push(toCandidate(t, ctx.now, phase === 'half-open'));
   }
-  // A half-open breaker may refuse once its probe slots are taken; then the pick is retried without it.
-  while (candidates.length > 0) {
-    const picked = strategy.pick(candidates, ctx);
-    if (!picked) break;
-    const target = eligible.get(picked.key);
-    if (!target) break;
-    const permit = target.provider.breaker.tryAcquire(ctx.now);
-    if (permit) return { target, permit };
-    skipped.push(`${target.provider.name}: circuit breaker half-open, probe in progress`);
-    candidates.splice(candidates.indexOf(picked), 1);
+  const fresh = candidates.filter((c) => !avoid.has(c.provider));
+  const tried = candidates.filter((c) => avoid.has(c.provider));
+  for (const group of [fresh, tried]) {
+    // A half-open breaker may refuse once its probe slots are taken; then the pick is retried without it.
+    while (group.length > 0) {
+      const picked = strategy.pick(group, ctx);
+      const target = picked && eligible.get(picked.key);
+      if (!picked || !target) break;
+      const permit = target.provider.breaker.tryAcquire(ctx.now);
+      if (permit) return { target, permit };
+      skipped.push(`${target.provider.name}: circuit breaker half-open, probe in progress`);
+      group.splice(group.indexOf(picked), 1);
+    }
   }
   return { target: undefined, skipped, retryAt };
 }
