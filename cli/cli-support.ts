@@ -1,3 +1,5 @@
+import { createLogger, isLogLevel, type Logger } from '../sidecar/core/log.ts';
+
 export function parsePort(value: string, flag: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -21,4 +23,10 @@ export function onShutdown(stop: () => Promise<void>): void {
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+}
+
+/** The logger a `--log-level` flag asks for. */
+export function loggerFromFlag(level: string): Logger {
+  if (!isLogLevel(level)) throw new Error(`--log-level must be debug, info, warn or error, not "${level}"`);
+  return createLogger({ level });
 }

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { createLogger, isLogLevel } from '../sidecar/core/log.ts';
 import { startOperator } from '../operator/operator.ts';
-import { onShutdown, parsePort } from './cli-support.ts';
+import { loggerFromFlag, onShutdown, parsePort } from './cli-support.ts';
 
 export const OPERATOR_USAGE = `switchboard operator [options]
 
@@ -32,15 +31,13 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     process.stdout.write(OPERATOR_USAGE);
     return;
   }
-  const level = values['log-level'];
-  if (!isLogLevel(level)) throw new Error(`--log-level must be debug, info, warn or error, not "${level}"`);
   const operator = await startOperator({
     ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),
     ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
     ...(values['lease-namespace'] === undefined ? {} : { leaseNamespace: values['lease-namespace'] }),
     ...(values.id === undefined ? {} : { identity: values.id }),
     port: parsePort(values.port, '--port'),
-    logger: createLogger({ level }),
+    logger: loggerFromFlag(values['log-level']),
   });
   // A graceful stop releases the Lease, so another replica takes over at once.
   onShutdown(() => operator.stop({ release: true }));

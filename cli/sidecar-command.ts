@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
-import { createLogger, isLogLevel } from '../sidecar/core/log.ts';
 import { DEFAULT_SECRETS_DIR } from '../sidecar/config/resolve-secrets.ts';
 import { startSidecar } from '../sidecar/sidecar.ts';
-import { onShutdown, parsePort } from './cli-support.ts';
+import { loggerFromFlag, onShutdown, parsePort } from './cli-support.ts';
 
 export const SIDECAR_USAGE = `switchboard sidecar --pool FILE [options]
 
@@ -34,9 +33,7 @@ export async function runSidecarCommand(argv: string[]): Promise<void> {
     return;
   }
   if (!values.pool) throw new Error(`--pool is required\n\n${SIDECAR_USAGE}`);
-  const level = values['log-level'];
-  if (!isLogLevel(level)) throw new Error(`--log-level must be debug, info, warn or error, not "${level}"`);
-  const logger = createLogger({ level });
+  const logger = loggerFromFlag(values['log-level']);
   const sidecar = await startSidecar({
     poolFile: values.pool,
     host: values.host,
