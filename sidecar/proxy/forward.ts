@@ -13,7 +13,7 @@ import {
 import type { Logger } from '../core/log.ts';
 import { STRATEGY_NAMES, type StrategyName } from '../balancer/types.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
-import type { Operation, TokenUsage } from '../providers/adapter.ts';
+import type { Operation, ProviderAdapter, TokenUsage } from '../providers/adapter.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
 import { selectTarget, type NoneAvailable, type Selected } from '../routing/select-target.ts';
 import type { Target } from '../routing/target.ts';
@@ -77,11 +77,19 @@ function resolveTargets(
   const targets = runtime.models.get(model);
   if (!targets) throw new ModelNotFoundError(model, [...runtime.models.keys()]);
   const reasons: string[] = [];
+  // The answer depends on the dialect, not the target: ask each adapter once, however many targets share it.
+  const verdicts = new Map<ProviderAdapter, string | undefined>();
   const able = targets.filter((t) => {
     const adapter = t.provider.adapter;
-    const reason = adapter.operations.has(operation)
-      ? adapter.unsupported(operation, body)
-      : `${operation} is not available in the ${adapter.dialect} dialect`;
+    if (!verdicts.has(adapter)) {
+      verdicts.set(
+        adapter,
+        adapter.operations.has(operation)
+          ? adapter.unsupported(operation, body)
+          : `${operation} is not available in the ${adapter.dialect} dialect`,
+      );
+    }
+    const reason = verdicts.get(adapter);
     if (reason !== undefined) reasons.push(`${t.provider.name}: ${reason}`);
     return reason === undefined;
   });
