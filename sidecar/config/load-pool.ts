@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ProviderPoolSchema, type ProviderPool } from '../../api/v1alpha1/providerpool.ts';
 import { formatIssues } from '../../api/v1alpha1/validation-errors.ts';
@@ -29,16 +28,4 @@ export function parsePoolYaml(text: string, source = '(inline)'): ProviderPool {
     throw new PoolLoadError(source, [`not valid YAML: ${message}`]);
   }
   return parsePool(document, source);
-}
-
-export async function loadPoolFile(path: string): Promise<ProviderPool> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new PoolLoadError(path, [
-      `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    ]);
-  }
-  return parsePoolYaml(text, path);
 }

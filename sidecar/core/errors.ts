@@ -32,12 +32,6 @@ export class InvalidRequestError extends SwitchboardError {
   readonly code = 'invalid_request';
 }
 
-export class UnsupportedMediaTypeError extends SwitchboardError {
-  readonly status = 415;
-  readonly type = 'invalid_request_error';
-  readonly code = 'unsupported_media_type';
-}
-
 export class PayloadTooLargeError extends SwitchboardError {
   readonly status = 413;
   readonly type = 'invalid_request_error';

@@ -52,7 +52,7 @@ function isStrategyName(value: string): value is StrategyName {
 }
 
 /** The strategy for this request: the pool's, or the one the request asks for when the pool allows it. */
-export function chooseStrategy(runtime: PoolRuntime, requested: string | undefined): StrategyName {
+function chooseStrategy(runtime: PoolRuntime, requested: string | undefined): StrategyName {
   if (requested === undefined || requested === '') return runtime.defaultStrategy;
   if (!isStrategyName(requested)) {
     throw new InvalidRequestError(
