@@ -19,7 +19,7 @@ describe('circuit breaker and 429 cool-down through the sidecar', () => {
       poolSpec(mocks, {
         spec: {
           strategy: { type: 'round-robin' },
-          breaker: { consecutiveFailures: 2, baseBackoffMs: 300, successesToClose: 1 },
+          breaker: { consecutiveFailures: 2, baseBackoffMs: 1_500, successesToClose: 1 },
         },
       }),
     );
@@ -33,7 +33,7 @@ describe('circuit breaker and 429 cool-down through the sidecar', () => {
     await servedBy(h.client, 4);
     expect(h.mocks.flaky?.stats.requests).toBe(2); // still open: the backoff has not elapsed
 
-    await sleep(350);
+    await sleep(1_700); // past the backoff plus its ±10 % jitter
     const after = await servedBy(h.client, 6);
     expect(after.filter((p) => p === 'flaky').length).toBeGreaterThanOrEqual(2); // probed, closed, back in rotation
     expect(await metricsText(h.sidecar)).toContain(
@@ -43,7 +43,7 @@ describe('circuit breaker and 429 cool-down through the sidecar', () => {
 
   it('cools a provider down for as long as its 429 Retry-After asks, serving from the others meanwhile', async () => {
     h = await startHarness(
-      [{ name: 'limited', behaviour: { rateLimitRate: 1, retryAfterS: 0.5 } }, { name: 'spare' }],
+      [{ name: 'limited', behaviour: { rateLimitRate: 1, retryAfterS: 2 } }, { name: 'spare' }],
       (mocks) => poolSpec(mocks, { providers: { limited: { weight: 100 } } }),
     );
     const first = await servedBy(h.client, 5);
@@ -51,7 +51,7 @@ describe('circuit breaker and 429 cool-down through the sidecar', () => {
     expect(h.mocks.limited?.stats.byStatus[429]).toBe(1); // asked once, then left alone while cooling down
 
     h.mocks.limited?.setBehaviour({ rateLimitRate: 0 });
-    await sleep(550);
+    await sleep(2_050);
     const later = await servedBy(h.client, 5);
     expect(later.filter((p) => p === 'limited').length).toBeGreaterThanOrEqual(4); // weight 100 : 1 once cooled
     expect(await metricsText(h.sidecar)).toMatch(/switchboard_rate_limited_total\{provider="limited"\} 1\b/);
