@@ -222,7 +222,7 @@ class MockProviderServer implements MockProvider {
         ...this.dialectImpl.commonHeaders({
           providerName: this.name,
           elapsedMs: performance.now() - startedAt,
-          randomId: (length) => this.randomId(length),
+          randomId: this.randomId,
         }),
         ...this.dialectImpl.rateLimitHeaders(this.rateLimitState(behaviour, decision), this.clock.now()),
         'x-mock-provider': this.name,
@@ -315,7 +315,7 @@ class MockProviderServer implements MockProvider {
       strictModels: this.strictModels,
       behaviour,
       nowSeconds: Math.floor(this.clock.now() / 1000),
-      randomId: (length) => this.randomId(length),
+      randomId: this.randomId,
     });
     return { reply, charge: true };
   }
@@ -391,11 +391,12 @@ class MockProviderServer implements MockProvider {
     if (outcome === 'completed') stats.streamsCompleted += 1;
   }
 
-  private randomId(length: number): string {
+  /** Bound once, as it is handed to the dialect twice per request. */
+  private readonly randomId = (length: number): string => {
     let id = '';
     for (let i = 0; i < length; i += 1) id += BASE62[Math.floor(this.idRng() * BASE62.length)];
     return id;
-  }
+  };
 }
 
 /**

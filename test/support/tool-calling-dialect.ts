@@ -6,22 +6,12 @@
  * "tool_calls").
  */
 import type { MockDialect, MockReply, MockRouteContext } from '../../mock-provider/dialect.ts';
+import { contentText } from '../../mock-provider/dialects/openai/chat-completions.ts';
 import { openAiDialect } from '../../mock-provider/dialects/openai/openai-dialect.ts';
+import { isRecord } from '../../sidecar/core/json.ts';
 import { formatSseEvent, SSE_DONE } from '../../sidecar/sse/sse-writer.ts';
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content
-    .map((part: unknown) => (isRecord(part) && typeof part.text === 'string' ? part.text : ''))
-    .join('');
-}
 
 const USAGE = { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42 };
 
@@ -47,7 +37,7 @@ function toolTurn(context: MockRouteContext): MockReply | undefined {
   if (last?.role === 'tool') {
     return answer(
       base,
-      { role: 'assistant', content: `Tool said: ${text(last.content)}` },
+      { role: 'assistant', content: `Tool said: ${contentText(last.content)}` },
       'stop',
       stream,
       includeUsage,
@@ -55,7 +45,7 @@ function toolTurn(context: MockRouteContext): MockReply | undefined {
   }
   const tool: unknown = body.tools[0];
   const name = isRecord(tool) && isRecord(tool.function) ? String(tool.function.name) : 'tool';
-  const query = text(messages.filter((m) => m.role === 'user').at(-1)?.content);
+  const query = contentText(messages.filter((m) => m.role === 'user').at(-1)?.content);
   const call = {
     id: `call_${context.randomId(8)}`,
     type: 'function',

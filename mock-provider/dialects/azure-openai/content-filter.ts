@@ -4,6 +4,7 @@
  * message make the mock filter like the real service: the prompt (a 400 `content_filter`), or the completion
  * (a 200 whose choice ends with `finish_reason: "content_filter"` and no content).
  */
+import { isRecord } from '../../../sidecar/core/json.ts';
 import { formatSseEvent } from '../../../sidecar/sse/sse-writer.ts';
 import { SseParser } from '../../../sidecar/sse/sse-parser.ts';
 import type { MockJsonReply, MockReply } from '../../dialect.ts';
@@ -45,10 +46,6 @@ function completionFilterResults(): JsonObject {
 }
 
 const BLOCKED = { filtered: true, severity: 'medium' };
-
-function isRecord(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Whether any message of a chat request contains `marker`. */
 export function mentions(body: unknown, marker: string): boolean {

@@ -41,7 +41,7 @@ export function googleError(
   return { kind: 'json', status: code, body: { error } };
 }
 
-export function rpcDetail(type: string, fields: object): object {
+function rpcDetail(type: string, fields: object): object {
   return { '@type': `${TYPE_PREFIX}${type}`, ...fields };
 }
 
@@ -59,7 +59,7 @@ export function invalidPayload(description: string): MockJsonReply {
 }
 
 /** A duration as google.protobuf.Duration's JSON form: "30s", "1.5s". */
-export function protoDuration(ms: number): string {
+function protoDuration(ms: number): string {
   const seconds = Math.max(0, ms) / 1000;
   return `${Number.isInteger(seconds) ? seconds : Number(seconds.toFixed(3))}s`;
 }

@@ -2,11 +2,9 @@
  * A deterministic value that fits a schema (JSON Schema, or the API's OpenAPI subset with upper-case types), so
  * the mock's function-call arguments and JSON answers are valid for what the request declared.
  */
-const MAX_DEPTH = 8;
+import { isObject } from './proto-json.ts';
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const MAX_DEPTH = 8;
 
 function typeOf(schema: Record<string, unknown>): string | undefined {
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;

@@ -167,7 +167,7 @@ function readMessages(value: unknown): ChatMessage[] {
 }
 
 /** The text of a message's content: a string, or the text parts of a content-part array. */
-function contentText(content: unknown): string {
+export function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content
