@@ -8,11 +8,7 @@ import type {
   AnthropicStopReason,
   AnthropicUsage,
 } from '../../providers/anthropic/anthropic-types.ts';
-import { isRecord } from '../../core/json.ts';
-
-function numberOr(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
-}
+import { isRecord, numberOf, recordsIn } from '../../core/json.ts';
 
 const STOP_REASONS: Readonly<Record<string, AnthropicStopReason>> = {
   stop: 'end_turn',
@@ -37,10 +33,10 @@ export function stopReason(finishReason: unknown): AnthropicStopReason {
 export function anthropicUsage(usage: unknown): AnthropicUsage {
   if (!isRecord(usage)) return { input_tokens: 0, output_tokens: 0 };
   const details = isRecord(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
-  const cached = numberOr(details.cached_tokens, 0);
+  const cached = numberOf(details.cached_tokens) ?? 0;
   return {
-    input_tokens: Math.max(0, numberOr(usage.prompt_tokens, 0) - cached),
-    output_tokens: numberOr(usage.completion_tokens, 0),
+    input_tokens: Math.max(0, (numberOf(usage.prompt_tokens) ?? 0) - cached),
+    output_tokens: numberOf(usage.completion_tokens) ?? 0,
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
   };
@@ -72,7 +68,7 @@ export function toAnthropicMessage(body: unknown): AnthropicMessage {
   const text = typeof message.content === 'string' ? message.content : '';
   const refusal = typeof message.refusal === 'string' ? message.refusal : '';
   if (text !== '' || refusal !== '') content.push({ type: 'text', text: text || refusal });
-  const toolCalls = Array.isArray(message.tool_calls) ? message.tool_calls.filter(isRecord) : [];
+  const toolCalls = recordsIn(message.tool_calls);
   for (const call of toolCalls) {
     const fn = isRecord(call.function) ? call.function : {};
     content.push({

@@ -1,7 +1,6 @@
 /** Anthropic error bodies, `{"type":"error","error":{"type","message"},"request_id"}`, read for passing on. */
 import type { UpstreamErrorInfo } from '../adapter.ts';
-import { optionalString } from './untranslatable.ts';
-import { isRecord } from '../../core/json.ts';
+import { isRecord, parseJson, stringOf } from '../../core/json.ts';
 
 /** A used-up credit balance is answered 400 (invalid_request_error) with this text, or 402 billing_error. */
 const CREDIT_EXHAUSTED = /credit balance is too low/i;
@@ -16,15 +15,10 @@ const QUOTA_EXHAUSTED_STATUS = 429;
 const OVERLOADED_STATUS = 503;
 
 export function parseAnthropicError(status: number, bodyText: string): UpstreamErrorInfo {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bodyText);
-  } catch {
-    parsed = undefined; // e.g. an HTML page from the CDN in front of the API
-  }
+  const parsed = parseJson(bodyText); // undefined for e.g. an HTML page from the CDN in front of the API
   const error = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : undefined;
-  const message = optionalString(error?.message) ?? `upstream answered HTTP ${status}`;
-  const code = optionalString(error?.type) ?? null;
+  const message = stringOf(error?.message) ?? `upstream answered HTTP ${status}`;
+  const code = stringOf(error?.type) ?? null;
   if (code === 'billing_error' || CREDIT_EXHAUSTED.test(message)) {
     return { message, code, quotaExhausted: true, status: QUOTA_EXHAUSTED_STATUS };
   }

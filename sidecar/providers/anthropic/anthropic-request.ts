@@ -15,7 +15,8 @@
 import type { AnthropicMessagesRequest } from './anthropic-types.ts';
 import { convertMessages } from './convert-messages.ts';
 import { convertTools } from './convert-tools.ts';
-import { optionalNumber, optionalString, Untranslatable } from './untranslatable.ts';
+import { numberOf, stringOf } from '../../core/json.ts';
+import { Untranslatable } from './untranslatable.ts';
 
 /** Output-token limit when neither the request nor the pool's model sets one. */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -31,15 +32,15 @@ export function toMessagesRequest(
   defaults: RequestDefaults,
 ): AnthropicMessagesRequest {
   const { system, messages } = convertMessages(request.messages);
-  const temperature = optionalNumber(request.temperature);
-  const topP = optionalNumber(request.top_p);
+  const temperature = numberOf(request.temperature);
+  const topP = numberOf(request.top_p);
   const stop = stopSequences(request.stop);
-  const user = optionalString(request.user);
+  const user = stringOf(request.user);
   return {
     model: defaults.model,
     max_tokens:
-      optionalNumber(request.max_completion_tokens) ??
-      optionalNumber(request.max_tokens) ??
+      numberOf(request.max_completion_tokens) ??
+      numberOf(request.max_tokens) ??
       defaults.maxOutputTokens ??
       DEFAULT_MAX_TOKENS,
     ...(system === undefined ? {} : { system }),

@@ -7,8 +7,7 @@ import type { TokenUsage } from '../adapter.ts';
 import { STRUCTURED_OUTPUT_TOOL } from './convert-tools.ts';
 import { finishReason } from './finish-reason.ts';
 import { readUsage, toOpenAIUsage, toTokenUsage } from './anthropic-usage.ts';
-import { optionalString } from './untranslatable.ts';
-import { isRecord } from '../../core/json.ts';
+import { isRecord, recordsIn, stringOf } from '../../core/json.ts';
 
 export interface OpenAIToolCall {
   readonly id: string;
@@ -21,21 +20,21 @@ export function translateMessage(
   createdSeconds: number,
 ): { body: Record<string, unknown>; usage: TokenUsage | undefined } {
   const message = isRecord(body) ? body : {};
-  const blocks = Array.isArray(message.content) ? message.content.filter(isRecord) : [];
+  const blocks = recordsIn(message.content);
   let text = '';
   let answeredInJson = false;
   const toolCalls: OpenAIToolCall[] = [];
   for (const block of blocks) {
-    if (block.type === 'text') text += optionalString(block.text) ?? '';
+    if (block.type === 'text') text += stringOf(block.text) ?? '';
     if (block.type !== 'tool_use') continue;
-    const name = optionalString(block.name) ?? '';
+    const name = stringOf(block.name) ?? '';
     const args = JSON.stringify(isRecord(block.input) ? block.input : {});
     if (name === STRUCTURED_OUTPUT_TOOL) {
       text += args;
       answeredInJson = true;
     } else {
       toolCalls.push({
-        id: optionalString(block.id) ?? '',
+        id: stringOf(block.id) ?? '',
         type: 'function',
         function: { name, arguments: args },
       });
@@ -45,10 +44,10 @@ export function translateMessage(
   const reported = isRecord(message.usage);
   return {
     body: {
-      id: optionalString(message.id) ?? '',
+      id: stringOf(message.id) ?? '',
       object: 'chat.completion',
       created: createdSeconds,
-      model: optionalString(message.model) ?? '',
+      model: stringOf(message.model) ?? '',
       choices: [
         {
           index: 0,

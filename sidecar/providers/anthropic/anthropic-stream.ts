@@ -19,8 +19,7 @@ import { ANTHROPIC_ERROR_STATUS } from './anthropic-types.ts';
 import { readUsage, toOpenAIUsage, toTokenUsage, type UsageCounts } from './anthropic-usage.ts';
 import { STRUCTURED_OUTPUT_TOOL } from './convert-tools.ts';
 import { finishReason } from './finish-reason.ts';
-import { optionalString } from './untranslatable.ts';
-import { isRecord } from '../../core/json.ts';
+import { isRecord, stringOf } from '../../core/json.ts';
 
 /** What an Anthropic content block is to the client. */
 type BlockRole =
@@ -85,8 +84,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
 
   #messageStart(message: unknown): string[] {
     if (!isRecord(message)) throw new TypeError('message_start without a message');
-    this.#id = optionalString(message.id) ?? '';
-    this.#model = optionalString(message.model) ?? '';
+    this.#id = stringOf(message.id) ?? '';
+    this.#model = stringOf(message.model) ?? '';
     this.#counts = readUsage(message.usage, this.#counts);
     return [];
   }
@@ -95,14 +94,14 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     if (typeof index !== 'number' || !isRecord(block)) throw new TypeError('malformed content_block_start');
     if (block.type === 'text') {
       this.#blocks.set(index, { kind: 'text' });
-      const text = optionalString(block.text) ?? '';
+      const text = stringOf(block.text) ?? '';
       return text === '' ? [] : [this.#chunk({ content: text })];
     }
     if (block.type !== 'tool_use') {
       this.#blocks.set(index, { kind: 'ignored' });
       return [];
     }
-    const name = optionalString(block.name) ?? '';
+    const name = stringOf(block.name) ?? '';
     if (name === STRUCTURED_OUTPUT_TOOL) {
       this.#blocks.set(index, { kind: 'json-answer' });
       this.#answeredInJson = true;
@@ -110,7 +109,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     }
     const toolIndex = this.#toolCalls++;
     this.#blocks.set(index, { kind: 'tool-call', toolIndex });
-    const id = optionalString(block.id) ?? '';
+    const id = stringOf(block.id) ?? '';
     return [
       this.#chunk({
         tool_calls: [{ index: toolIndex, id, type: 'function', function: { name, arguments: '' } }],
@@ -122,11 +121,11 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     if (typeof index !== 'number' || !isRecord(delta)) throw new TypeError('malformed content_block_delta');
     const role = this.#blocks.get(index) ?? { kind: 'ignored' };
     if (delta.type === 'text_delta' && role.kind === 'text') {
-      const text = optionalString(delta.text) ?? '';
+      const text = stringOf(delta.text) ?? '';
       return text === '' ? [] : [this.#chunk({ content: text })];
     }
     if (delta.type !== 'input_json_delta') return [];
-    const json = optionalString(delta.partial_json) ?? '';
+    const json = stringOf(delta.partial_json) ?? '';
     if (json === '') return [];
     if (role.kind === 'json-answer') return [this.#chunk({ content: json })];
     if (role.kind !== 'tool-call') return [];
@@ -143,7 +142,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     this.finished = true;
     const out = this.#finishSent ? [] : [this.#finish(undefined)];
     if (this.#clientWantsUsage && this.#counts !== undefined) {
-      out.push(JSON.stringify({ ...this.#envelope(), choices: [], usage: toOpenAIUsage(this.#counts) }));
+      out.push(this.#payload([], toOpenAIUsage(this.#counts)));
     }
     out.push('[DONE]');
     return out;
@@ -157,20 +156,24 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   #chunk(delta: Record<string, unknown>, finish: string | null = null): string {
     const withRole = this.#rolePending ? { role: 'assistant', ...delta } : delta;
     this.#rolePending = false;
-    return JSON.stringify({
-      ...this.#envelope(),
-      choices: [{ index: 0, delta: withRole, logprobs: null, finish_reason: finish }],
-    });
+    return this.#payload([{ index: 0, delta: withRole, logprobs: null, finish_reason: finish }]);
   }
 
-  #envelope(): Record<string, unknown> {
-    return { id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model };
+  #payload(choices: object[], usage?: Record<string, unknown>): string {
+    return JSON.stringify({
+      id: this.#id,
+      object: 'chat.completion.chunk',
+      created: this.#created,
+      model: this.#model,
+      choices,
+      ...(usage && { usage }),
+    });
   }
 }
 
 function streamError(error: unknown): UpstreamStreamError {
-  const type = isRecord(error) ? (optionalString(error.type) ?? 'api_error') : 'api_error';
-  const message = isRecord(error) ? (optionalString(error.message) ?? type) : type;
+  const type = isRecord(error) ? (stringOf(error.type) ?? 'api_error') : 'api_error';
+  const message = isRecord(error) ? (stringOf(error.message) ?? type) : type;
   const status = CLIENT_STATUS_OVERRIDES[type] ?? ANTHROPIC_ERROR_STATUS[type] ?? 502;
   return new UpstreamStreamError(`Anthropic stream error (${type}): ${message}`, type, {
     status,

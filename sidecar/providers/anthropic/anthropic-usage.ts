@@ -1,7 +1,6 @@
 /** Anthropic usage → the sidecar's token counts and OpenAI's `usage` object. */
 import type { TokenUsage } from '../adapter.ts';
-import { optionalNumber } from './untranslatable.ts';
-import { isRecord } from '../../core/json.ts';
+import { isRecord, numberOf } from '../../core/json.ts';
 
 /** Token counts as read from a `usage` object; absent counts are 0. */
 export interface UsageCounts {
@@ -17,10 +16,10 @@ export const NO_USAGE: UsageCounts = { input: 0, output: 0, cacheCreation: 0, ca
 export function readUsage(usage: unknown, previous: UsageCounts = NO_USAGE): UsageCounts {
   if (!isRecord(usage)) return previous;
   return {
-    input: optionalNumber(usage.input_tokens) ?? previous.input,
-    output: optionalNumber(usage.output_tokens) ?? previous.output,
-    cacheCreation: optionalNumber(usage.cache_creation_input_tokens) ?? previous.cacheCreation,
-    cacheRead: optionalNumber(usage.cache_read_input_tokens) ?? previous.cacheRead,
+    input: numberOf(usage.input_tokens) ?? previous.input,
+    output: numberOf(usage.output_tokens) ?? previous.output,
+    cacheCreation: numberOf(usage.cache_creation_input_tokens) ?? previous.cacheCreation,
+    cacheRead: numberOf(usage.cache_read_input_tokens) ?? previous.cacheRead,
   };
 }
 

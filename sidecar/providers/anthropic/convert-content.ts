@@ -5,8 +5,8 @@ import {
   type AnthropicImageBlock,
   type AnthropicTextBlock,
 } from './anthropic-types.ts';
-import { optionalString, Untranslatable } from './untranslatable.ts';
-import { isRecord } from '../../core/json.ts';
+import { Untranslatable } from './untranslatable.ts';
+import { isRecord, stringOf } from '../../core/json.ts';
 
 export type UserBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock;
 
@@ -45,7 +45,7 @@ export function userBlocks(content: unknown, where: string): UserBlock[] {
     if (!isRecord(part)) throw new Untranslatable(`${at} is not an object`);
     switch (part.type) {
       case 'text':
-        return textBlocks(optionalString(part.text) ?? '');
+        return textBlocks(stringOf(part.text) ?? '');
       case 'image_url':
         return [imageBlock(part.image_url, at)];
       case 'file':
@@ -59,7 +59,7 @@ export function userBlocks(content: unknown, where: string): UserBlock[] {
 }
 
 function imageBlock(imageUrl: unknown, at: string): AnthropicImageBlock {
-  const url = isRecord(imageUrl) ? optionalString(imageUrl.url) : optionalString(imageUrl);
+  const url = isRecord(imageUrl) ? stringOf(imageUrl.url) : stringOf(imageUrl);
   if (url === undefined) throw new Untranslatable(`${at}: image_url.url is missing`);
   const data = parseDataUrl(url);
   if (data) {
@@ -80,8 +80,8 @@ function documentBlock(file: unknown, at: string): AnthropicDocumentBlock {
   if (file.file_id !== undefined) {
     throw new Untranslatable(`${at}: OpenAI file ids cannot be read by Anthropic; send file_data instead`);
   }
-  const fileData = optionalString(file.file_data);
-  const filename = optionalString(file.filename);
+  const fileData = stringOf(file.file_data);
+  const filename = stringOf(file.filename);
   if (fileData === undefined) throw new Untranslatable(`${at}: file.file_data is missing`);
   const data = parseDataUrl(fileData);
   const isPdf = data ? data.mediaType === 'application/pdf' : /\.pdf$/i.test(filename ?? '');

@@ -11,8 +11,8 @@ import type {
   AnthropicToolUseBlock,
 } from './anthropic-types.ts';
 import { textBlocks, textOf, userBlocks } from './convert-content.ts';
-import { optionalString, Untranslatable } from './untranslatable.ts';
-import { isRecord } from '../../core/json.ts';
+import { Untranslatable } from './untranslatable.ts';
+import { isRecord, stringOf } from '../../core/json.ts';
 
 export interface ConvertedConversation {
   readonly system: string | undefined;
@@ -87,8 +87,8 @@ function toolUse(call: unknown, at: string): AnthropicToolUseBlock {
   if (!isRecord(call) || call.type !== 'function' || !isRecord(call.function)) {
     throw new Untranslatable(`${at}: only function tool calls have an Anthropic form`);
   }
-  const id = optionalString(call.id);
-  const name = optionalString(call.function.name);
+  const id = stringOf(call.id);
+  const name = stringOf(call.function.name);
   if (id === undefined || name === undefined)
     throw new Untranslatable(`${at}: id and function.name are required`);
   return { type: 'tool_use', id, name, input: parseArguments(call.function.arguments, at) };
@@ -109,7 +109,7 @@ function parseArguments(args: unknown, at: string): Record<string, unknown> {
 }
 
 function toolResult(message: Record<string, unknown>, where: string): AnthropicToolResultBlock {
-  const id = optionalString(message.tool_call_id);
+  const id = stringOf(message.tool_call_id);
   if (id === undefined) throw new Untranslatable(`${where}: tool messages need a tool_call_id`);
   const text = textOf(message.content, where);
   return text === ''

@@ -9,8 +9,8 @@
  * the app's own tools.
  */
 import type { AnthropicTool, AnthropicToolChoice } from './anthropic-types.ts';
-import { optionalString, Untranslatable } from './untranslatable.ts';
-import { isRecord } from '../../core/json.ts';
+import { Untranslatable } from './untranslatable.ts';
+import { isRecord, stringOf } from '../../core/json.ts';
 
 /** Name of the tool that carries a JSON-mode answer. Reserved: an app's own tool may not use it. */
 export const STRUCTURED_OUTPUT_TOOL = 'switchboard_structured_output';
@@ -52,10 +52,10 @@ function appTools(value: unknown): AnthropicTool[] {
     if (!isRecord(tool) || tool.type !== 'function' || !isRecord(tool.function)) {
       throw new Untranslatable(`${at}: only function tools have an Anthropic form`);
     }
-    const name = optionalString(tool.function.name);
+    const name = stringOf(tool.function.name);
     if (name === undefined) throw new Untranslatable(`${at}.function.name is required`);
     if (name === STRUCTURED_OUTPUT_TOOL) throw new Untranslatable(`${at}: the tool name ${name} is reserved`);
-    const description = optionalString(tool.function.description);
+    const description = stringOf(tool.function.description);
     return {
       name,
       ...(description === undefined ? {} : { description }),
@@ -79,7 +79,7 @@ function toolChoice(value: unknown): AnthropicToolChoice {
   if (value === 'none') return { type: 'none' };
   if (value === 'required') return { type: 'any' };
   if (isRecord(value) && value.type === 'function' && isRecord(value.function)) {
-    const name = optionalString(value.function.name);
+    const name = stringOf(value.function.name);
     if (name !== undefined) return { type: 'tool', name };
   }
   throw new Untranslatable(
@@ -101,7 +101,7 @@ function structuredOutputTool(format: unknown): AnthropicTool | undefined {
       };
     case 'json_schema': {
       const spec = isRecord(format.json_schema) ? format.json_schema : {};
-      const description = optionalString(spec.description);
+      const description = stringOf(spec.description);
       return {
         name: STRUCTURED_OUTPUT_TOOL,
         description:

@@ -5,11 +5,3 @@ import { InvalidRequestError } from '../../core/errors.ts';
  * target is skipped, so `buildRequest` only ever sees requests that translate.
  */
 export class Untranslatable extends InvalidRequestError {}
-
-export function optionalString(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-export function optionalNumber(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}

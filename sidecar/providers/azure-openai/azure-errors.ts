@@ -1,13 +1,5 @@
 import type { UpstreamErrorInfo } from '../adapter.ts';
-import { isRecord } from '../../core/json.ts';
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
+import { isRecord, parseJson } from '../../core/json.ts';
 
 /** "Please retry after 6 seconds." in Azure's 429 messages. */
 const RETRY_AFTER_IN_MESSAGE = /retry after (\d+(?:\.\d+)?) seconds?/i;

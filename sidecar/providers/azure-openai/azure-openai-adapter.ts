@@ -11,12 +11,11 @@ import type {
   UpstreamErrorInfo,
   UpstreamRequest,
 } from '../adapter.ts';
-import { OpenAIAdapter } from '../openai/openai-adapter.ts';
+import { OpenAIAdapter, requestStreamUsage } from '../openai/openai-adapter.ts';
 import { apiVersionFeatures, DEFAULT_API_VERSION } from './api-version.ts';
 import { parseAzureError } from './azure-errors.ts';
 import { AzureStreamTranslator } from './azure-stream-translator.ts';
 import { deploymentURL } from './deployment-url.ts';
-import { isRecord } from '../../core/json.ts';
 
 const PATHS: Record<Operation, string> = { chat: 'chat/completions', embeddings: 'embeddings' };
 
@@ -91,12 +90,8 @@ export class AzureOpenAIAdapter implements ProviderAdapter {
  */
 function fitToVersion(body: Record<string, unknown>, apiVersion: string): void {
   const features = apiVersionFeatures(apiVersion);
-  if (body.stream === true && features.streamUsage) {
-    const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};
-    body.stream_options = { ...streamOptions, include_usage: true };
-  } else if (!features.streamUsage) {
-    delete body.stream_options;
-  }
+  if (!features.streamUsage) delete body.stream_options;
+  else if (body.stream === true) requestStreamUsage(body);
   if (!features.maxCompletionTokens && body.max_completion_tokens != null) {
     body.max_tokens ??= body.max_completion_tokens;
     delete body.max_completion_tokens;

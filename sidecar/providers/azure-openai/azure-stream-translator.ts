@@ -1,4 +1,5 @@
 import type { StreamTranslator, TokenUsage, UpstreamEvent } from '../adapter.ts';
+import { isRecord } from '../../core/json.ts';
 
 /**
  * Azure streams OpenAI's chunks, plus a first chunk of its own that carries only the prompt's content-filter
@@ -29,7 +30,7 @@ export class AzureStreamTranslator implements StreamTranslator {
 }
 
 function isPromptFilterOnly(chunk: unknown): boolean {
-  if (typeof chunk !== 'object' || chunk === null) return false;
-  const { choices, usage } = chunk as { choices?: unknown; usage?: unknown };
+  if (!isRecord(chunk)) return false;
+  const { choices, usage } = chunk;
   return Array.isArray(choices) && choices.length === 0 && (usage === undefined || usage === null);
 }

@@ -29,8 +29,7 @@ import {
   type OpenAIFinishReason,
   type OpenAIUsage,
 } from './read-gemini.ts';
-import { numberOf, stringOf } from './read-json.ts';
-import { isRecord } from '../../core/json.ts';
+import { isRecord, numberOf, stringOf } from '../../core/json.ts';
 
 interface ChoiceState {
   toolCalls: number;
@@ -74,8 +73,15 @@ export class GeminiStreamTranslator implements StreamTranslator {
       this.#choices.set(0, { toolCalls: 0, done: true });
     }
     for (const candidate of candidates) out.push(...this.#candidate(candidate));
-    if (this.#choices.size > 0 && [...this.#choices.values()].every((c) => c.done)) out.push(...this.#end());
+    if (this.#allDone()) out.push(...this.#end());
     return out;
+  }
+
+  /** Every candidate seen so far has its finishReason (and at least one was seen). */
+  #allDone(): boolean {
+    if (this.#choices.size === 0) return false;
+    for (const choice of this.#choices.values()) if (!choice.done) return false;
+    return true;
   }
 
   #candidate(candidate: CandidateReading): string[] {

@@ -3,6 +3,7 @@
  * `streamGenerateContent?alt=sse`, embeddings via `batchEmbedContents`, the key in `x-goog-api-key`.
  */
 import type { ProviderType } from '../../../api/v1alpha1/providerpool.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
 import { InvalidRequestError } from '../../core/errors.ts';
 import type {
   Operation,
@@ -25,13 +26,15 @@ import { UntranslatableRequest, untranslatableReason } from './untranslatable.ts
 
 type Request = Readonly<Record<string, unknown>>;
 
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
-
 export class GeminiAdapter implements ProviderAdapter {
   readonly dialect: ProviderType = 'gemini';
   readonly operations: ReadonlySet<Operation> = new Set<Operation>(['chat', 'embeddings']);
+  readonly #clock: Clock;
+
+  /** The clock dates answers (`created`), which Gemini's responses do not carry. */
+  constructor(clock: Clock = systemClock) {
+    this.#clock = clock;
+  }
 
   buildRequest(operation: Operation, request: Request, target: TargetEndpoint): UpstreamRequest {
     const headers: Record<string, string> = {
@@ -65,11 +68,11 @@ export class GeminiAdapter implements ProviderAdapter {
   ): { body: unknown; usage: TokenUsage | undefined } {
     return operation === 'embeddings'
       ? translateEmbeddingsResponse(body, target, request)
-      : translateChatResponse(body, target, nowSeconds());
+      : translateChatResponse(body, target, this.#nowSeconds());
   }
 
   createStreamTranslator(target: TargetEndpoint, options: TranslateOptions): StreamTranslator {
-    return new GeminiStreamTranslator(target, options, nowSeconds());
+    return new GeminiStreamTranslator(target, options, this.#nowSeconds());
   }
 
   unsupported(operation: Operation, request: Request): string | undefined {
@@ -95,5 +98,9 @@ export class GeminiAdapter implements ProviderAdapter {
   /** Gemini announces no rate-limit budgets in headers; its 429s carry RetryInfo, read by parseError. */
   readRateLimits(): RateLimitSnapshot | undefined {
     return undefined;
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.#clock.now() / 1000);
   }
 }

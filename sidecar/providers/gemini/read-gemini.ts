@@ -4,8 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TokenUsage } from '../adapter.ts';
-import { numberOf, recordsIn, stringOf } from './read-json.ts';
-import { isRecord } from '../../core/json.ts';
+import { isRecord, numberOf, recordsIn, stringOf } from '../../core/json.ts';
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls';
 

@@ -14,7 +14,7 @@ import type {
   UpstreamEvent,
   UpstreamRequest,
 } from '../adapter.ts';
-import { isRecord } from '../../core/json.ts';
+import { isRecord, parseJson } from '../../core/json.ts';
 
 const PATHS: Record<Operation, string> = { chat: 'chat/completions', embeddings: 'embeddings' };
 
@@ -22,6 +22,12 @@ const PATHS: Record<Operation, string> = { chat: 'chat/completions', embeddings:
 export function joinURL(baseURL: string, path: string): URL {
   const base = baseURL.endsWith('/') ? baseURL : `${baseURL}/`;
   return new URL(path, base);
+}
+
+/** Asks the upstream for a stream's usage chunk (for metrics and cost), keeping the app's other stream options. */
+export function requestStreamUsage(body: Record<string, unknown>): void {
+  const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};
+  body.stream_options = { ...streamOptions, include_usage: true };
 }
 
 export function readOpenAIUsage(body: unknown): TokenUsage | undefined {
@@ -75,10 +81,7 @@ export class OpenAIAdapter implements ProviderAdapter {
     target: TargetEndpoint,
   ): UpstreamRequest {
     const body: Record<string, unknown> = { ...request, model: target.model };
-    if (operation === 'chat' && body.stream === true) {
-      const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};
-      body.stream_options = { ...streamOptions, include_usage: true };
-    }
+    if (operation === 'chat' && body.stream === true) requestStreamUsage(body);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
@@ -96,12 +99,7 @@ export class OpenAIAdapter implements ProviderAdapter {
   }
 
   parseError(status: number, bodyText: string): UpstreamErrorInfo {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(bodyText);
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = parseJson(bodyText);
     const error = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : undefined;
     const message = typeof error?.message === 'string' ? error.message : `upstream answered HTTP ${status}`;
     const code =
