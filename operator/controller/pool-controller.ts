@@ -7,8 +7,8 @@ import { API_GROUP, API_VERSION, KIND, ProviderPoolSpecSchema } from '../../api/
 import type { Clock } from '../../sidecar/core/clock.ts';
 import { silentLogger, type Logger } from '../../sidecar/core/log.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { providerPools } from '../kube/resources.ts';
-import { objectKey, type KubeObject, type ResourceType } from '../kube/types.ts';
+import { events, providerPools, secrets } from '../kube/resources.ts';
+import { objectKey, type KubeObject } from '../kube/types.ts';
 import { Informer } from '../informer/informer.ts';
 import { WorkQueue } from '../workqueue/work-queue.ts';
 import type { SidecarConfig } from '../reconcile/desired-config.ts';
@@ -18,9 +18,6 @@ import { ProviderPoolStatusSchema } from '../../api/v1alpha1/providerpool-status
 import { conditionEvents, type ConditionEvent } from './condition-events.ts';
 
 export const FIELD_MANAGER = 'switchboard-operator';
-
-const secrets: ResourceType = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
-const events: ResourceType = { group: '', version: 'v1', plural: 'events', namespaced: true };
 
 interface PoolResource extends KubeObject {
   spec?: unknown;

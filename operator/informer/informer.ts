@@ -4,7 +4,7 @@ import { KubeApiError } from '../kube/api-error.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { objectKey, type KubeObject, type ResourceType, type Status } from '../kube/types.ts';
 import { backoffDelay } from '../timing/backoff.ts';
-import { systemScheduler, type CancelTimer, type Scheduler } from '../timing/scheduler.ts';
+import { Sleeper, systemScheduler, type CancelTimer, type Scheduler } from '../timing/scheduler.ts';
 import { Store, type ReadonlyStore } from './store.ts';
 
 export interface InformerHandlers<T extends KubeObject> {
@@ -48,6 +48,7 @@ type WatchEnd = 'closed' | 'stalled' | 'stopped';
 export class Informer<T extends KubeObject> {
   readonly #options: InformerOptions;
   readonly #scheduler: Scheduler;
+  readonly #sleeper: Sleeper;
   readonly #rng: Rng;
   readonly #logger: Logger;
   readonly #store = new Store<T>();
@@ -57,11 +58,11 @@ export class Informer<T extends KubeObject> {
   #running: Promise<void> | undefined;
   #stopped = false;
   #abortWatch: AbortController | undefined;
-  #wakeSleep: (() => void) | undefined;
 
   constructor(options: InformerOptions) {
     this.#options = options;
     this.#scheduler = options.scheduler ?? systemScheduler;
+    this.#sleeper = new Sleeper(this.#scheduler);
     this.#rng = options.rng ?? systemRng;
     this.#logger = (options.logger ?? silentLogger).child({
       component: 'informer',
@@ -97,7 +98,7 @@ export class Informer<T extends KubeObject> {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#abortWatch?.abort();
-    this.#wakeSleep?.();
+    this.#sleeper.wake();
     await this.#running;
     this.#running = undefined;
   }
@@ -115,7 +116,7 @@ export class Informer<T extends KubeObject> {
         }
         // Closed at once with nothing in it (a misbehaving proxy, a server shutting down): back off rather
         // than spin. Nothing is lost: the next watch resumes from the same version.
-        await this.#sleep(this.#backoff(failures++));
+        await this.#sleeper.sleep(this.#backoff(failures++));
       } catch (err) {
         if (this.#stopped) break;
         if (err instanceof KubeApiError && err.gone) {
@@ -125,7 +126,7 @@ export class Informer<T extends KubeObject> {
         }
         const delay = this.#backoff(failures++);
         this.#logger.warn('list/watch failed; retrying', { error: String(err), delayMs: delay });
-        await this.#sleep(delay);
+        await this.#sleeper.sleep(delay);
       }
     }
   }
@@ -221,20 +222,6 @@ export class Informer<T extends KubeObject> {
       this.#options.backoffCapMs ?? 30_000,
     );
     return delay / 2 + (this.#rng() * delay) / 2;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const cancel = this.#scheduler.setTimer(ms, () => {
-        this.#wakeSleep = undefined;
-        resolve();
-      });
-      this.#wakeSleep = () => {
-        cancel();
-        this.#wakeSleep = undefined;
-        resolve();
-      };
-    });
   }
 }
 

@@ -16,3 +16,7 @@ export const leases: ResourceType = {
 };
 
 export const configMaps: ResourceType = { group: '', version: 'v1', plural: 'configmaps', namespaced: true };
+
+export const secrets: ResourceType = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
+
+export const events: ResourceType = { group: '', version: 'v1', plural: 'events', namespaced: true };

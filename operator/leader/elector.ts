@@ -4,7 +4,7 @@ import { KubeApiError } from '../kube/api-error.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { leases } from '../kube/resources.ts';
 import type { KubeObject } from '../kube/types.ts';
-import { systemScheduler, type Scheduler } from '../timing/scheduler.ts';
+import { Sleeper, systemScheduler, type Scheduler } from '../timing/scheduler.ts';
 import { decide, nextSpec, releasedSpec, type LeaseSpec, type Observation } from './decide.ts';
 
 export interface Lease extends KubeObject {
@@ -45,6 +45,7 @@ export class LeaderElector {
   readonly #renewDeadlineMs: number;
   readonly #retryPeriodMs: number;
   readonly #scheduler: Scheduler;
+  readonly #sleeper: Sleeper;
   readonly #rng: Rng;
   readonly #logger: Logger;
   #lease: Lease | undefined;
@@ -55,7 +56,6 @@ export class LeaderElector {
   #lastRenewAt = 0;
   #stopped = false;
   #running: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
 
   constructor(options: LeaderElectorOptions) {
     this.#options = options;
@@ -67,6 +67,7 @@ export class LeaderElector {
     if (this.#retryPeriodMs >= this.#renewDeadlineMs)
       throw new Error('leader election: the retry period must be shorter than the renew deadline');
     this.#scheduler = options.scheduler ?? systemScheduler;
+    this.#sleeper = new Sleeper(this.#scheduler);
     this.#rng = options.rng ?? systemRng;
     this.#logger = (options.logger ?? silentLogger).child({
       component: 'leader-election',
@@ -96,7 +97,7 @@ export class LeaderElector {
    */
   async stop(options: { release?: boolean } = {}): Promise<void> {
     this.#stopped = true;
-    this.#wake?.();
+    this.#sleeper.wake();
     await this.#running;
     this.#running = undefined;
     if (this.#leading && (options.release ?? true)) await this.#release();
@@ -126,7 +127,7 @@ export class LeaderElector {
       if (this.#stopped) break;
       // Leaders renew on the period; candidates spread out their attempts (client-go's jitter factor 1.2).
       const wait = this.#leading ? this.#retryPeriodMs : this.#retryPeriodMs * (1 + 1.2 * this.#rng());
-      await this.#sleep(wait);
+      await this.#sleeper.sleep(wait);
     }
   }
 
@@ -227,20 +228,6 @@ export class LeaderElector {
           reject(err instanceof Error ? err : new Error(String(err)));
         },
       );
-    });
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const cancel = this.#scheduler.setTimer(ms, () => {
-        this.#wake = undefined;
-        resolve();
-      });
-      this.#wake = () => {
-        cancel();
-        this.#wake = undefined;
-        resolve();
-      };
     });
   }
 }

@@ -21,3 +21,34 @@ export const systemScheduler: Scheduler = {
     return () => clearTimeout(timer);
   },
 };
+
+/**
+ * One wait at a time on a scheduler that `wake()` ends early: how a stop interrupts a loop sleeping between
+ * rounds. Waking when nothing sleeps does nothing.
+ */
+export class Sleeper {
+  readonly #scheduler: Scheduler;
+  #wake: (() => void) | undefined;
+
+  constructor(scheduler: Scheduler) {
+    this.#scheduler = scheduler;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const cancel = this.#scheduler.setTimer(ms, () => {
+        this.#wake = undefined;
+        resolve();
+      });
+      this.#wake = () => {
+        cancel();
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  wake(): void {
+    this.#wake?.();
+  }
+}

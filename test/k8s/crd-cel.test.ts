@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
-import { ApiError, kubectl, ok } from './support/kube.ts';
+import { KubeApiError } from '../../operator/kube/api-error.ts';
+import { kubectl, ok } from './support/kube.ts';
 import { useNamespace } from './support/namespace.ts';
 
 const crdFile = fileURLToPath(new URL('./fixtures/widgets-crd.yaml', import.meta.url));
@@ -99,8 +100,8 @@ describe('a CRD with CEL validation rules, applied from YAML', () => {
     const err = await client
       .request('PATCH', `${widgets(name)}/w`, { spec: { maxReplicas: 0 } }, 'application/merge-patch+json')
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApiError);
-    expect((err as ApiError).status).toBe(422);
-    expect((err as ApiError).message).toContain('minReplicas must not be greater than maxReplicas');
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect((err as KubeApiError).code).toBe(422);
+    expect((err as KubeApiError).message).toContain('minReplicas must not be greater than maxReplicas');
   });
 });

@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { KubeClient } from '../../operator/kube/client.ts';
-import { loadKubeconfig } from '../../operator/kube/config.ts';
+import type { KubeClient } from '../../operator/kube/client.ts';
 import { leases } from '../../operator/kube/resources.ts';
 import { LeaderElector, type Lease } from '../../operator/leader/elector.ts';
 import { waitFor } from '../support/wait.ts';
-import { kubeconfigPath } from './support/kube.ts';
+import { adminClient } from './support/kube.ts';
 import { useNamespace } from './support/namespace.ts';
 
 describe('leader election on a Lease', () => {
@@ -17,7 +16,7 @@ describe('leader election on a Lease', () => {
   let events: string[];
 
   beforeEach(async () => {
-    client = new KubeClient(await loadKubeconfig(kubeconfigPath()));
+    client = await adminClient();
     electors = [];
     mostLeaders = 0;
     leading = new Set();

@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { HELM_VERSION, KUBERNETES_VERSION } from '../../scripts/cluster/binaries.ts';
-import { helm, kubectl, ok, type KubeObject } from './support/kube.ts';
+import type { KubeObject } from '../../operator/kube/types.ts';
+import { helm, kubectl, ok } from './support/kube.ts';
 import { useNamespace } from './support/namespace.ts';
 
 describe('the test cluster', () => {

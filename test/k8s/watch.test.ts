@@ -1,6 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { waitFor } from '../support/wait.ts';
-import { spawnTool, type KubeObject, type WatchEvent } from './support/kube.ts';
+import { configMaps } from '../../operator/kube/resources.ts';
+import type { KubeObject, WatchEvent } from '../../operator/kube/types.ts';
+import { spawnTool } from './support/kube.ts';
 import { useNamespace } from './support/namespace.ts';
 
 interface ConfigMap extends KubeObject {
@@ -21,10 +23,12 @@ describe('watches', () => {
     });
 
     const abort = new AbortController();
-    const events = client.watch<ConfigMap>(
-      `${path}?fieldSelector=metadata.name%3Dsettings&resourceVersion=${created.metadata?.resourceVersion}`,
-      abort.signal,
-    );
+    const events = client.watch<ConfigMap>(configMaps, {
+      namespace: name,
+      fieldSelector: 'metadata.name=settings',
+      resourceVersion: created.metadata?.resourceVersion,
+      signal: abort.signal,
+    });
     const seen: WatchEvent<ConfigMap>[] = [];
     const collecting = (async () => {
       for await (const event of events) {
@@ -46,11 +50,14 @@ describe('watches', () => {
     abort.abort();
 
     // Starting from the creation's resourceVersion, the watch replays nothing before it.
-    expect(seen.map((e) => [e.type, e.object.data?.mode])).toEqual([
+    // (An ERROR event's object is a Status, with neither data nor metadata: it fails both checks.)
+    expect(seen.map((e) => [e.type, (e.object as ConfigMap).data?.mode])).toEqual([
       ['MODIFIED', 'cheap'],
       ['DELETED', 'cheap'],
     ]);
-    expect(seen[0]?.object.metadata?.resourceVersion).not.toBe(created.metadata?.resourceVersion);
+    expect((seen[0]?.object as ConfigMap | undefined)?.metadata?.resourceVersion).not.toBe(
+      created.metadata?.resourceVersion,
+    );
   });
 
   test('kubectl get --watch streams the same changes', async () => {

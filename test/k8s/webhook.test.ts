@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { paths } from '../../scripts/cluster/paths.ts';
 import { waitFor } from '../support/wait.ts';
-import type { KubeObject } from './support/kube.ts';
+import type { KubeObject } from '../../operator/kube/types.ts';
 import { useNamespace } from './support/namespace.ts';
 
 interface AdmissionReview {
@@ -95,7 +95,7 @@ describe('admission webhooks', () => {
     await waitFor(
       'the webhook to be called',
       async () => {
-        const created = await client.request('POST', path, {
+        const created = await client.request<KubeObject>('POST', path, {
           apiVersion: 'v1',
           kind: 'ConfigMap',
           metadata: { name: `probe-${probes++}`, labels: { app: 'probe' } },

@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach } from '@jest/globals';
-import { KubeClient } from './kube.ts';
+import type { KubeClient } from '../../../operator/kube/client.ts';
+import { adminClient } from './kube.ts';
 
 /** Creates a uniquely named namespace (prefix-xxxxxx) with its default ServiceAccount; returns its name. */
 export async function createNamespace(client: KubeClient, prefix: string): Promise<string> {
@@ -38,7 +39,7 @@ export function useNamespace(prefix: string): TestNamespace {
   let client: KubeClient | undefined;
   let name: string | undefined;
   beforeAll(async () => {
-    client = await KubeClient.fromKubeconfig();
+    client = await adminClient();
   });
   beforeEach(async () => {
     name = await createNamespace(need(client), prefix);
