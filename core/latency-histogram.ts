@@ -5,13 +5,13 @@
  * Buckets are fixed and log-spaced, four per doubling, so any two histograms merge by adding counts and every
  * estimate is within one bucket, i.e. ±9 % relative error (2^(1/4) ≈ 1.19 between bucket bounds), from 1 ms to
  * ~17 min; anything above lands in the last bucket. The wire form is a dense array of counts with trailing
- * zeros trimmed: a typical report is a few dozen small integers.
+ * zeros trimmed: a typical report is a few dozen small integers. The layout is the sync protocol's
+ * (api/sync/histogram.ts).
  */
 
-export const BUCKETS_PER_DOUBLING = 4;
-/** 2^20 ms ≈ 17.5 minutes: the largest latency told apart from "more". */
-const DOUBLINGS = 20;
-export const BUCKET_COUNT = DOUBLINGS * BUCKETS_PER_DOUBLING + 1;
+import { BUCKET_COUNT, BUCKETS_PER_DOUBLING } from '../api/sync/histogram.ts';
+
+export { BUCKET_COUNT } from '../api/sync/histogram.ts';
 
 /** Counts per bucket; bucket i holds latencies in (upper(i-1), upper(i)] ms, bucket 0 everything ≤ 1 ms. */
 export type HistogramCounts = readonly number[];

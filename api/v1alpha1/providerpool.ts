@@ -6,12 +6,23 @@
  * the field it concerns as `.meta(kubernetes(...))` (kubernetes-meta.ts) and does not change how zod parses.
  */
 import { z } from 'zod';
-import { STRATEGY_NAMES } from '../../sidecar/balancer/types.ts';
 import { kubernetes } from './kubernetes-meta.ts';
 
 export const API_GROUP = 'switchboard.dev';
 export const API_VERSION = 'v1alpha1';
 export const KIND = 'ProviderPool';
+
+/** The routing strategies a pool (or, where the pool allows, a request) can choose. */
+export const STRATEGY_NAMES = [
+  'round-robin',
+  'weighted-round-robin',
+  'least-connections',
+  'response-time',
+  'cost-based',
+  'health-aware',
+  'adaptive',
+] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 export const PROVIDER_TYPES = ['openai', 'openai-compatible', 'azure-openai', 'anthropic', 'gemini'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
