@@ -29,11 +29,14 @@ export const SidecarIdSchema = z
   .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, ".", "_" and "-"')
   .describe('A sidecar: in a pod, the pod name; standalone, any stable name.');
 
+export const COOLDOWN_REASONS = ['RateLimited', 'BreakerOpen'] as const;
+
+/** A provider (or one model of it) to leave alone until a time, because a sidecar saw a 429 or opened a breaker. */
 export const CooldownSchema = z.strictObject({
   provider: name,
   model: name.optional().describe('Set when the fault is scoped to one model of the provider.'),
   until: epochMs,
-  reason: z.enum(['RateLimited', 'BreakerOpen']),
+  reason: z.enum(COOLDOWN_REASONS),
 });
 
 /** This sidecar's share of a provider's limits, per minute (absent: no limit of that kind). */
@@ -107,3 +110,4 @@ export type Ack = z.infer<typeof AckSchema>;
 export type Report = z.infer<typeof ReportSchema>;
 export type TargetReport = z.infer<typeof TargetReportSchema>;
 export type QuotaShare = z.infer<typeof QuotaShareSchema>;
+export type Cooldown = z.infer<typeof CooldownSchema>;

@@ -3,18 +3,9 @@
  * pool should stop sending to that provider (or that provider's model) until then, instead of each one finding
  * out with a 429 of its own. The operator merges what sidecars report and pushes the result to all of them.
  */
+import type { Cooldown } from '../../api/sync/sync-protocol.ts';
 
-export const COOLDOWN_REASONS = ['RateLimited', 'BreakerOpen'] as const;
-export type CooldownReason = (typeof COOLDOWN_REASONS)[number];
-
-export interface Cooldown {
-  readonly provider: string;
-  /** The provider's model the fault was scoped to; absent when the whole provider cools down. */
-  readonly model?: string;
-  /** Epoch milliseconds. */
-  readonly until: number;
-  readonly reason: CooldownReason;
-}
+export type { Cooldown } from '../../api/sync/sync-protocol.ts';
 
 /** No reported cool-down is taken further ahead than this: one confused Retry-After must not sideline a provider. */
 export const MAX_COOLDOWN_MS = 5 * 60_000;
