@@ -74,14 +74,18 @@ function expectNoProviderBlamed(h: Harness): void {
   }
 }
 
+/** Three providers, each of whose breakers one failure would open: any blame on a provider shows. */
+function startPool(): Promise<Harness> {
+  return startHarness(
+    PROVIDERS.map((name) => ({ name })),
+    (mocks) => poolSpec(mocks, { spec: { breaker: { consecutiveFailures: 1 } } }),
+  );
+}
+
 describe('a request’s own fault never counts against a provider', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness(
-      PROVIDERS.map((name) => ({ name })),
-      // One failure would open a breaker: any blame on a provider shows.
-      (mocks) => poolSpec(mocks, { spec: { breaker: { consecutiveFailures: 1 } } }),
-    );
+    h = await startPool();
   });
   afterAll(() => h.close());
   afterEach(() => {
@@ -161,10 +165,7 @@ const TRANSLATION_FAILURES: { name: string; error: Error; status: number; code: 
 describe('a request that makes translation throw', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness(
-      PROVIDERS.map((name) => ({ name })),
-      (mocks) => poolSpec(mocks, { spec: { breaker: { consecutiveFailures: 1 } } }),
-    );
+    h = await startPool();
   });
   afterAll(() => h.close());
 
