@@ -1,13 +1,12 @@
 /**
  * Provider text on its way to the client, with the pool's keys redacted (sidecar/core/redactor.ts).
  *
- * What is scanned: every error a provider reports (a stream's error event, thrown by the dialect's translator as an
- * `UpstreamStreamError`; error bodies, read in the attempt) and every OpenAI-shaped JSON text that holds an
+ * What is scanned: every error a provider reports (error bodies; a stream's error event, which the dialect's translator
+ * throws as an `UpstreamStreamError`: both in the attempt) and every OpenAI-shaped JSON text that holds an
  * `"error"` member (an OpenAI-compatible `data: {"error": …}` passed through, a 200 body carrying an error). What is
  * not: model output. The model never sees the pool's key (it travels in a header), so its answers cannot echo it,
  * and scanning every content chunk would cost the stream's hot path and could alter answers.
  */
-import { UpstreamStreamError } from '../core/errors.ts';
 import type { Redactor } from '../core/redactor.ts';
 import type { StreamTranslator, TokenUsage, UpstreamEvent } from '../providers/adapter.ts';
 
@@ -24,7 +23,10 @@ export function redactErrorJson(redactor: Redactor, json: string): string {
   return mayHoldError(json) ? redactor.redact(json) : json;
 }
 
-/** A dialect's stream translator whose error events and error payloads reach the client redacted. */
+/**
+ * A dialect's stream translator whose error payloads reach the client redacted. (Error events it throws as
+ * `UpstreamStreamError` are redacted where the attempt catches every error, stream or not.)
+ */
 export class RedactingStreamTranslator implements StreamTranslator {
   readonly #inner: StreamTranslator;
   readonly #redactor: Redactor;
@@ -43,12 +45,7 @@ export class RedactingStreamTranslator implements StreamTranslator {
   }
 
   onEvent(event: UpstreamEvent): readonly string[] {
-    let payloads: readonly string[];
-    try {
-      payloads = this.#inner.onEvent(event);
-    } catch (err) {
-      throw err instanceof UpstreamStreamError ? err.redacted((text) => this.#redactor.redact(text)) : err;
-    }
+    const payloads = this.#inner.onEvent(event);
     // Content chunks go through as they are, without a copy of the list.
     if (!payloads.some(mayHoldError)) return payloads;
     return payloads.map((data) => redactErrorJson(this.#redactor, data));

@@ -219,7 +219,8 @@ export class UpstreamAttempt {
     }
     if (err instanceof UpstreamStreamError) {
       this.#verdict = err.retryable ? 'failure' : 'success';
-      return this.#fail(err, err.retryable, err.code);
+      const redacted = err.redacted((text) => this.#in.redactor.redact(text));
+      return this.#fail(redacted, err.retryable, redacted.code);
     }
     if (err instanceof SwitchboardError) {
       this.#verdict = 'failure';
