@@ -21,6 +21,11 @@ describe('behaviour knobs', () => {
     { name: 'refuses zero stream chunks', change: { streamChunks: 0 } },
     { name: 'refuses a fractional cut point', change: { cutStreamAfterChunks: 1.5 } },
     { name: 'refuses a zero request limit', change: { requestsPerMinute: 0 } },
+    { name: 'refuses a negative stream error point', change: { streamErrorAfterEvents: -1 } },
+    {
+      name: 'refuses an unknown way of quoting the key',
+      change: { echoKey: 'reversed' as MockBehaviour['echoKey'] },
+    },
   ])('$name', ({ change }) => {
     expect(() => applyBehaviour(DEFAULT_BEHAVIOUR, change)).toThrow(RangeError);
   });

@@ -1,3 +1,5 @@
+import { KEY_ECHOES, type KeyEcho } from './key-echo.ts';
+
 /**
  * How a mock provider misbehaves. Settable at start, at runtime (`setBehaviour`) and by CLI flags.
  * `null` switches an optional knob off, so a partial update can clear it.
@@ -31,6 +33,13 @@ export interface MockBehaviour {
   enforceRateLimits: boolean;
   /** Fixed reply text instead of the default echo; null: echo. */
   replyText: string | null;
+  /** End streams after this many events with the dialect's mid-stream server error; null: never. */
+  streamErrorAfterEvents: number | null;
+  /**
+   * Quote the API key the request presented in server errors (injected and mid-stream): as sent, upper-cased,
+   * masked (first 8 and last 6 characters around asterisks) or a 10-character fragment; null: never.
+   */
+  echoKey: KeyEcho | null;
 }
 
 export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
@@ -48,6 +57,8 @@ export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
   tokensPerMinute: 2_000_000,
   enforceRateLimits: false,
   replyText: null,
+  streamErrorAfterEvents: null,
+  echoKey: null,
 });
 
 /** Returns `current` with `change` applied; throws a RangeError naming the first invalid knob. */
@@ -67,6 +78,12 @@ export function applyBehaviour(
   assertInteger('streamChunks', next.streamChunks, 1);
   assertAtLeast('chunkIntervalMs', next.chunkIntervalMs, 0);
   if (next.cutStreamAfterChunks !== null) assertInteger('cutStreamAfterChunks', next.cutStreamAfterChunks, 0);
+  if (next.streamErrorAfterEvents !== null) {
+    assertInteger('streamErrorAfterEvents', next.streamErrorAfterEvents, 0);
+  }
+  if (next.echoKey !== null && !KEY_ECHOES.includes(next.echoKey)) {
+    throw new RangeError(`echoKey must be one of ${KEY_ECHOES.join(', ')} or null`);
+  }
   assertInteger('requestsPerMinute', next.requestsPerMinute, 1);
   assertInteger('tokensPerMinute', next.tokensPerMinute, 1);
   for (const flag of ['insufficientQuota', 'hang', 'enforceRateLimits'] as const) {

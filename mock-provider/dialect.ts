@@ -63,7 +63,8 @@ export type MockFailure =
       readonly retryAfterMs: number;
     }
   | { readonly kind: 'insufficient-quota' }
-  | { readonly kind: 'server-error' }
+  /** `detail`: words to add to the message (a quoted key, see key-echo.ts). */
+  | { readonly kind: 'server-error'; readonly detail?: string }
   | { readonly kind: 'malformed-json' }
   | { readonly kind: 'body-too-large'; readonly limitBytes: number }
   | { readonly kind: 'not-found'; readonly method: string; readonly path: string };
@@ -80,6 +81,11 @@ export interface MockDialect {
   /** The API key the request presents, if any. */
   apiKeyOf(request: MockRequest): string | undefined;
   failure(failure: MockFailure): MockJsonReply;
+  /**
+   * The SSE event name of an error the API sends mid-stream (its body is the `failure` body); undefined when it
+   * sends a plain `data:` event.
+   */
+  readonly streamErrorEvent: string | undefined;
   /** `nowMs`: the provider clock's time, for dialects that announce resets as timestamps. */
   rateLimitHeaders(state: RateLimitState, nowMs: number): Record<string, string>;
   /** Headers on every answer, e.g. a request id. */

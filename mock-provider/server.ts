@@ -11,6 +11,8 @@ import { sleep, untilAborted } from './abortable.ts';
 import { applyBehaviour, DEFAULT_BEHAVIOUR, type MockBehaviour } from './behaviour.ts';
 import type { MockDialect, MockFailure, MockReply, MockRequest, MockRoute } from './dialect.ts';
 import { mockDialect } from './dialects/registry.ts';
+import { quoteKey } from './key-echo.ts';
+import { formatSseEvent } from '../sidecar/sse/sse-writer.ts';
 import { RateLimitWindow, type RateLimitState } from './rate-limit-window.ts';
 import { compilePathPattern, type PathMatcher } from './route-pattern.ts';
 import { writeSseStream } from './sse-response.ts';
@@ -305,8 +307,9 @@ class MockProviderServer implements MockProvider {
     if (behaviour.rateLimitRate > 0 && this.rng() < behaviour.rateLimitRate) {
       return this.throttle('requests', behaviour.requestsPerMinute, behaviour.retryAfterS * 1000);
     }
+    const detail = quoteKey(this.dialectImpl.apiKeyOf(request), behaviour.echoKey);
     if (behaviour.errorRate > 0 && this.rng() < behaviour.errorRate) {
-      return { reply: this.dialectImpl.failure({ kind: 'server-error' }), charge: true };
+      return { reply: this.dialectImpl.failure({ kind: 'server-error', detail }), charge: true };
     }
     const reply = matched.route.handle({
       request,
@@ -317,7 +320,22 @@ class MockProviderServer implements MockProvider {
       nowSeconds: Math.floor(this.clock.now() / 1000),
       randomId: this.randomId,
     });
-    return { reply, charge: true };
+    return { reply: this.withStreamError(reply, behaviour, detail), charge: true };
+  }
+
+  /** A stream cut short by the dialect's mid-stream server error (the `streamErrorAfterEvents` knob). */
+  private withStreamError(
+    reply: MockReply,
+    behaviour: Readonly<MockBehaviour>,
+    detail: string | undefined,
+  ): MockReply {
+    const after = behaviour.streamErrorAfterEvents;
+    if (reply.kind !== 'sse' || after === null || after >= reply.events.length) return reply;
+    const error = formatSseEvent({
+      event: this.dialectImpl.streamErrorEvent,
+      data: JSON.stringify(this.dialectImpl.failure({ kind: 'server-error', detail }).body),
+    });
+    return { ...reply, events: [...reply.events.slice(0, after), error] };
   }
 
   private refuse(failure: MockFailure): Decision {

@@ -301,6 +301,16 @@ export const LimitsSchema = z
       .max(512 * 1024 * 1024)
       .default(10 * 1024 * 1024)
       .describe('Largest request body the sidecar accepts (413 beyond).'),
+    maxJsonDepth: z
+      .number()
+      .int()
+      .min(8)
+      .max(512)
+      .default(64)
+      .describe(
+        'Deepest nesting of JSON objects and arrays a request body may have (a top-level object is 1; 400 beyond). ' +
+          'Real requests, JSON-schema tools included, rarely pass 20.',
+      ),
   })
   .prefault({})
   .describe('Limits on what applications may send.');
@@ -405,3 +415,4 @@ export type Timeouts = z.infer<typeof TimeoutsSchema>;
 export type BreakerSpec = z.infer<typeof BreakerSchema>;
 export type RetrySpec = z.infer<typeof RetrySchema>;
 export type ApiKeySource = z.infer<typeof ApiKeySourceSchema>;
+export type Limits = z.infer<typeof LimitsSchema>;

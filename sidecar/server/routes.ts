@@ -73,7 +73,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps
     if (!runtime) throw new NotReadyError();
     if (path === '/v1/models') return sendJson(res, 200, listModels(runtime), idHeader);
 
-    const raw = await readJsonBody(req, runtime.pool.spec.limits.maxRequestBodyBytes);
+    const raw = await readJsonBody(req, runtime.pool.spec.limits);
     const client = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) client.abort();

@@ -41,6 +41,7 @@ export function createAnthropicDialect(options: AnthropicDialectOptions = {}): M
     ],
     apiKeyOf: (request: MockRequest) => headerValue(request.headers['x-api-key']),
     failure: (failure) => anthropicFailure(failure, serverError),
+    streamErrorEvent: 'error',
     rateLimitHeaders,
     commonHeaders: ({ randomId }) => ({
       'request-id': `req_${randomId(24)}`,

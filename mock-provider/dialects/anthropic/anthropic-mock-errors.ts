@@ -5,6 +5,7 @@ import {
   type AnthropicErrorType,
 } from '../../../sidecar/providers/anthropic/anthropic-types.ts';
 import type { MockFailure, MockJsonReply } from '../../dialect.ts';
+import { withDetail } from '../../key-echo.ts';
 
 export function anthropicError(
   type: AnthropicErrorType,
@@ -57,8 +58,8 @@ export function anthropicFailure(failure: MockFailure, serverError: ServerErrorK
       );
     case 'server-error':
       return serverError === 'overloaded_error'
-        ? anthropicError('overloaded_error', 'Overloaded')
-        : anthropicError('api_error', 'Internal server error');
+        ? anthropicError('overloaded_error', withDetail('Overloaded', failure.detail))
+        : anthropicError('api_error', withDetail('Internal server error', failure.detail));
     case 'malformed-json':
       return anthropicError(
         'invalid_request_error',

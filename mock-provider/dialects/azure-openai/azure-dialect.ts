@@ -94,6 +94,7 @@ export const azureOpenAiDialect: MockDialect = {
   ],
   apiKeyOf: apiKey,
   failure: azureFailure,
+  streamErrorEvent: undefined,
   rateLimitHeaders,
   commonHeaders: ({ randomId }) => {
     const id = requestId(randomId);

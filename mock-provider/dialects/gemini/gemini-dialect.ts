@@ -61,6 +61,7 @@ export const geminiDialect: MockDialect = {
   ],
   apiKeyOf: googleApiKey,
   failure: geminiFailure,
+  streamErrorEvent: undefined,
   rateLimitHeaders: () => ({}),
   commonHeaders: ({ elapsedMs }) => ({
     vary: 'Origin, X-Origin, Referer',

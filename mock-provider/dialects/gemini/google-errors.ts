@@ -3,6 +3,7 @@
  * the Gemini API sends them (https://ai.google.dev/gemini-api/docs/troubleshooting).
  */
 import type { MockFailure, MockJsonReply } from '../../dialect.ts';
+import { withDetail } from '../../key-echo.ts';
 
 const TYPE_PREFIX = 'type.googleapis.com/google.rpc.';
 const RATE_LIMITS_DOC = 'https://ai.google.dev/gemini-api/docs/rate-limits';
@@ -127,7 +128,10 @@ export function geminiFailure(failure: MockFailure): MockJsonReply {
     case 'server-error':
       return googleError(
         'INTERNAL',
-        'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+        withDetail(
+          'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+          failure.detail,
+        ),
       );
     case 'malformed-json':
       return invalidPayload('Unexpected token.');

@@ -52,6 +52,7 @@ export const openAiDialect: MockDialect = {
   ],
   apiKeyOf: bearerKey,
   failure: openAiFailure,
+  streamErrorEvent: undefined,
   rateLimitHeaders,
   commonHeaders: ({ elapsedMs, randomId }) => ({
     'x-request-id': `req_${randomId(32)}`,

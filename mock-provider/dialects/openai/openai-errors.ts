@@ -1,4 +1,5 @@
 import type { MockFailure, MockJsonReply } from '../../dialect.ts';
+import { withDetail } from '../../key-echo.ts';
 import { formatOpenAiDuration } from './openai-duration.ts';
 
 /** OpenAI's error envelope. */
@@ -71,7 +72,10 @@ export function openAiFailure(failure: MockFailure): MockJsonReply {
       });
     case 'server-error':
       return openAiError(500, {
-        message: 'The server had an error while processing your request. Sorry about that!',
+        message: withDetail(
+          'The server had an error while processing your request. Sorry about that!',
+          failure.detail,
+        ),
         type: 'server_error',
         param: null,
         code: null,
