@@ -41,6 +41,8 @@ export interface SyncHubOptions {
   readonly debounceMs: number;
   /** Reports older than this are forgotten (the fleet view reads a shorter window). */
   readonly reportRetentionMs: number;
+  /** Called after each accepted report (the control loop spreads new cool-downs from here at once). */
+  readonly onReport?: (key: PoolKey, report: Report) => void;
   /** A pool's problem for sidecars that listen to a pool the operator does not know (yet). */
   readonly unknownPool?: (key: PoolKey) => { reason: string; message: string };
 }
@@ -74,6 +76,8 @@ export class SyncHub {
   readonly #pools = new Map<string, PoolState>();
   /** Snapshots written (or queued) to streams, for metrics and tests. */
   pushes = 0;
+  /** Streams open now. */
+  openStreams = 0;
 
   constructor(options: SyncHubOptions) {
     this.#options = options;
@@ -122,12 +126,14 @@ export class SyncHub {
     const pool = this.#pool(key);
     const subscriber: Subscriber = { sidecar, sink };
     pool.subscribers.add(subscriber);
+    this.openStreams++;
     const state = this.#sidecar(pool, sidecar);
     state.connections++;
     if (pool.prefix !== undefined) this.#sendTo(pool, subscriber);
     else this.#sendProblem(key, subscriber);
     return () => {
       pool.subscribers.delete(subscriber);
+      this.openStreams--;
       state.connections--;
       state.lastSeen = this.#options.scheduler.clock.now();
     };
@@ -152,6 +158,7 @@ export class SyncHub {
     state.reports.push(report);
     const oldest = now - this.#options.reportRetentionMs;
     while ((state.reports[0]?.windowEnd ?? Infinity) < oldest) state.reports.shift();
+    this.#options.onReport?.(key, report);
   }
 
   /** Every sidecar of the pool that is connected or reported within the retention time. */
