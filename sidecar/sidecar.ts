@@ -116,7 +116,7 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
   const host = options.host ?? '127.0.0.1';
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.http };
   const server = await startHttpServer(
-    createRequestHandler({ runtime: () => current, clock, rng, metrics, logger }),
+    createRequestHandler({ runtime: () => current, clock, rng, metrics, logger, limits }),
     { host, port: options.port ?? 0, limits },
   );
   const port = server.port;

@@ -1,22 +1,68 @@
 import type { IncomingMessage } from 'node:http';
-import { InvalidRequestError, PayloadTooLargeError } from '../core/errors.ts';
+import {
+  ClientClosedRequestError,
+  InvalidRequestError,
+  PayloadTooLargeError,
+  RequestTimeoutError,
+} from '../core/errors.ts';
+
+export interface BodyLimits {
+  readonly maxBytes: number;
+  /** The whole body must arrive within this, from when reading starts. */
+  readonly timeoutMs: number;
+  /** No gap between two pieces of the body may be longer. */
+  readonly idleTimeoutMs: number;
+}
 
 /**
- * Reads a JSON request body, refusing more than `limitBytes` as early as possible: at once from Content-Length,
- * else as soon as the running total passes the limit.
+ * Reads a request body, refusing more than `maxBytes` as early as possible (at once from Content-Length, else as
+ * soon as the running total passes the limit) and a body that trickles or stalls (408). On a refusal the rest of the
+ * body is left unread.
  */
-export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+export function receiveBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limitBytes) throw new PayloadTooLargeError(limitBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limitBytes) throw new PayloadTooLargeError(limitBytes);
-    chunks.push(buf);
+  if (Number.isFinite(declared) && declared > limits.maxBytes) {
+    return Promise.reject(new PayloadTooLargeError(limits.maxBytes));
   }
-  const text = Buffer.concat(chunks, size).toString('utf8');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (err: Error) => {
+      stop();
+      reject(err);
+    };
+    const total = setTimeout(
+      () => fail(new RequestTimeoutError('request body', limits.timeoutMs)),
+      limits.timeoutMs,
+    );
+    const idle = setTimeout(
+      () => fail(new RequestTimeoutError('next part of the request body', limits.idleTimeoutMs)),
+      limits.idleTimeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limits.maxBytes) return fail(new PayloadTooLargeError(limits.maxBytes));
+      chunks.push(chunk);
+      idle.refresh();
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onClose = () => fail(new ClientClosedRequestError());
+    function stop(): void {
+      clearTimeout(total);
+      clearTimeout(idle);
+      req.off('data', onData).off('end', onEnd).off('error', onClose).off('close', onClose);
+      req.pause();
+    }
+    req.on('data', onData).on('end', onEnd).on('error', onClose).on('close', onClose);
+  });
+}
+
+/** Reads a JSON object body within `limits`. */
+export async function readJsonBody(req: IncomingMessage, limits: BodyLimits): Promise<unknown> {
+  const text = (await receiveBody(req, limits)).toString('utf8');
   if (text.trim() === '') throw new InvalidRequestError('The request body is empty; expected a JSON object.');
   let body: unknown;
   try {

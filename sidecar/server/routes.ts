@@ -1,15 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, Rng } from '../core/clock.ts';
-import { MethodNotAllowedError, NotReadyError, RouteNotFoundError } from '../core/errors.ts';
+import {
+  ClientClosedRequestError,
+  MethodNotAllowedError,
+  NotReadyError,
+  RouteNotFoundError,
+} from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
 import { forward } from '../proxy/forward.ts';
-import { OPENAI_CLIENT_API } from '../api/client-api.ts';
+import { OPENAI_CLIENT_API, type ClientApi } from '../api/client-api.ts';
 import { PROXIED_ENDPOINTS } from './endpoints.ts';
 import { sendError, sendJson } from '../proxy/client-response.ts';
 import { readJsonBody } from './read-body.ts';
+import { assertJsonContentType } from './content-type.ts';
+import type { HttpLimits } from './http-limits.ts';
 
 export interface RouteDeps {
   readonly runtime: () => PoolRuntime | undefined;
@@ -17,6 +24,7 @@ export interface RouteDeps {
   readonly rng: Rng;
   readonly metrics: SidecarMetrics;
   readonly logger: Logger;
+  readonly limits: HttpLimits;
 }
 
 /** Request ids from the client are kept when they look like ids; anything else is replaced. */
@@ -73,12 +81,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps
     if (!runtime) throw new NotReadyError();
     if (path === '/v1/models') return sendJson(res, 200, listModels(runtime), idHeader);
 
-    const raw = await readJsonBody(req, runtime.pool.spec.limits.maxRequestBodyBytes);
+    if (!endpoint) throw new RouteNotFoundError(method, path);
+    assertJsonContentType(req.headers);
+    const raw = await readJsonBody(req, {
+      maxBytes: runtime.pool.spec.limits.maxRequestBodyBytes,
+      timeoutMs: deps.limits.bodyTimeoutMs,
+      idleTimeoutMs: deps.limits.bodyIdleTimeoutMs,
+    });
     const client = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) client.abort();
     });
-    if (!endpoint) throw new RouteNotFoundError(method, path);
     await forward(
       runtime,
       {
@@ -94,10 +107,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps
       deps,
     );
   } catch (err) {
-    // A body refused part-way cannot be read to its end cheaply: answer and close the connection.
-    const headers: Record<string, string> = req.complete ? idHeader : { ...idHeader, connection: 'close' };
-    const status = sendError(res, clientApi, err, headers);
+    const status = answerError(req, res, clientApi, err, idHeader);
     deps.metrics.requests.inc({ provider: 'none', model: 'unknown', status_class: statusClass(status) });
     deps.logger.info('request rejected', { requestId, status, path });
   }
+}
+
+/** Answers an error in the client API's shape; a request whose body did not arrive in full is closed after it. */
+function answerError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  api: ClientApi,
+  err: unknown,
+  headers: Record<string, string>,
+): number {
+  if (err instanceof ClientClosedRequestError) return err.status; // no one to answer
+  return sendError(res, api, err, req.complete ? headers : { ...headers, connection: 'close' });
 }
