@@ -17,7 +17,7 @@ export interface BodyLimits {
 /**
  * Reads a request body, refusing more than `maxBytes` as early as possible (at once from Content-Length, else as
  * soon as the running total passes the limit) and a body that trickles or stalls (408). On a refusal the rest of the
- * body is left unread.
+ * body is left unread: the caller answers and drains it (refuse-unread-body.ts).
  */
 export function receiveBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
