@@ -67,6 +67,18 @@ export class JsonTooDeepError extends SwitchboardError {
   }
 }
 
+/** The client took too long to send its request (headers, or a body that trickles or stalls). */
+export class RequestTimeoutError extends SwitchboardError {
+  readonly blame = 'request';
+  readonly status = 408;
+  readonly type = 'invalid_request_error';
+  readonly code = 'request_timeout';
+  constructor(what: string, limitMs?: number) {
+    const within = limitMs === undefined ? 'in time' : `within ${limitMs} ms`;
+    super(`The ${what} did not arrive ${within}; the connection is closed.`);
+  }
+}
+
 /**
  * The request could not be turned into the provider's request (it is too deep or too large to serialize, say):
  * found before a byte left for the provider, so it is the request's fault, whichever provider was picked.
@@ -79,6 +91,53 @@ export class UntranslatableRequestError extends SwitchboardError {
   constructor(provider: string) {
     super(
       `The request could not be prepared for provider ${provider}: it is too large or too deeply nested to serialize.`,
+    );
+  }
+}
+
+/**
+ * The client closed its connection before its request ended. Never delivered (no one is listening); it gives the
+ * request a status for metrics and logs: nginx's 499, a client-side outcome rather than a server error.
+ */
+export class ClientClosedRequestError extends SwitchboardError {
+  readonly blame = 'request';
+  readonly status = 499;
+  readonly type = 'invalid_request_error';
+  readonly code = 'client_closed_request';
+  constructor() {
+    super('The client closed the connection before its request ended.');
+  }
+}
+
+/**
+ * Node's HTTP parser refused the bytes on the connection: a header section larger than it accepts (431) or
+ * something that is not well-formed HTTP/1.1 (400, with the parser's error code as detail).
+ */
+export class ProtocolError extends SwitchboardError {
+  readonly blame = 'request';
+  readonly status: number;
+  readonly type = 'invalid_request_error';
+  readonly code: string;
+  constructor(kind: 'headers-too-large' | 'malformed', detail: string) {
+    super(
+      kind === 'headers-too-large'
+        ? 'The request headers are too large.'
+        : `The request is not well-formed HTTP (${detail}).`,
+    );
+    this.status = kind === 'headers-too-large' ? 431 : 400;
+    this.code = kind === 'headers-too-large' ? 'request_headers_too_large' : 'malformed_request';
+  }
+}
+
+/** A JSON endpoint was sent a body labelled as something else (see sidecar/server/content-type.ts). */
+export class UnsupportedMediaTypeError extends SwitchboardError {
+  readonly blame = 'request';
+  readonly status = 415;
+  readonly type = 'invalid_request_error';
+  readonly code = 'unsupported_media_type';
+  constructor(contentType: string) {
+    super(
+      `The request body must be JSON (content-type: application/json), not "${contentType.slice(0, 100)}".`,
     );
   }
 }

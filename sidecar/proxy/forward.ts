@@ -242,7 +242,7 @@ export async function forward(
       provider: servedBy,
       model: runtime.models.has(request.model) ? request.model : 'unknown',
     };
-    metrics.requests.inc({ ...labels, status_class: status === 499 ? 'error' : statusClass(status) });
+    metrics.requests.inc({ ...labels, status_class: statusClass(status) });
     if (servedBy !== 'none') metrics.duration.observe(labels, (clock.now() - request.receivedAt) / 1000);
   }
 }

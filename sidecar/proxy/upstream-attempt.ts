@@ -170,8 +170,10 @@ export class UpstreamAttempt {
         bodyTimeout: provider.timeouts.idleStreamMs,
       });
       this.#status = res.statusCode;
+      const answeredAt = clock.now();
       provider.rateLimits.update(
-        provider.adapter.readRateLimits((name) => firstHeader(res.headers[name]), clock.now()),
+        provider.adapter.readRateLimits((name) => firstHeader(res.headers[name]), answeredAt),
+        answeredAt,
       );
       if (res.statusCode >= 400) return await this.#errorAnswer(res);
       return this.#in.stream
