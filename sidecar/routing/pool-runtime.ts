@@ -18,6 +18,8 @@ export interface RuntimeDeps {
   readonly rng: Rng;
   readonly now: number;
   readonly onBreakerTransition: (provider: string, transition: BreakerTransition) => void;
+  /** Cluster-wide weights from the operator, used in place of the spec's; absent standalone. */
+  readonly weights?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -141,7 +143,7 @@ export function buildPoolRuntime(
           maxOutputTokens: m.maxOutputTokens,
           apiVersion: p.apiVersion,
         },
-        weight: p.weight,
+        weight: deps.weights?.[p.name] ?? p.weight,
         price: m.pricing,
         stats: previousTargets.get(key)?.stats ?? new TargetStats(),
       };
