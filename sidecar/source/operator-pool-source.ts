@@ -79,6 +79,10 @@ export class OperatorPoolSource implements PoolSource {
     this.description = `operator ${root}, pool ${options.namespace}/${options.pool}`;
   }
 
+  get sidecarId(): string {
+    return this.#o.sidecarId;
+  }
+
   /** The configuration version this sidecar runs. */
   get appliedVersion(): string | undefined {
     return this.#appliedVersion;
