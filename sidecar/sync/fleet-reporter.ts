@@ -76,13 +76,11 @@ export class FleetReporter {
     const now = this.#o.clock.now();
     const report = this.#o.collector.take(now, this.#o.version(), this.#targets(now));
     this.#sending = this.#sending.then(() =>
-      this.#o
-        .post(report)
-        .catch((err: unknown) =>
-          this.#o.logger.debug('report not delivered', {
-            error: err instanceof Error ? err.message : String(err),
-          }),
-        ),
+      this.#o.post(report).catch((err: unknown) =>
+        this.#o.logger.debug('report not delivered', {
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      ),
     );
   }
 }
