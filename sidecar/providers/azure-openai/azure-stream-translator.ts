@@ -18,6 +18,18 @@ export class AzureStreamTranslator implements StreamTranslator {
     return this.#inner.finished;
   }
 
+  get complete(): boolean {
+    return this.#inner.complete;
+  }
+
+  get answering(): boolean {
+    return this.#inner.answering;
+  }
+
+  closeComplete(): readonly string[] {
+    return this.#inner.closeComplete();
+  }
+
   get usage(): TokenUsage | undefined {
     return this.#inner.usage;
   }
