@@ -95,6 +95,7 @@ export const azureOpenAiDialect: MockDialect = {
   apiKeyOf: apiKey,
   failure: azureFailure,
   streamErrorEvent: undefined,
+  streamEndMarker: true,
   rateLimitHeaders,
   commonHeaders: ({ randomId }) => {
     const id = requestId(randomId);
