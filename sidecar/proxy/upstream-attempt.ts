@@ -105,6 +105,9 @@ export class UpstreamAttempt {
   readonly #deps: AttemptDeps;
   readonly #log: Logger;
   readonly #totalTimeout = new AbortController();
+  /** Aborted when a stream's first token did not come within `timeouts.firstTokenMs`. */
+  readonly #firstTokenTimeout = new AbortController();
+  #firstTokenTimer: NodeJS.Timeout | undefined;
   #verdict: BreakerVerdict = 'neutral';
   #status: number | undefined;
   #latencyMs: number | undefined;
@@ -159,13 +162,17 @@ export class UpstreamAttempt {
     provider.inFlight += 1;
     metrics.inFlight.inc({ provider: provider.name });
     const timer = setTimeout(() => this.#totalTimeout.abort(), provider.timeouts.totalMs);
+    const firstTokenMs = provider.timeouts.firstTokenMs;
+    if (this.#in.stream && firstTokenMs !== undefined) {
+      this.#firstTokenTimer = setTimeout(() => this.#firstTokenTimeout.abort(), firstTokenMs);
+    }
     try {
       const res = await request(upstream.url, {
         method: 'POST',
         headers: upstream.headers,
         body: upstream.body,
         dispatcher: provider.dispatcher,
-        signal: AbortSignal.any([clientSignal, this.#totalTimeout.signal]),
+        signal: AbortSignal.any([clientSignal, this.#totalTimeout.signal, this.#firstTokenTimeout.signal]),
         headersTimeout: provider.timeouts.firstByteMs,
         bodyTimeout: provider.timeouts.idleStreamMs,
       });
@@ -181,6 +188,7 @@ export class UpstreamAttempt {
       return this.#caught(err);
     } finally {
       clearTimeout(timer);
+      clearTimeout(this.#firstTokenTimer);
       const now = clock.now();
       if (this.#verdict === 'neutral') handle.abandon(now);
       else handle.end(now, { ok: this.#verdict === 'success', latencyMs: this.#latencyMs });
@@ -198,11 +206,12 @@ export class UpstreamAttempt {
   #fail(error: SwitchboardError, retryable: boolean, reason: string): AttemptResult {
     if (this.#committed) {
       const name = this.#in.target.provider.name;
-      endStreamWithError(
-        this.#in.res,
-        this.#encoder ?? this.#in.clientApi.streamEncoder(),
-        new StreamCutError(`the stream from provider ${name} ended before it was complete (${reason})`),
-      );
+      // The provider's own in-stream error says more than "cut": it is the one error event the client gets.
+      const told =
+        error instanceof UpstreamStreamError
+          ? error
+          : new StreamCutError(`the stream from provider ${name} ended before it was complete (${reason})`);
+      endStreamWithError(this.#in.res, this.#encoder ?? this.#in.clientApi.streamEncoder(), told);
       return { kind: 'committed-failure' };
     }
     return { kind: 'failed', error, retryable, reason };
@@ -218,30 +227,43 @@ export class UpstreamAttempt {
       return this.#fail(err, false, err.code);
     }
     if (err instanceof UpstreamStreamError) {
-      this.#verdict = err.retryable ? 'failure' : 'success';
-      const redacted = err.redacted((text) => this.#in.redactor.redact(text));
+      // Judged like the HTTP answer it stands for: a 5xx fails the provider, a 429 cools it down, a 400 is the request's.
+      const c = classifyOutcome({ status: err.status });
+      this.#verdict = c.breaker;
+      this.#status = err.status;
+      if (c.coolDown) this.#coolDown(undefined, false);
+      const name = this.#in.target.provider.name;
+      const redacted = err.redacted((text) => `provider ${name}: ${this.#in.redactor.redact(text)}`);
+      this.#log.warn('upstream reported an error in its stream', {
+        status: err.status,
+        code: this.#in.redactor.redact(err.code),
+        committed: this.#committed,
+      });
       return this.#fail(redacted, err.retryable, redacted.code);
     }
     if (err instanceof SwitchboardError) {
       this.#verdict = 'failure';
       return this.#fail(err, true, err.code);
     }
-    const kind = this.#totalTimeout.signal.aborted ? 'timeout' : transportKind(err);
+    const firstTokenLate = this.#firstTokenTimeout.signal.aborted;
+    const kind = this.#totalTimeout.signal.aborted || firstTokenLate ? 'timeout' : transportKind(err);
     const c = classifyOutcome({ transportError: kind });
     this.#verdict = c.breaker;
+    this.#status = undefined; // a 200 head followed by a timeout or a reset is not a 2xx outcome
     this.#log.warn('upstream attempt failed', {
       reason: kind,
       committed: this.#committed,
       error: this.#in.redactor.redact(errorMessage(err)),
     });
     const failure = kind === 'aborted-by-client' ? 'reset' : kind;
-    const message = `${TRANSPORT_MESSAGES[failure]} ${this.#in.target.provider.name}`;
+    const message = firstTokenLate
+      ? `no first token in time (timeouts.firstTokenMs) from provider ${this.#in.target.provider.name}`
+      : `${TRANSPORT_MESSAGES[failure]} ${this.#in.target.provider.name}`;
     return this.#fail(new UpstreamUnavailableError(failure, message), c.retryable, kind);
   }
 
   async #errorAnswer(res: Dispatcher.ResponseData): Promise<AttemptResult> {
     const { target } = this.#in;
-    const { clock, metrics } = this.#deps;
     const provider = target.provider;
     const text = await readBounded(res.body, MAX_ERROR_BODY_BYTES);
     const info = provider.adapter.parseError(res.statusCode, text);
@@ -250,17 +272,11 @@ export class UpstreamAttempt {
     this.#verdict = c.breaker;
     let retryAfterSeconds: number | undefined;
     if (c.coolDown || info.quotaExhausted) {
-      const now = clock.now();
+      const now = this.#deps.clock.now();
       const asked =
         retryDeadlineFromHeaders((name) => res.headers[name], now) ??
         (info.retryAfterMs === undefined ? undefined : now + info.retryAfterMs);
-      // A used-up quota does not come back in seconds, whatever Retry-After says: leave the provider alone longer.
-      const until = info.quotaExhausted
-        ? Math.max(asked ?? now, now + this.#in.rateLimit.quotaExhaustedCooldownMs)
-        : (asked ?? now + this.#in.rateLimit.defaultCooldownMs);
-      provider.cooldown.coolDown(until);
-      retryAfterSeconds = Math.max(1, Math.ceil((until - now) / 1000));
-      metrics.rateLimited.inc({ provider: provider.name });
+      retryAfterSeconds = this.#coolDown(asked, info.quotaExhausted === true);
     }
     const { redactor } = this.#in;
     const code = info.code === null ? null : redactor.redact(info.code);
@@ -278,6 +294,20 @@ export class UpstreamAttempt {
       c.retryable,
       `http-${res.statusCode}`,
     );
+  }
+
+  /** Cools the provider down until `asked` (or the pool's default); the wait in whole seconds, for Retry-After. */
+  #coolDown(asked: number | undefined, quotaExhausted: boolean): number {
+    const { clock, metrics } = this.#deps;
+    const provider = this.#in.target.provider;
+    const now = clock.now();
+    // A used-up quota does not come back in seconds, whatever Retry-After says: leave the provider alone longer.
+    const until = quotaExhausted
+      ? Math.max(asked ?? now, now + this.#in.rateLimit.quotaExhaustedCooldownMs)
+      : (asked ?? now + this.#in.rateLimit.defaultCooldownMs);
+    provider.cooldown.coolDown(until);
+    metrics.rateLimited.inc({ provider: provider.name });
+    return Math.max(1, Math.ceil((until - now) / 1000));
   }
 
   async #jsonAnswer(res: Dispatcher.ResponseData, startedAt: number): Promise<AttemptResult> {
@@ -313,11 +343,13 @@ export class UpstreamAttempt {
     const translator = new RedactingStreamTranslator(
       target.provider.adapter.createStreamTranslator(target.endpoint, {
         clientWantsUsage: this.#in.clientWantsUsage,
+        choices: typeof this.#in.body.n === 'number' ? this.#in.body.n : 1,
       }),
       this.#in.redactor,
     );
     const commit = () => {
       this.#committed = true;
+      clearTimeout(this.#firstTokenTimer);
       const now = clock.now();
       this.#latencyMs = now - startedAt;
       metrics.timeToFirstToken.observe(
@@ -326,6 +358,7 @@ export class UpstreamAttempt {
       );
       client.writeHead(200, { ...this.#in.responseHeaders, ...SSE_HEADERS });
     };
+    let held = '';
     for await (const chunk of res.body) {
       // One write per upstream chunk, however many events it carried: fewer syscalls on the hot path.
       let frames = '';
@@ -340,7 +373,16 @@ export class UpstreamAttempt {
         for (const data of payloads) frames += encoder.encode(data);
       }
       if (frames === '') continue;
-      if (!this.#committed) commit();
+      if (!this.#committed) {
+        // Nothing goes out before the answer starts (a role-only opener waits): until then a failure can be retried.
+        if (!translator.answering) {
+          held += frames;
+          continue;
+        }
+        commit();
+        frames = held + frames;
+        held = '';
+      }
       if (!(await writeChunk(client, frames))) {
         this.#verdict = 'neutral';
         res.body.destroy();
@@ -348,18 +390,25 @@ export class UpstreamAttempt {
       }
     }
     parser.end();
+    let closing = '';
     if (!translator.finished) {
-      this.#verdict = 'failure';
-      this.#log.warn('upstream stream ended before its end marker', { committed: this.#committed });
-      return this.#fail(
-        new StreamCutError(`the stream from provider ${target.provider.name} ended before it was complete`),
-        true,
-        'no end marker',
-      );
+      if (!translator.complete) {
+        this.#verdict = 'failure';
+        this.#log.warn('upstream stream ended before its answer was complete', {
+          committed: this.#committed,
+        });
+        return this.#fail(
+          new StreamCutError(`the stream from provider ${target.provider.name} ended before it was complete`),
+          true,
+          'no end marker',
+        );
+      }
+      // A clean end after every finish reason is a whole answer without its terminal event: close it properly.
+      for (const data of translator.closeComplete()) closing += encoder.encode(data);
     }
     this.#verdict = 'success';
     if (!this.#committed) commit();
-    client.end();
+    client.end(held + closing);
     return { kind: 'served', usage: translator.usage };
   }
 }

@@ -74,7 +74,8 @@ export class PoolRuntime {
 /** The pool's timeouts with the provider's overrides on top (only those it sets). */
 function mergeTimeouts(pool: Timeouts, provider: ProviderSpec['timeouts']): Timeouts {
   const merged = { ...pool };
-  for (const key of Object.keys(pool) as (keyof Timeouts)[]) {
+  // The provider's keys too: an optional timeout (firstTokenMs) may be set for one provider and not for the pool.
+  for (const key of Object.keys(provider ?? {}) as (keyof Timeouts)[]) {
     const override = provider?.[key];
     if (override !== undefined) merged[key] = override;
   }
