@@ -199,6 +199,17 @@ export const ProviderSchema = z
       .max(1_000_000)
       .default(1)
       .describe('Relative share of traffic; fractions allowed; 0 drains the provider.'),
+    priority: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(0)
+      .describe(
+        'Priority tier: lower is preferred. Traffic goes to the best tier with an available provider (the ' +
+          'strategy picks within it); a worse tier serves only while the better ones have none available, or ' +
+          'for a retry once the better tiers failed the request (retries stay in the tier first).',
+      ),
     models: z
       .array(ModelMappingSchema)
       .min(1)

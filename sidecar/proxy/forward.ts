@@ -16,7 +16,7 @@ import { STRATEGY_NAMES, type StrategyName } from '../balancer/types.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
 import type { Operation, ProviderAdapter, TokenUsage } from '../providers/adapter.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
-import { selectTarget, type NoneAvailable, type Selected } from '../routing/select-target.ts';
+import { selectOrPanic, type NoneAvailable, type Selected } from '../routing/select-target.ts';
 import type { Target } from '../routing/target.ts';
 import type { ClientApi } from '../api/client-api.ts';
 import { sendError } from './client-response.ts';
@@ -184,12 +184,16 @@ export async function forward(
       }
       const ctx = { now, rng, tokens: request.tokens };
       // Other providers first; a provider already tried is taken again only when nothing else is left.
-      const selection = selectTarget(targets, strategy, ctx, tried);
+      const selection = selectOrPanic(targets, strategy, ctx, tried);
       if (!selection.target) {
         lastError ??= noProviderError(request.model, selection, now);
         break;
       }
       const { target } = selection;
+      if (selection.panic) {
+        metrics.panicRouted.inc({ provider: target.provider.name, model: target.logicalModel });
+        log.warn('no provider available: routing to the least-bad one', { provider: target.provider.name });
+      }
       attempts = attempt;
       firstProvider ??= target.provider.name;
       if (attempt > 1)

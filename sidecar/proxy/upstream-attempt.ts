@@ -193,6 +193,7 @@ export class UpstreamAttempt {
       if (this.#verdict === 'neutral') handle.abandon(now);
       else handle.end(now, { ok: this.#verdict === 'success', latencyMs: this.#latencyMs });
       this.#in.permit.release(this.#verdict, now);
+      if (this.#verdict === 'success') provider.credentialsRefused = false;
       provider.inFlight -= 1;
       metrics.inFlight.dec({ provider: provider.name });
       metrics.attempts.inc({
@@ -270,6 +271,7 @@ export class UpstreamAttempt {
     const meant = info.status ?? res.statusCode;
     const c = classifyOutcome({ status: meant });
     this.#verdict = c.breaker;
+    if (CREDENTIAL_FAULTS.has(meant)) provider.credentialsRefused = true;
     let retryAfterSeconds: number | undefined;
     if (c.coolDown || info.quotaExhausted) {
       const now = this.#deps.clock.now();

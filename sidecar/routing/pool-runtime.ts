@@ -143,6 +143,7 @@ export function buildPoolRuntime(
           apiVersion: p.apiVersion,
         },
         weight: p.weight,
+        priority: p.priority,
         price: m.pricing,
         stats: previousTargets.get(key)?.stats ?? new TargetStats(),
       };

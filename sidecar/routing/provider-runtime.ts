@@ -38,6 +38,11 @@ export class ProviderRuntime {
   readonly rateLimits = new ProviderRateLimits();
   /** Requests this sidecar has in flight to the provider, for `maxInFlight`. */
   inFlight = 0;
+  /**
+   * The provider refused the pool's credentials (401/403) and has not succeeded since: it is hard-down, and panic
+   * routing never picks it. Cleared by a success and by a reload (which may bring a new key).
+   */
+  credentialsRefused = false;
   #dispatcherKey: string;
 
   constructor(init: ProviderRuntimeInit) {
@@ -57,6 +62,7 @@ export class ProviderRuntime {
   }
 
   reconfigure(init: ProviderRuntimeInit): void {
+    this.credentialsRefused = false;
     this.spec = init.spec;
     this.adapter = init.adapter;
     this.apiKey = init.apiKey;
