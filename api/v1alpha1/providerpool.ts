@@ -296,6 +296,28 @@ export const BreakerSchema = z
       .min(1)
       .default(2)
       .describe('Successful probes in half-open state that close the breaker.'),
+    activeProbeIntervalMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .optional()
+      .describe(
+        'While a provider’s breaker is open, probe it this often with a free request of its dialect (listing or ' +
+          'reading models; no tokens spent), independent of traffic; the first success turns the breaker ' +
+          'half-open at once, so real requests test the provider within seconds of its recovery. In milliseconds. ' +
+          'Unset: no active probes (the breaker waits out its backoff).',
+      ),
+    slowStartMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .default(0)
+      .describe(
+        'After a provider’s breaker closes again, ramp its share of traffic up linearly over this window ' +
+          '(from 10 % of its weight), so a recovered provider is not flooded at once. In milliseconds; 0: no ramp.',
+      ),
   })
   .prefault({})
   .describe('Per-provider circuit breaker.')

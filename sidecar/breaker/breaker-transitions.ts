@@ -4,6 +4,7 @@
  *
  *   closed ──(N failures in a row, or failure ratio ≥ threshold over ≥ minRequests)──► open
  *   open ──(backoff elapsed: a matter of time, no event needed)──► half-open
+ *   open ──(an active probe, outside traffic, found it answering)──► half-open   (at once: real probes follow)
  *   half-open ──(successesToClose probes succeeded)──► closed        (backoff back to base)
  *   half-open ──(a probe failed)──► open                             (backoff doubled, capped)
  */
@@ -18,7 +19,12 @@ import { emptyWindow, recordOutcome, windowTotals, type OutcomeWindow } from './
 export type BreakerPhase = 'closed' | 'open' | 'half-open';
 
 export type TransitionReason =
-  'consecutive-failures' | 'failure-rate' | 'probe-failed' | 'backoff-elapsed' | 'probes-succeeded';
+  | 'consecutive-failures'
+  | 'failure-rate'
+  | 'probe-failed'
+  | 'backoff-elapsed'
+  | 'active-probe-succeeded'
+  | 'probes-succeeded';
 
 /** What a request's outcome says about the target: 'neutral' says nothing (client abort, 429, …). */
 export type BreakerVerdict = 'success' | 'failure' | 'neutral';
@@ -60,7 +66,9 @@ export type BreakerEvent =
   /** A request was let through; only meaningful where `canAdmit` said yes. */
   | { readonly kind: 'admit' }
   /** A request admitted under `generation` finished. */
-  | { readonly kind: 'outcome'; readonly verdict: BreakerVerdict; readonly generation: number };
+  | { readonly kind: 'outcome'; readonly verdict: BreakerVerdict; readonly generation: number }
+  /** An active probe (a free request outside traffic, e.g. listing models) got an answer. */
+  | { readonly kind: 'probe-ok' };
 
 export interface StepContext {
   readonly now: number;
@@ -122,6 +130,19 @@ export function step(
   if (event.kind === 'admit') {
     if (current.phase !== 'half-open' || !canAdmit(current, settings)) return current;
     return { ...current, probesInFlight: current.probesInFlight + 1 };
+  }
+  if (event.kind === 'probe-ok') {
+    // Only an open breaker is cut short; the real requests of half-open still decide whether it closes.
+    if (current.phase !== 'open') return current;
+    return {
+      phase: 'half-open',
+      generation: current.generation + 1,
+      since: ctx.now,
+      reason: 'active-probe-succeeded',
+      backoffMs: current.backoffMs,
+      probesInFlight: 0,
+      successes: 0,
+    };
   }
   if (event.generation !== current.generation) return current;
   switch (current.phase) {

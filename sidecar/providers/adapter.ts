@@ -20,6 +20,12 @@ export interface UpstreamRequest {
   readonly body: string;
 }
 
+/** A free GET that shows whether the provider answers (listing or reading models), for active health probes. */
+export interface ProbeRequest {
+  readonly url: URL;
+  readonly headers: Record<string, string>;
+}
+
 export interface TokenUsage {
   readonly inputTokens: number;
   readonly outputTokens: number;
@@ -133,4 +139,6 @@ export interface ProviderAdapter {
   parseError(status: number, bodyText: string): UpstreamErrorInfo;
   /** Reads the rate-limit headers of any response, so load can shift away before the provider answers 429. */
   readRateLimits(header: HeaderLookup, now: number): RateLimitSnapshot | undefined;
+  /** The dialect's free request for active health probes of a provider whose breaker is open (no tokens spent). */
+  probeRequest(target: TargetEndpoint): ProbeRequest;
 }

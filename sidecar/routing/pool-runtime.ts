@@ -1,5 +1,6 @@
 import type { ProviderPool, ProviderSpec, Timeouts } from '../../api/v1alpha1/providerpool.ts';
-import type { Rng } from '../core/clock.ts';
+import { systemClock, type Clock, type Rng } from '../core/clock.ts';
+import { timerScheduler, type Scheduler } from '../health/active-prober.ts';
 import { createRedactor, type Redactor } from '../core/redactor.ts';
 import type { Secret } from '../core/secret.ts';
 import { createStrategy } from '../balancer/strategies/index.ts';
@@ -18,6 +19,9 @@ export interface RuntimeDeps {
   readonly rng: Rng;
   readonly now: number;
   readonly onBreakerTransition: (provider: string, transition: BreakerTransition) => void;
+  /** Active probes' timers and clock; Node's timers and the system clock unless given (tests: virtual time). */
+  readonly scheduler?: Scheduler;
+  readonly clock?: Clock;
 }
 
 /**
@@ -114,6 +118,8 @@ export function buildPoolRuntime(
       rng: deps.rng,
       now: deps.now,
       onBreakerTransition: deps.onBreakerTransition,
+      scheduler: deps.scheduler ?? timerScheduler,
+      clock: deps.clock ?? systemClock,
     };
     const kept = previous?.providers.get(p.name);
     if (kept) kept.reconfigure(init);

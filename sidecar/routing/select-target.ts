@@ -1,6 +1,7 @@
 import type { Candidate, PickContext, Strategy } from '../balancer/types.ts';
 import type { BreakerPermit } from '../breaker/circuit-breaker.ts';
 import { leastBad } from './least-bad.ts';
+import { slowStartFactor } from './slow-start.ts';
 import type { Target } from './target.ts';
 
 export interface Selected {
@@ -39,11 +40,14 @@ export interface NoneAvailable {
 }
 
 function toCandidate(t: Target, now: number, probing: boolean): Candidate {
+  const p = t.provider;
+  // A provider running out of its announced rate limit takes less, before it starts answering 429; one that has just
+  // recovered takes a growing share (slow start).
+  const slowStart = p.slowStartMs > 0 ? slowStartFactor(p.breaker.snapshot(now), now, p.slowStartMs) : 1;
   return {
     key: t.key,
-    provider: t.provider.name,
-    // A provider running out of its announced rate limit takes less, before it starts answering 429.
-    weight: t.weight * t.provider.rateLimits.headroom(now),
+    provider: p.name,
+    weight: t.weight * p.rateLimits.headroom(now) * slowStart,
     inFlight: t.stats.inFlight,
     latencyMs: t.stats.latencyMs(now),
     errorRate: t.stats.errorRate(now),

@@ -13,9 +13,14 @@ export function modelName(target: TargetEndpoint): string {
  * Only configuration goes into the URL, and the model is encoded as one path segment.
  */
 export function methodURL(target: TargetEndpoint, method: string, query?: Record<string, string>): URL {
-  const base = target.baseURL.replace(/\/+$/, '');
-  const version = target.apiVersion ?? DEFAULT_API_VERSION;
-  const url = new URL(`${base}/${version}/models/${encodeURIComponent(modelName(target))}:${method}`);
+  const url = new URL(`${modelURL(target).href}:${method}`);
   for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
   return url;
+}
+
+/** `{baseURL}/{apiVersion}/models/{model}`: reads the model's metadata, costs nothing (active health probes). */
+export function modelURL(target: TargetEndpoint): URL {
+  const base = target.baseURL.replace(/\/+$/, '');
+  const version = target.apiVersion ?? DEFAULT_API_VERSION;
+  return new URL(`${base}/${version}/models/${encodeURIComponent(modelName(target))}`);
 }

@@ -3,6 +3,7 @@ import { parseGoDuration } from '../../ratelimit/go-duration.ts';
 import type {
   HeaderLookup,
   Operation,
+  ProbeRequest,
   RateLimitBudget,
   RateLimitSnapshot,
   ProviderAdapter,
@@ -69,6 +70,13 @@ export class OpenAIAdapter implements ProviderAdapter {
     const code =
       typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : null;
     return code === 'insufficient_quota' ? { message, code, quotaExhausted: true } : { message, code };
+  }
+
+  /** `GET {baseURL}/models`: lists models, costs nothing. */
+  probeRequest(target: TargetEndpoint): ProbeRequest {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (target.apiKey) headers.authorization = `Bearer ${target.apiKey.reveal()}`;
+    return { url: joinURL(target.baseURL, 'models'), headers };
   }
 
   unsupported(): string | undefined {
