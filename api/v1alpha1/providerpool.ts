@@ -127,10 +127,20 @@ const timeoutOverride = (name: keyof typeof TIMEOUTS) =>
     .optional()
     .describe(`${TIMEOUTS[name].text} In milliseconds. Unset: the pool's value.`);
 
-const FIRST_TOKEN_TEXT =
-  'Time allowed from sending a streaming request to the first token of the answer (content, a tool call or a ' +
-  'finish reason; a role-only opener does not count). A stream without one by then is abandoned and, as nothing ' +
-  'reached the app yet, retried on another provider; it counts as a timeout of the provider. In milliseconds.';
+/** Optional, with no default in the pool either: unset means no deadline. `unset` says what unset means where. */
+const firstTokenMs = (unset: string) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(3_600_000)
+    .optional()
+    .describe(
+      'Time allowed from sending a streaming request to the first token of the answer (content, a tool call or a ' +
+        'finish reason; a role-only opener does not count). A stream without one by then is abandoned and, as ' +
+        'nothing reached the app yet, retried on another provider; it counts as a timeout of the provider. ' +
+        `In milliseconds. Unset: ${unset}.`,
+    );
 
 export const TimeoutsSchema = z
   .strictObject({
@@ -138,13 +148,7 @@ export const TimeoutsSchema = z
     firstByteMs: timeoutField('firstByteMs'),
     idleStreamMs: timeoutField('idleStreamMs'),
     totalMs: timeoutField('totalMs'),
-    firstTokenMs: z
-      .number()
-      .int()
-      .min(1)
-      .max(3_600_000)
-      .optional()
-      .describe(`${FIRST_TOKEN_TEXT} Unset: no deadline.`),
+    firstTokenMs: firstTokenMs('no deadline'),
   })
   .describe('Timeouts of one upstream attempt.');
 
@@ -154,13 +158,7 @@ export const TimeoutOverridesSchema = z
     firstByteMs: timeoutOverride('firstByteMs'),
     idleStreamMs: timeoutOverride('idleStreamMs'),
     totalMs: timeoutOverride('totalMs'),
-    firstTokenMs: z
-      .number()
-      .int()
-      .min(1)
-      .max(3_600_000)
-      .optional()
-      .describe(`${FIRST_TOKEN_TEXT} Unset: the pool's value.`),
+    firstTokenMs: firstTokenMs("the pool's value"),
   })
   .describe('Overrides of the pool’s timeouts for this provider.');
 

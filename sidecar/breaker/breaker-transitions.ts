@@ -94,18 +94,23 @@ export function jitteredBackoff(backoffMs: number, settings: BreakerSettings, rn
   return Math.min(settings.maxBackoffMs, backoffMs + spread);
 }
 
-/** Applies the passage of time: an open breaker whose backoff has elapsed is half-open. */
-export function elapse(state: BreakerState, now: number): BreakerState {
-  if (state.phase !== 'open' || now < state.until) return state;
+/** An open breaker turned half-open at `since`, keeping its backoff level for the next opening. */
+function halfOpen(from: OpenState, since: number, reason: TransitionReason): HalfOpenState {
   return {
     phase: 'half-open',
-    generation: state.generation + 1,
-    since: state.until,
-    reason: 'backoff-elapsed',
-    backoffMs: state.backoffMs,
+    generation: from.generation + 1,
+    since,
+    reason,
+    backoffMs: from.backoffMs,
     probesInFlight: 0,
     successes: 0,
   };
+}
+
+/** Applies the passage of time: an open breaker whose backoff has elapsed is half-open. */
+export function elapse(state: BreakerState, now: number): BreakerState {
+  if (state.phase !== 'open' || now < state.until) return state;
+  return halfOpen(state, state.until, 'backoff-elapsed');
 }
 
 /** May a request be let through now? (Call on an elapsed state.) */
@@ -133,16 +138,7 @@ export function step(
   }
   if (event.kind === 'probe-ok') {
     // Only an open breaker is cut short; the real requests of half-open still decide whether it closes.
-    if (current.phase !== 'open') return current;
-    return {
-      phase: 'half-open',
-      generation: current.generation + 1,
-      since: ctx.now,
-      reason: 'active-probe-succeeded',
-      backoffMs: current.backoffMs,
-      probesInFlight: 0,
-      successes: 0,
-    };
+    return current.phase === 'open' ? halfOpen(current, ctx.now, 'active-probe-succeeded') : current;
   }
   if (event.generation !== current.generation) return current;
   switch (current.phase) {

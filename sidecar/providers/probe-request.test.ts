@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { ProviderType } from '../../api/v1alpha1/providerpool.ts';
 import { Secret } from '../core/secret.ts';
 import { adapterFor } from './registry.ts';
+import { testEndpoint } from './test-endpoint.ts';
 
 const KEY = 'k-123';
 
@@ -39,13 +40,9 @@ describe('each dialect’s free request for active health probes', () => {
     },
   ])('$dialect lists or reads models at $url', ({ dialect, baseURL, url, auth }) => {
     const adapter = adapterFor(dialect as ProviderType);
-    const probe = adapter?.probeRequest({
-      baseURL,
-      model: 'the-model',
-      apiKey: new Secret(KEY),
-      maxOutputTokens: undefined,
-      apiVersion: undefined,
-    });
+    const probe = adapter?.probeRequest(
+      testEndpoint({ baseURL, model: 'the-model', apiKey: new Secret(KEY) }),
+    );
     expect(probe?.url.href).toBe(url);
     expect(probe?.headers[auth[0] ?? '']).toBe(auth[1]);
   });

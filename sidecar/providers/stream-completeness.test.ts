@@ -6,16 +6,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { UpstreamStreamError } from '../core/errors.ts';
 import type { ProviderType } from '../../api/v1alpha1/providerpool.ts';
-import type { StreamTranslator, TargetEndpoint, UpstreamEvent } from './adapter.ts';
+import type { StreamTranslator, UpstreamEvent } from './adapter.ts';
 import { adapterFor } from './registry.ts';
+import { testEndpoint } from './test-endpoint.ts';
 
-const endpoint: TargetEndpoint = {
-  baseURL: 'http://127.0.0.1:1',
-  model: 'm',
-  apiKey: undefined,
-  maxOutputTokens: undefined,
-  apiVersion: undefined,
-};
+const endpoint = testEndpoint();
 
 function translator(dialect: ProviderType, options: { choices?: number } = {}): StreamTranslator {
   const adapter = adapterFor(dialect);
