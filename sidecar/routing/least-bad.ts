@@ -9,17 +9,8 @@
  * (weight 0), one at its in-flight limit, one already tried for this request, and a provider known to be hard-down
  * (it refused the pool's credentials with 401/403 and has not succeeded since): retrying it cannot help.
  */
+import { blockedUntil } from './admission.ts';
 import type { Target } from './target.ts';
-
-/** When `t` may take traffic again by its own state: `now` when nothing blocks it. */
-export function blockedUntil(t: Target, now: number): number {
-  const p = t.provider;
-  let until = now;
-  if (p.cooldown.isCoolingDown(now)) until = Math.max(until, p.cooldown.coolingUntil ?? now);
-  until = Math.max(until, p.rateLimits.exhaustedUntil(now) ?? now);
-  until = Math.max(until, p.breaker.nextChangeAt(now) ?? now);
-  return until;
-}
 
 /** Could `t` serve at all, were nothing blocking it? */
 export function canServe(t: Target): boolean {

@@ -1,5 +1,6 @@
 import type { Candidate, PickContext, Strategy } from '../balancer/types.ts';
 import type { BreakerPermit } from '../breaker/circuit-breaker.ts';
+import { admission } from './admission.ts';
 import { leastBad } from './least-bad.ts';
 import { slowStartFactor } from './slow-start.ts';
 import type { Target } from './target.ts';
@@ -77,35 +78,14 @@ export function selectTarget(
   const eligible = new Map<string, Target>();
   const candidates: Candidate[] = [];
   for (const t of targets) {
-    const p = t.provider;
-    if (t.weight === 0) {
-      skipped.push(`${p.name}: drained (weight 0)`);
-      continue;
-    }
-    if (p.cooldown.isCoolingDown(ctx.now)) {
-      skipped.push(`${p.name}: rate limited (cooling down)`);
-      later(p.cooldown.coolingUntil ?? ctx.now);
-      continue;
-    }
-    const exhaustedUntil = p.rateLimits.exhaustedUntil(ctx.now);
-    if (exhaustedUntil !== undefined) {
-      skipped.push(`${p.name}: rate limit used up until it resets`);
-      later(exhaustedUntil);
-      continue;
-    }
-    const phase = p.breaker.state(ctx.now);
-    if (phase === 'open') {
-      skipped.push(`${p.name}: circuit breaker open`);
-      const at = p.breaker.nextChangeAt(ctx.now);
-      if (at !== undefined) later(at);
-      continue;
-    }
-    if (p.saturated) {
-      skipped.push(`${p.name}: at its in-flight limit`);
+    const blocked = admission(t, ctx.now);
+    if (blocked) {
+      skipped.push(`${t.provider.name}: ${blocked.why}`);
+      if (blocked.until !== undefined) later(blocked.until);
       continue;
     }
     eligible.set(t.key, t);
-    candidates.push(toCandidate(t, ctx.now, phase === 'half-open'));
+    candidates.push(toCandidate(t, ctx.now, t.provider.breaker.state(ctx.now) === 'half-open'));
   }
   for (const group of pickingOrder(candidates, eligible, avoid)) {
     // A half-open breaker may refuse once its probe slots are taken; then the pick is retried without it.
