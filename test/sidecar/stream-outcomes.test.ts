@@ -95,6 +95,24 @@ describe('how a stream’s end is judged', () => {
     },
   );
 
+  it('an app on the Anthropic API gets message_stop after a stream that ended without [DONE]', async () => {
+    h = await startHarness([{ name: 'terse', behaviour: { omitStreamEnd: true } }]);
+    const res = await fetch(`${h.sidecar.url}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({
+        model: 'chat',
+        max_tokens: 64,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    const text = await res.text();
+    const events = [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+    expect(events.at(-1)).toBe('message_stop');
+    expect(events).not.toContain('error');
+  });
+
   it.each([
     { name: 'an OpenAI error frame as the first event', dialect: 'openai', after: 0 },
     { name: 'an OpenAI error frame after the role-only opener', dialect: 'openai', after: 1 },
