@@ -177,7 +177,8 @@ export async function forward(
         break;
       }
       const ctx = { now, rng, tokens: request.tokens };
-      // Other providers first; a provider already tried is taken again only when nothing else is left.
+      // The best tier first, other providers before one already tried; for a first attempt with nothing available,
+      // the least-bad provider (panic routing, routing/least-bad.ts).
       const selection = selectOrPanic(targets, strategy, ctx, tried);
       if (!selection.target) {
         lastError ??= noProviderError(request.model, selection, now);

@@ -87,6 +87,8 @@ function transportKind(err: unknown): TransportErrorKind {
   return 'reset';
 }
 
+const NOT_JUDGED: Judgement = judgeOutcome({ kind: 'client-gone' });
+
 const TRANSPORT_MESSAGES: Record<Exclude<TransportErrorKind, 'aborted-by-client'>, string> = {
   connect: 'could not connect to provider',
   timeout: 'no answer in time from provider',
@@ -101,8 +103,8 @@ export class UpstreamAttempt {
   /** Aborted when a stream's first token did not come within `timeouts.firstTokenMs`. */
   readonly #firstTokenTimeout = new AbortController();
   #firstTokenTimer: NodeJS.Timeout | undefined;
-  /** What the lease records; filled in as the attempt learns how it went. */
-  #judgement: Judgement = judgeOutcome({ kind: 'client-gone' });
+  /** What the lease records; filled in as the attempt learns how it went (until then: nothing to hold against anyone). */
+  #judgement: Judgement = NOT_JUDGED;
   #status: number | undefined;
   #latencyMs: number | undefined;
   #ttftMs: number | undefined;
