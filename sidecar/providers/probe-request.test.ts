@@ -29,7 +29,7 @@ describe('each dialect’s free request for active health probes', () => {
     {
       dialect: 'gemini',
       baseURL: 'https://generativelanguage.googleapis.com',
-      url: 'https://generativelanguage.googleapis.com/v1beta/models/the-model',
+      url: 'https://generativelanguage.googleapis.com/v1beta/models',
       auth: ['x-goog-api-key', KEY],
     },
     {

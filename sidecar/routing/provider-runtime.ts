@@ -102,7 +102,7 @@ export class ProviderRuntime {
     if (this.breaker.state(init.clock.now()) === 'open') this.#prober?.breakerOpened();
   }
 
-  /** The provider's first model, as the dialects that probe a model (Gemini) need one. */
+  /** The provider's endpoint for probes, with its first model (a dialect may probe a model rather than list them). */
   #probeEndpoint(): TargetEndpoint {
     return {
       baseURL: this.spec.baseURL,

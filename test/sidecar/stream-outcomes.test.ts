@@ -5,32 +5,8 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
-import type { MockProvider } from '../../mock-provider/server.ts';
+import { as, DIALECTS } from '../support/dialects.ts';
 import { CHAT, metricsText, poolSpec, startHarness, type Harness } from '../support/sidecar-harness.ts';
-
-interface Dialect {
-  readonly type: string;
-  readonly mock: string;
-  readonly baseURL: (mock: MockProvider) => string;
-  readonly model: string;
-}
-
-const DIALECTS: Record<string, Dialect> = {
-  openai: { type: 'openai', mock: 'openai', baseURL: (m) => m.url, model: 'gpt-4o-mini' },
-  compatible: { type: 'openai-compatible', mock: 'openai', baseURL: (m) => m.url, model: 'gpt-4o-mini' },
-  azure: { type: 'azure-openai', mock: 'azure-openai', baseURL: (m) => m.origin, model: 'gpt-4o-mini' },
-  anthropic: { type: 'anthropic', mock: 'anthropic', baseURL: (m) => m.url, model: 'claude-haiku-4-5' },
-  gemini: { type: 'gemini', mock: 'gemini', baseURL: (m) => m.url, model: 'gemini-2.5-flash' },
-};
-
-/** The provider entry for a mock of `dialect`, serving logical model "chat". */
-function as(dialect: Dialect, mock: MockProvider | undefined): Record<string, unknown> {
-  return {
-    type: dialect.type,
-    baseURL: mock ? dialect.baseURL(mock) : '',
-    models: [{ name: 'chat', model: dialect.model, maxOutputTokens: 300 }],
-  };
-}
 
 async function rawStream(h: Harness): Promise<{ text: string; headers: Headers }> {
   const res = await fetch(`${h.sidecar.url}/chat/completions`, {

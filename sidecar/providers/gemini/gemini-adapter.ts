@@ -22,7 +22,7 @@ import { translateChatResponse } from './chat-response.ts';
 import { GeminiStreamTranslator } from './chat-stream.ts';
 import { translateEmbeddingsRequest, translateEmbeddingsResponse } from './embeddings.ts';
 import { parseGoogleError } from './gemini-errors.ts';
-import { methodURL, modelURL } from './gemini-url.ts';
+import { methodURL, modelsURL } from './gemini-url.ts';
 import { UntranslatableRequest, untranslatableReason } from './untranslatable.ts';
 
 type Request = Readonly<Record<string, unknown>>;
@@ -37,9 +37,9 @@ export class GeminiAdapter implements ProviderAdapter {
     this.#clock = clock;
   }
 
-  /** `GET {baseURL}/{version}/models/{model}`: the model's metadata, costs nothing. */
+  /** `GET {baseURL}/{version}/models`: lists models, costs nothing. */
   probeRequest(target: TargetEndpoint): ProbeRequest {
-    return { url: modelURL(target), headers: authHeaders(target) };
+    return { url: modelsURL(target), headers: authHeaders(target) };
   }
 
   buildRequest(operation: Operation, request: Request, target: TargetEndpoint): UpstreamRequest {

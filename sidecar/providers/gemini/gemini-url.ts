@@ -18,9 +18,13 @@ export function methodURL(target: TargetEndpoint, method: string, query?: Record
   return url;
 }
 
-/** `{baseURL}/{apiVersion}/models/{model}`: reads the model's metadata, costs nothing (active health probes). */
-export function modelURL(target: TargetEndpoint): URL {
+/** `{baseURL}/{apiVersion}/models`: the models collection; listing it costs nothing (active health probes). */
+export function modelsURL(target: TargetEndpoint): URL {
   const base = target.baseURL.replace(/\/+$/, '');
-  const version = target.apiVersion ?? DEFAULT_API_VERSION;
-  return new URL(`${base}/${version}/models/${encodeURIComponent(modelName(target))}`);
+  return new URL(`${base}/${target.apiVersion ?? DEFAULT_API_VERSION}/models`);
+}
+
+/** `{baseURL}/{apiVersion}/models/{model}`. */
+function modelURL(target: TargetEndpoint): URL {
+  return new URL(`${modelsURL(target).href}/${encodeURIComponent(modelName(target))}`);
 }
