@@ -36,6 +36,11 @@ export interface MockBehaviour {
   /** End streams after this many events with the dialect's mid-stream server error; null: never. */
   streamErrorAfterEvents: number | null;
   /**
+   * End streams cleanly without the dialect's terminal event (`[DONE]`, `message_stop`) after the finish reason,
+   * as several OpenAI-compatible servers do. Dialects without a terminal event (Gemini) are unchanged.
+   */
+  omitStreamEnd: boolean;
+  /**
    * Quote the API key the request presented in server errors (injected and mid-stream): as sent, upper-cased,
    * masked (first 8 and last 6 characters around asterisks) or a 10-character fragment; null: never.
    */
@@ -58,6 +63,7 @@ export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
   enforceRateLimits: false,
   replyText: null,
   streamErrorAfterEvents: null,
+  omitStreamEnd: false,
   echoKey: null,
 });
 
@@ -86,7 +92,7 @@ export function applyBehaviour(
   }
   assertInteger('requestsPerMinute', next.requestsPerMinute, 1);
   assertInteger('tokensPerMinute', next.tokensPerMinute, 1);
-  for (const flag of ['insufficientQuota', 'hang', 'enforceRateLimits'] as const) {
+  for (const flag of ['insufficientQuota', 'hang', 'enforceRateLimits', 'omitStreamEnd'] as const) {
     if (typeof next[flag] !== 'boolean') throw new RangeError(`${flag} must be true or false`);
   }
   if (next.replyText !== null && typeof next.replyText !== 'string') {

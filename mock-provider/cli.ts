@@ -31,6 +31,7 @@ Runs a mock LLM provider API and prints one JSON line with its URL, then serves 
   --enforce-rate-limits       answer 429 once a limit is used up
   --reply-text TEXT           fixed reply instead of the echo
   --stream-error-after N      end streams after N events with the dialect's mid-stream server error
+  --omit-stream-end           end streams cleanly without [DONE] / message_stop (as some servers do)
   --echo-key HOW              quote the presented API key in server errors: ${KEY_ECHOES.join(', ')}
 `;
 
@@ -58,6 +59,7 @@ const OPTIONS = {
   'enforce-rate-limits': { type: 'boolean', default: false },
   'reply-text': { type: 'string' },
   'stream-error-after': { type: 'string' },
+  'omit-stream-end': { type: 'boolean' },
   'echo-key': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -112,6 +114,7 @@ export async function runMockProviderCli(argv: string[], io: MockProviderCliIo =
     enforceRateLimits: values['enforce-rate-limits'],
     replyText: values['reply-text'],
     streamErrorAfterEvents: optionalNumber(values['stream-error-after'], '--stream-error-after'),
+    omitStreamEnd: values['omit-stream-end'],
     echoKey: optionalKeyEcho(values['echo-key']),
   };
   const port = optionalNumber(values.port, '--port') ?? 0;

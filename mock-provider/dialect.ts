@@ -86,6 +86,8 @@ export interface MockDialect {
    * sends a plain `data:` event.
    */
   readonly streamErrorEvent: string | undefined;
+  /** The stream's last event is a terminal marker (`[DONE]`, `message_stop`), which `omitStreamEnd` drops. */
+  readonly streamEndMarker: boolean;
   /** `nowMs`: the provider clock's time, for dialects that announce resets as timestamps. */
   rateLimitHeaders(state: RateLimitState, nowMs: number): Record<string, string>;
   /** Headers on every answer, e.g. a request id. */

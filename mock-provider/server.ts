@@ -323,14 +323,21 @@ class MockProviderServer implements MockProvider {
     return { reply: this.withStreamError(reply, behaviour, detail), charge: true };
   }
 
-  /** A stream cut short by the dialect's mid-stream server error (the `streamErrorAfterEvents` knob). */
+  /**
+   * A stream without its terminal event (`omitStreamEnd`), or cut short by the dialect's mid-stream server error
+   * (`streamErrorAfterEvents`).
+   */
   private withStreamError(
     reply: MockReply,
     behaviour: Readonly<MockBehaviour>,
     detail: string | undefined,
   ): MockReply {
+    if (reply.kind !== 'sse') return reply;
+    if (behaviour.omitStreamEnd && this.dialectImpl.streamEndMarker) {
+      reply = { ...reply, events: reply.events.slice(0, -1) };
+    }
     const after = behaviour.streamErrorAfterEvents;
-    if (reply.kind !== 'sse' || after === null || after >= reply.events.length) return reply;
+    if (after === null || after >= reply.events.length) return reply;
     const error = formatSseEvent({
       event: this.dialectImpl.streamErrorEvent,
       data: JSON.stringify(this.dialectImpl.failure({ kind: 'server-error', detail }).body),

@@ -42,6 +42,7 @@ export function createAnthropicDialect(options: AnthropicDialectOptions = {}): M
     apiKeyOf: (request: MockRequest) => headerValue(request.headers['x-api-key']),
     failure: (failure) => anthropicFailure(failure, serverError),
     streamErrorEvent: 'error',
+    streamEndMarker: true,
     rateLimitHeaders,
     commonHeaders: ({ randomId }) => ({
       'request-id': `req_${randomId(24)}`,

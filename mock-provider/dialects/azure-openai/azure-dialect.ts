@@ -2,6 +2,7 @@ import type { MockDialect, MockReply, MockRequest, MockRouteContext } from '../.
 import type { RateLimitState } from '../../rate-limit-window.ts';
 import { createChatCompletion } from '../openai/chat-completions.ts';
 import { createEmbeddings } from '../openai/embeddings.ts';
+import { listModels } from '../openai/models.ts';
 import { OpenAiRequestError } from '../openai/openai-request-error.ts';
 import { fieldRefusal, readApiVersion } from './azure-api-version.ts';
 import { azureFailure, deploymentNotFound } from './azure-errors.ts';
@@ -38,6 +39,12 @@ function onDeployment(handler: Handler): Handler {
       throw error;
     }
   };
+}
+
+/** GET /openai/models?api-version=…: the resource's models (what the sidecar's active probes read). */
+function versionedListModels(context: MockRouteContext): MockReply {
+  const version = readApiVersion(context.request.query);
+  return 'refusal' in version ? version.refusal : listModels(context);
 }
 
 function chatCompletion(context: MockRouteContext): MockReply {
@@ -91,10 +98,12 @@ export const azureOpenAiDialect: MockDialect = {
       pattern: '/openai/deployments/{deployment}/embeddings',
       handle: onDeployment(createEmbeddings),
     },
+    { method: 'GET', pattern: '/openai/models', handle: versionedListModels },
   ],
   apiKeyOf: apiKey,
   failure: azureFailure,
   streamErrorEvent: undefined,
+  streamEndMarker: true,
   rateLimitHeaders,
   commonHeaders: ({ randomId }) => {
     const id = requestId(randomId);

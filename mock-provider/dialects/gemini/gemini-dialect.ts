@@ -62,6 +62,7 @@ export const geminiDialect: MockDialect = {
   apiKeyOf: googleApiKey,
   failure: geminiFailure,
   streamErrorEvent: undefined,
+  streamEndMarker: false,
   rateLimitHeaders: () => ({}),
   commonHeaders: ({ elapsedMs }) => ({
     vary: 'Origin, X-Origin, Referer',

@@ -53,6 +53,7 @@ export const openAiDialect: MockDialect = {
   apiKeyOf: bearerKey,
   failure: openAiFailure,
   streamErrorEvent: undefined,
+  streamEndMarker: true,
   rateLimitHeaders,
   commonHeaders: ({ elapsedMs, randomId }) => ({
     'x-request-id': `req_${randomId(32)}`,
