@@ -13,6 +13,7 @@ import { parsePoolYaml } from './config/load-pool.ts';
 import { DEFAULT_SECRETS_DIR, type SecretSources } from './config/resolve-secrets.ts';
 import { watchFile } from './config/watch-file.ts';
 import { SidecarMetrics } from './metrics/metrics.ts';
+import { startMetricsServer } from './metrics/metrics-server.ts';
 import { buildPoolRuntime, type PoolRuntime } from './routing/pool-runtime.ts';
 import { createRequestHandler } from './server/routes.ts';
 import type { BreakerTransition } from './breaker/circuit-breaker.ts';
@@ -129,21 +130,11 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
   );
   const port = await listen(server, options.port ?? 0, host);
 
-  let metricsServer: Server | undefined;
-  let metricsUrl: string | undefined;
-  if (options.metricsPort !== null) {
-    metricsServer = createServer((req, res) => {
-      if (req.url !== '/metrics') {
-        res.writeHead(404).end();
-        return;
-      }
-      void metrics.registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
-      });
-    });
-    const mport = await listen(metricsServer, options.metricsPort ?? 0, host);
-    metricsUrl = `http://${host}:${mport}/metrics`;
-  }
+  const metricsServer =
+    options.metricsPort === null
+      ? undefined
+      : await startMetricsServer(metrics.registry, options.metricsPort ?? 0, host);
+  const metricsUrl = metricsServer && `http://${host}:${metricsServer.port}/metrics`;
   logger.info('sidecar listening', { url: `http://${host}:${port}/v1`, metrics: metricsUrl ?? null });
 
   return {
@@ -155,7 +146,7 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
     reload,
     async close() {
       stopWatching();
-      await Promise.all([closeServer(server), metricsServer ? closeServer(metricsServer) : undefined]);
+      await Promise.all([closeServer(server), metricsServer?.close()]);
       await Promise.all([...(current?.providers.values() ?? [])].map((p) => p.close()));
     },
   };

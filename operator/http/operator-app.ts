@@ -1,6 +1,6 @@
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { Registry } from 'prom-client';
-import { mountRoutes } from '../../sidecar/core/express-app.ts';
+import { routedApp } from '../../sidecar/core/express-app.ts';
 
 export interface OperatorAppDeps {
   /** True once the informers have synced. */
@@ -12,9 +12,7 @@ export interface OperatorAppDeps {
 
 /** The operator's own endpoints: liveness, readiness (informers synced) and Prometheus metrics. */
 export function operatorApp(deps: OperatorAppDeps): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  mountRoutes(app, {
+  return routedApp({
     '/healthz': { get: (_req, res) => void res.type('text').send('ok') },
     '/readyz': {
       get: (_req, res) =>
@@ -30,5 +28,4 @@ export function operatorApp(deps: OperatorAppDeps): Express {
       },
     },
   });
-  return app;
 }

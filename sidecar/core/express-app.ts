@@ -5,12 +5,23 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** Paths (express patterns) to their handlers by method: the one place that lists an app's endpoints. */
-export type RouteTable = Readonly<Record<string, Partial<Record<Method, RequestHandler>>>>;
+/**
+ * Paths (express patterns) to their handlers by method, each a handler or a chain (e.g. a body parser, then the
+ * handler): the one place that lists an app's endpoints.
+ */
+export type RouteTable = Readonly<
+  Record<string, Partial<Record<Method, RequestHandler | readonly RequestHandler[]>>>
+>;
 
 /** How an app answers what its routes do not serve. */
 export interface Refusals {
@@ -36,13 +47,23 @@ export const plainJsonRefusals: Refusals = {
   },
 };
 
+/** An app serving exactly this table (and no x-powered-by header). */
+export function routedApp(table: RouteTable, refusals: Refusals = plainJsonRefusals): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  mountRoutes(app, table, refusals);
+  return app;
+}
+
 /** Mounts the table, then the refusals (after every route, so they only see what nothing served). */
 export function mountRoutes(app: Express, table: RouteTable, refusals: Refusals = plainJsonRefusals): void {
   for (const [path, handlers] of Object.entries(table)) {
     const route = app.route(path);
     const allowed = Object.keys(handlers).map((m) => m.toUpperCase());
     if (handlers.get) allowed.push('HEAD');
-    for (const [method, handler] of Object.entries(handlers)) if (handler) route[method as Method](handler);
+    for (const [method, chain] of Object.entries(handlers)) {
+      if (chain) route[method as Method](...(Array.isArray(chain) ? chain : [chain]));
+    }
     route.all((req, res) => refusals.wrongMethod(req, res, allowed));
   }
   app.use((req, res) => refusals.notFound(req, res));
