@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,16 +16,9 @@ import { PROVIDER_POOLS } from '../../operator/kube/collections.ts';
 import { loadKubeConfig } from '../../operator/kube/kube-config.ts';
 import { SERVER_SIDE_APPLY } from '../../operator/kube/patch-options.ts';
 import { startOperator, type RunningOperator } from '../../operator/operator.ts';
+import { freePort } from './support/free-port.ts';
 
 const crdDir = fileURLToPath(new URL('../../crds/', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

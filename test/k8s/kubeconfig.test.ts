@@ -5,7 +5,6 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { silentLogger } from '../../sidecar/core/log.ts';
 import { startOperator, type RunningOperator } from '../../operator/operator.ts';
 import { binary, paths } from '../../scripts/cluster/paths.ts';
 import { adminConfig, kubeconfigPath, kubectl, ok } from './support/kube.ts';
+import { freePort } from './support/free-port.ts';
 import { useNamespace } from './support/namespace.ts';
 import { eventually, installCrds, pool, ready, secret } from './support/providerpool.ts';
 
@@ -31,14 +31,6 @@ token=$("$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" create token "$ACCOUNT" -n "
 expiry=$(date -u -d '+9 minutes' +%Y-%m-%dT%H:%M:%SZ)
 printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s","expirationTimestamp":"%s"}}\\n' "$token" "$expiry"
 `;
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('kubeconfigs as users bring them', () => {
   const ns = useNamespace('kubeconfig');
@@ -175,7 +167,7 @@ describe('kubeconfigs as users bring them', () => {
     const { user } = await execUser();
     // The current context points at a closed port: only the chosen one can work.
     const kubeconfig = await writeKubeconfig({
-      unreachable: { server: `https://127.0.0.1:${await closedPort()}`, user },
+      unreachable: { server: `https://127.0.0.1:${await freePort()}`, user },
       cluster: { server: server(), user },
     });
     await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(secret)));
@@ -190,7 +182,7 @@ describe('kubeconfigs as users bring them', () => {
 
   it('a kubeconfig pointing at a closed port fails at start with one clear line, not a stack trace', async () => {
     dir = await mkdtemp(join(tmpdir(), 'switchboard-kubeconfig-'));
-    const port = await closedPort();
+    const port = await freePort();
     const kubeconfig = await writeKubeconfig({
       down: { server: `https://127.0.0.1:${port}`, user: { token: 'x' } },
     });
