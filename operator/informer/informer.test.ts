@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { waitFor } from '../../test/support/wait.ts';
 import { configMapCollection } from '../kube/collections.ts';
 import { FakeApiServer, json } from '../testing/fake-api-server.ts';
@@ -218,6 +221,46 @@ describe('Informer', () => {
     scheduler.advance(delay);
     await server.nthWatch(1);
     expect(informer.hasSynced()).toBe(true);
+  });
+
+  test('an exec credential plugin failing as a watch starts is an error to restart from, not a crash', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'informer-exec-'));
+    const failing = join(dir, 'failing');
+    // Credentials that expire at once, so the plugin runs for every request; it fails while `failing` exists.
+    const plugin = `if [ -e ${failing} ]; then echo 'plugin failed' >&2; exit 1; fi
+echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t","expirationTimestamp":"2000-01-01T00:00:00Z"}}'`;
+    const execConfig = new KubeConfig();
+    execConfig.loadFromOptions({
+      clusters: [{ name: 'fake', server: server.url, skipTLSVerify: true }],
+      users: [{ name: `exec-${dir}`, exec: { command: '/bin/sh', args: ['-c', plugin] } }],
+      contexts: [{ name: 'fake', cluster: 'fake', user: `exec-${dir}` }],
+      currentContext: 'fake',
+    });
+    let lists = 0;
+    const withExec = new Informer<V1ConfigMap>({
+      config: execConfig,
+      path: '/api/v1/namespaces/ns/configmaps',
+      listPage: async (page) => {
+        const listed = await configMapCollection(execConfig, 'ns').listPage(page);
+        // The plugin breaks between the list and the watch.
+        if (++lists === 1) await writeFile(failing, '');
+        return listed;
+      },
+      scheduler,
+      rng: () => 0.5,
+    });
+    try {
+      withExec.start();
+      expect(await backoffTimer()).toBe(600);
+      expect(server.watches).toHaveLength(0);
+      await rm(failing);
+      scheduler.advance(600);
+      await server.nthWatch(1);
+      expect(server.watchRequests()[0]?.headers.authorization).toBe('Bearer t');
+    } finally {
+      await withExec.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('a handler that throws does not stop the others or the informer', async () => {

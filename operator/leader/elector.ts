@@ -27,7 +27,8 @@ export interface LeaderElectorOptions {
 }
 
 /**
- * Leader election on a coordination.k8s.io/v1 Lease, as client-go's: candidates try every retry period
+ * Leader election on a coordination.k8s.io/v1 Lease, as client-go's (@kubernetes/client-node has none; it
+ * gives the typed Lease API this loop reads and writes through): candidates try every retry period
  * (jittered) to take the lease when it is free or expired; the leader renews every retry period and steps
  * down when it could not renew within the renew deadline; on a graceful stop it releases the lease (clears
  * the holder) so a peer takes over at once. Writes are guarded by resourceVersion: a 409 means someone else

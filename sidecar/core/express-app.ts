@@ -33,7 +33,7 @@ export interface Refusals {
   failed(err: unknown, req: Request, res: Response): void;
 }
 
-export const plainJsonRefusals: Refusals = {
+const plainJsonRefusals: Refusals = {
   wrongMethod: (req, res, allowed) => {
     res.set('allow', allowed.join(', '));
     res
@@ -56,7 +56,7 @@ export function routedApp(table: RouteTable, refusals: Refusals = plainJsonRefus
 }
 
 /** Mounts the table, then the refusals (after every route, so they only see what nothing served). */
-export function mountRoutes(app: Express, table: RouteTable, refusals: Refusals = plainJsonRefusals): void {
+function mountRoutes(app: Express, table: RouteTable, refusals: Refusals = plainJsonRefusals): void {
   for (const [path, handlers] of Object.entries(table)) {
     const route = app.route(path);
     const allowed = Object.keys(handlers).map((m) => m.toUpperCase());
@@ -75,7 +75,7 @@ export function mountRoutes(app: Express, table: RouteTable, refusals: Refusals 
 }
 
 /** The HTTP status an error carries (express's body parsers set `status`: 400 bad JSON, 413 too large). */
-export function httpStatusOf(err: unknown): number | undefined {
+function httpStatusOf(err: unknown): number | undefined {
   const status: unknown = err instanceof Error ? Reflect.get(err, 'status') : undefined;
   return typeof status === 'number' && status >= 400 && status < 600 ? status : undefined;
 }
