@@ -9,7 +9,9 @@ switchboard operator --local DIR [--sync-port P]
 
 Watches ProviderPools, computes each pool's sidecar configuration and writes its status (the elected leader only).
 
-  --kubeconfig FILE      kubeconfig to use (default: in-cluster configuration)
+  --kubeconfig FILE      kubeconfig to use (default: $KUBECONFIG, several files merged, else ~/.kube/config,
+                         else the pod's service account); exec credential plugins (EKS, GKE, AKS) work
+  --context NAME         use this context of the kubeconfig instead of its current-context
   --namespace NS         watch only this namespace (default: all)
   --lease-namespace NS   namespace of the leader-election Lease (default: the pod's, else "default")
   --id ID                identity in leader election (default: hostname plus a random suffix)
@@ -28,6 +30,7 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     args: argv,
     options: {
       kubeconfig: { type: 'string' },
+      context: { type: 'string' },
       namespace: { type: 'string' },
       'lease-namespace': { type: 'string' },
       id: { type: 'string' },
@@ -57,6 +60,7 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
   }
   const operator = await startOperator({
     ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),
+    ...(values.context === undefined ? {} : { context: values.context }),
     ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
     ...(values['lease-namespace'] === undefined ? {} : { leaseNamespace: values['lease-namespace'] }),
     ...(values.id === undefined ? {} : { identity: values.id }),

@@ -3,13 +3,13 @@
  * RuntimeHolder; the API server routes requests over the current runtime; metrics on their own port; and, when
  * the source is the operator, a FleetReporter sends reports back.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, systemRng, type Clock, type Rng } from './core/clock.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { DEFAULT_SECRETS_DIR, type SecretSources } from './config/resolve-secrets.ts';
 import { SidecarMetrics } from './metrics/metrics.ts';
 import type { PoolRuntime } from './routing/pool-runtime.ts';
 import { RuntimeHolder } from './routing/runtime-holder.ts';
+import { metricsApp } from './metrics/metrics-server.ts';
 import { createRequestHandler } from './server/routes.ts';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './server/http-limits.ts';
 import { startHttpServer, type RunningHttpServer } from './server/http-server.ts';
@@ -123,21 +123,11 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
   );
   const port = server.port;
 
-  let metricsServer: RunningHttpServer | undefined;
-  let metricsUrl: string | undefined;
-  if (options.metricsPort !== null) {
-    const serveMetrics = (req: IncomingMessage, res: ServerResponse) => {
-      if (req.url !== '/metrics') {
-        res.writeHead(404).end();
-        return;
-      }
-      void metrics.registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
-      });
-    };
-    metricsServer = await startHttpServer(serveMetrics, { host, port: options.metricsPort ?? 0, limits });
-    metricsUrl = `http://${host}:${metricsServer.port}/metrics`;
-  }
+  const metricsServer: RunningHttpServer | undefined =
+    options.metricsPort === null
+      ? undefined
+      : await startHttpServer(metricsApp(metrics.registry), { host, port: options.metricsPort ?? 0, limits });
+  const metricsUrl = metricsServer && `http://${host}:${metricsServer.port}/metrics`;
   let closing: Promise<void> | undefined;
   logger.info('sidecar listening', {
     url: `http://${host}:${port}/v1`,

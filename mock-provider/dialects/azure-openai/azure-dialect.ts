@@ -90,12 +90,12 @@ export const azureOpenAiDialect: MockDialect = {
   routes: [
     {
       method: 'POST',
-      pattern: '/openai/deployments/{deployment}/chat/completions',
+      pattern: '/openai/deployments/:deployment/chat/completions',
       handle: onDeployment(chatCompletion),
     },
     {
       method: 'POST',
-      pattern: '/openai/deployments/{deployment}/embeddings',
+      pattern: '/openai/deployments/:deployment/embeddings',
       handle: onDeployment(createEmbeddings),
     },
     { method: 'GET', pattern: '/openai/models', handle: versionedListModels },

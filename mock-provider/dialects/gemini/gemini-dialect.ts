@@ -42,22 +42,22 @@ export const geminiDialect: MockDialect = {
   routes: [
     {
       method: 'POST',
-      pattern: '/{version}/models/{model}:generateContent',
+      pattern: '/:version/models/:model\\:generateContent',
       handle: versioned(generateContent),
     },
     {
       method: 'POST',
-      pattern: '/{version}/models/{model}:streamGenerateContent',
+      pattern: '/:version/models/:model\\:streamGenerateContent',
       handle: versioned(streamGenerateContent),
     },
-    { method: 'POST', pattern: '/{version}/models/{model}:embedContent', handle: versioned(embedContent) },
+    { method: 'POST', pattern: '/:version/models/:model\\:embedContent', handle: versioned(embedContent) },
     {
       method: 'POST',
-      pattern: '/{version}/models/{model}:batchEmbedContents',
+      pattern: '/:version/models/:model\\:batchEmbedContents',
       handle: versioned(batchEmbedContents),
     },
-    { method: 'GET', pattern: '/{version}/models', handle: versioned(listModels) },
-    { method: 'GET', pattern: '/{version}/models/{model}', handle: versioned(getModel) },
+    { method: 'GET', pattern: '/:version/models', handle: versioned(listModels) },
+    { method: 'GET', pattern: '/:version/models/:model', handle: versioned(getModel) },
   ],
   apiKeyOf: googleApiKey,
   failure: geminiFailure,

@@ -48,7 +48,7 @@ export const openAiDialect: MockDialect = {
     { method: 'POST', pattern: '/v1/chat/completions', handle: refusing(createChatCompletion) },
     { method: 'POST', pattern: '/v1/embeddings', handle: refusing(createEmbeddings) },
     { method: 'GET', pattern: '/v1/models', handle: listModels },
-    { method: 'GET', pattern: '/v1/models/{model}', handle: retrieveModel },
+    { method: 'GET', pattern: '/v1/models/:model', handle: retrieveModel },
   ],
   apiKeyOf: bearerKey,
   failure: openAiFailure,
