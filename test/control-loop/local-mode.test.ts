@@ -207,6 +207,43 @@ describe('the operator in local mode with sidecar processes', () => {
     expect(limited.stats.requests).toBe(before);
   });
 
+  it('moves weight away from a provider that turns slow and gives it back once it recovers, from the sidecars’ reports', async () => {
+    const fast = await mock('fast', { latencyMs: 10 });
+    const slow = await mock('slow', { latencyMs: 10 });
+    const w = await world(poolYaml([fast, slow]));
+    await readyWithAll(w, 2);
+    let running = true;
+    const traffic = Promise.all(
+      w.sidecars.map(async (s) => {
+        while (running) await ask(s.client).catch(() => undefined);
+      }),
+    );
+    try {
+      const weightOf = async (name: string) =>
+        (await w.status())?.providers?.find((p) => p.name === name)?.effectiveWeight ?? Number.NaN;
+      await waitFor(
+        'both providers measured',
+        async () => (await w.status())?.providers?.every((p) => p.state === 'Healthy') === true,
+        20_000,
+      );
+      slow.setBehaviour({ latencyMs: 300 });
+      await waitFor(
+        'the slow provider’s weight to fall below 0.3 (of 2)',
+        async () => (await weightOf('slow')) < 0.3,
+        40_000,
+      );
+      slow.setBehaviour({ latencyMs: 10 });
+      await waitFor(
+        'the recovered provider’s weight to come back above 0.8',
+        async () => (await weightOf('slow')) > 0.8,
+        60_000,
+      );
+    } finally {
+      running = false;
+      await traffic;
+    }
+  }, 150_000);
+
   it('keeps serving while the operator is down (also across a sidecar restart), and resyncs when it is back', async () => {
     const a = await mock('a');
     const b = await mock('b');
