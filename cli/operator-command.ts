@@ -16,6 +16,8 @@ Watches ProviderPools, computes each pool's sidecar configuration and writes its
   --lease-namespace NS   namespace of the leader-election Lease (default: the pod's, else "default")
   --id ID                identity in leader election (default: hostname plus a random suffix)
   --port P               /healthz, /readyz and /metrics (default 9465; 0 picks a free port)
+  --sync-port P          the sidecars' sync channel (default 7070; served by the leader only)
+  --sync-host H          its listen address (default: the --port address; 0.0.0.0 in a pod)
   --log-level L          debug | info | warn | error (default info)
 
 Local mode (one machine, no cluster): ProviderPools from DIR/*.yaml (watched), the sync channel for sidecars
@@ -38,6 +40,7 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
       'log-level': { type: 'string', default: 'info' },
       local: { type: 'string' },
       'sync-port': { type: 'string', default: '7070' },
+      'sync-host': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -65,6 +68,8 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     ...(values['lease-namespace'] === undefined ? {} : { leaseNamespace: values['lease-namespace'] }),
     ...(values.id === undefined ? {} : { identity: values.id }),
     port: parsePort(values.port, '--port'),
+    syncPort: parsePort(values['sync-port'], '--sync-port'),
+    ...(values['sync-host'] === undefined ? {} : { syncHost: values['sync-host'] }),
     logger: loggerFromFlag(values['log-level']),
   });
   // A graceful stop releases the Lease, so another replica takes over at once.

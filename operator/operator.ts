@@ -14,6 +14,11 @@ import { contextNamespace, loadKubeConfig } from './kube/kube-config.ts';
 import { checkReachable } from './kube/reachable.ts';
 import { LeaderElector } from './leader/elector.ts';
 import { PoolController } from './controller/pool-controller.ts';
+import express from 'express';
+import { SyncHub, poolKeyString } from './sync/sync-hub.ts';
+import { SyncMetrics } from './sync/sync-metrics.ts';
+import { loopbackOnly, syncRoutes, type SyncAuth } from './sync/sync-routes.ts';
+import { systemScheduler, type Scheduler } from './timing/scheduler.ts';
 
 export interface OperatorOptions {
   /** A kubeconfig file; undefined: $KUBECONFIG, ~/.kube/config, else in-cluster (client-node's loadFromDefault). */
@@ -32,6 +37,19 @@ export interface OperatorOptions {
   readonly host?: string;
   /** Port of /healthz, /readyz and /metrics; 0 picks a free one; null serves none. */
   readonly port?: number | null;
+  /**
+   * Port of the sync channel for sidecars; 0 picks a free one; null serves none. Only the leader serves it (the
+   * others answer 503 and close the connection, so a sidecar's next dial may reach the leader through the Service).
+   */
+  readonly syncPort?: number | null;
+  /** Address of the sync channel (default: `host`). In a pod: 0.0.0.0. */
+  readonly syncHost?: string;
+  /** Who may use the sync channel (in a cluster: ServiceAccount tokens by TokenReview). */
+  readonly syncAuth?: SyncAuth;
+  /** How often each pool's fleet round runs (default 5 s). */
+  readonly roundMs?: number;
+  /** Shortest time between two status writes of a pool (default 10 s). */
+  readonly statusIntervalMs?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -39,6 +57,9 @@ export interface OperatorOptions {
 export interface RunningOperator {
   readonly identity: string;
   readonly url: string | undefined;
+  /** Base URL of the sync channel, if served. */
+  readonly syncUrl: string | undefined;
+  readonly hub: SyncHub;
   readonly controller: PoolController;
   isLeader(): boolean;
   stop(options?: { release?: boolean }): Promise<void>;
@@ -77,10 +98,24 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
   const serverVersion = await checkReachable(config);
   const identity = options.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const metrics = new OperatorMetrics();
+  const scheduler: Scheduler = { clock, setTimer: systemScheduler.setTimer };
+  const hub = new SyncHub({
+    scheduler,
+    debounceMs: 50,
+    reportRetentionMs: 60_000,
+    onReport: (key, report) => {
+      syncMetrics.reports.inc();
+      controller.loop(poolKeyString(key))?.onReport(report);
+    },
+  });
+  const syncMetrics = new SyncMetrics(metrics.registry, hub);
 
-  const controller = new PoolController({
+  const controller: PoolController = new PoolController({
     config,
-    clock,
+    scheduler,
+    hub,
+    ...(options.roundMs === undefined ? {} : { roundMs: options.roundMs }),
+    ...(options.statusIntervalMs === undefined ? {} : { statusIntervalMs: options.statusIntervalMs }),
     namespace: options.namespace,
     // Read only once workers run, after `elector` below exists.
     isLeader: () => elector.isLeader(),
@@ -106,7 +141,10 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
     },
     onStoppedLeading: () => {
       metrics.leader.set(0);
-      logger.info('stopped leading', { identity });
+      logger.info('stopped leading: closing sidecar streams so they reconnect to the new leader', {
+        identity,
+      });
+      hub.disconnectAll();
     },
   });
   controller.start();
@@ -124,6 +162,24 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
     http = await listenApp(app, options.port ?? 0, host);
     url = `http://${host}:${http.port}`;
   }
+  let sync: ListeningApp | undefined;
+  let syncUrl: string | undefined;
+  if (options.syncPort !== undefined && options.syncPort !== null) {
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(
+      syncRoutes({
+        hub,
+        auth: options.syncAuth ?? loopbackOnly,
+        logger,
+        accepting: () => elector.isLeader(),
+        onRefused: (status) => syncMetrics.refused.inc({ status }),
+      }),
+    );
+    const host = options.syncHost ?? options.host ?? '127.0.0.1';
+    sync = await listenApp(app, options.syncPort, host);
+    syncUrl = `http://${host}:${sync.port}`;
+  }
   logger.info('operator started', {
     identity,
     context: config.getCurrentContext(),
@@ -131,17 +187,21 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
     serverVersion,
     namespace: options.namespace ?? '(all)',
     url: url ?? null,
+    sync: syncUrl ?? null,
   });
 
   return {
     identity,
     url,
+    syncUrl,
+    hub,
     controller,
     isLeader: () => elector.isLeader(),
     async stop(stopOptions = {}) {
       await elector.stop(stopOptions);
       await controller.stop();
-      await http?.close();
+      hub.disconnectAll();
+      await Promise.all([http?.close(), sync?.close()]);
     },
   };
 }

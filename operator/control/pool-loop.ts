@@ -10,7 +10,7 @@
 import type { Cooldown, Report } from '../../api/sync/sync-protocol.ts';
 import type { FleetAggregate } from '../fleet/fleet-aggregate.ts';
 import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
-import type { ProviderPoolStatus } from '../../api/v1alpha1/providerpool-status.ts';
+import { ProviderPoolStatusSchema, type ProviderPoolStatus } from '../../api/v1alpha1/providerpool-status.ts';
 import type { Logger } from '../../sidecar/core/log.ts';
 import { mergeCooldowns, sameCooldowns } from '../cooldown/pool-cooldowns.ts';
 import { reconcilePool, type FleetObservation, type PoolObject } from '../reconcile/reconcile-pool.ts';
@@ -30,8 +30,11 @@ export interface PoolLoopDeps {
   readonly hub: SyncHub;
   readonly scheduler: Scheduler;
   readonly logger: Logger;
-  /** Stores a pool's status (the status subresource, or a file in local mode). */
-  readonly writeStatus: (key: PoolKey, status: ProviderPoolStatus) => Promise<void>;
+  /**
+   * Stores a pool's status (the status subresource, or a file in local mode); resolves to false when it did not
+   * write (a replica that is not the leader), so the loop writes again once it can.
+   */
+  readonly writeStatus: (key: PoolKey, status: ProviderPoolStatus) => Promise<boolean>;
   readonly roundMs: number;
   readonly statusIntervalMs: number;
   readonly settings?: FleetRoundSettings;
@@ -71,6 +74,12 @@ interface Published {
   readonly weights: Readonly<Record<string, number>>;
 }
 
+function storedStatus(pool: PoolObject): ProviderPoolStatus | undefined {
+  if (pool.status === undefined) return undefined;
+  const parsed = ProviderPoolStatusSchema.safeParse(pool.status);
+  return parsed.success ? parsed.data : undefined;
+}
+
 const sameWeights = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean => {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
@@ -98,6 +107,7 @@ export class PoolLoop {
     this.#deps = deps;
     this.#pool = pool;
     this.#secrets = secrets;
+    this.#stored = storedStatus(pool);
     this.#reconcile();
     this.#scheduleRound();
   }
@@ -106,6 +116,8 @@ export class PoolLoop {
   update(pool: PoolObject, secrets: SecretIndex): void {
     this.#pool = pool;
     this.#secrets = secrets;
+    // What is stored is what the object says (a cluster); a file-backed pool carries none: keep what we wrote.
+    this.#stored = storedStatus(pool) ?? this.#stored;
     this.#reconcile();
   }
 
@@ -236,8 +248,9 @@ export class PoolLoop {
     this.#writing = true;
     this.#lastWriteAt = now;
     this.#deps.writeStatus(this.key, status).then(
-      () => {
-        this.#stored = status;
+      (written) => {
+        if (written) this.#stored = status;
+        else this.#lastWriteAt = -Infinity;
         this.#writing = false;
       },
       (err: unknown) => {

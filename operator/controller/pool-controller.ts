@@ -1,10 +1,10 @@
 /**
  * The ProviderPool controller: informers over ProviderPools and Secrets feed a keyed work queue; each key is
- * reconciled level-triggered (gather → `reconcilePool` → publish → status). Only the leader writes status; every
- * replica computes and publishes configuration, so a new leader takes over with warm state.
+ * handed, level-triggered, to its pool's control loop (operator/control/pool-loop.ts: reconcile → publish to the
+ * sidecars → fleet rounds → status). Only the leader writes status (server-side apply on the status subresource,
+ * with an Event per condition transition).
  */
 import { API_GROUP, API_VERSION, KIND, ProviderPoolSpecSchema } from '../../api/v1alpha1/providerpool.ts';
-import type { Clock } from '../../sidecar/core/clock.ts';
 import { silentLogger, type Logger } from '../../sidecar/core/log.ts';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { describeKubeError } from '../kube/api-error.ts';
@@ -19,23 +19,28 @@ import { SERVER_SIDE_APPLY } from '../kube/patch-options.ts';
 import { objectKey } from '../kube/types.ts';
 import { Informer } from '../informer/informer.ts';
 import { WorkQueue } from '../workqueue/work-queue.ts';
-import type { SidecarConfig } from '../reconcile/desired-config.ts';
-import { reconcilePool } from '../reconcile/reconcile-pool.ts';
+import { PoolLoop } from '../control/pool-loop.ts';
+import type { SyncHub } from '../sync/sync-hub.ts';
+import type { Scheduler } from '../timing/scheduler.ts';
 import { referencedSecretNames, type SecretIndex } from '../reconcile/secret-references.ts';
-import { ProviderPoolStatusSchema } from '../../api/v1alpha1/providerpool-status.ts';
+import { ProviderPoolStatusSchema, type ProviderPoolStatus } from '../../api/v1alpha1/providerpool-status.ts';
 import { conditionEvents, type ConditionEvent } from './condition-events.ts';
 
 export const FIELD_MANAGER = 'switchboard-operator';
 
 export interface PoolControllerOptions {
   readonly config: KubeConfig;
-  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  /** Where configuration goes to the sidecars. */
+  readonly hub: SyncHub;
   /** Watch one namespace; all when undefined. */
   readonly namespace?: string;
   readonly isLeader: () => boolean;
   readonly logger?: Logger;
-  /** Called with every configuration published (and undefined when a pool is deleted). */
-  readonly onConfig?: (key: string, config: SidecarConfig | undefined) => void;
+  /** How often each pool's fleet round runs (default 5 s). */
+  readonly roundMs?: number;
+  /** Shortest time between two status writes of a pool (default 10 s). */
+  readonly statusIntervalMs?: number;
   readonly onReconcile?: (key: string, result: 'ok' | 'error', durationMs: number) => void;
 }
 
@@ -47,8 +52,7 @@ export class PoolController {
   readonly #customObjects: CustomObjectsApi;
   readonly #core: CoreV1Api;
   readonly #queue = new WorkQueue();
-  /** The last good configuration per pool: what sidecars are served, kept while a Secret is missing. */
-  readonly #published = new Map<string, SidecarConfig>();
+  readonly #loops = new Map<string, PoolLoop>();
   #workers: Promise<void>[] = [];
 
   constructor(options: PoolControllerOptions) {
@@ -71,9 +75,9 @@ export class PoolController {
     });
   }
 
-  /** The configuration currently published for `namespace/name`. */
-  published(key: string): SidecarConfig | undefined {
-    return this.#published.get(key);
+  /** The control loop of `namespace/name`, once the pool has been seen. */
+  loop(key: string): PoolLoop | undefined {
+    return this.#loops.get(key);
   }
 
   get queueDepth(): number {
@@ -96,6 +100,8 @@ export class PoolController {
   }
 
   async stop(): Promise<void> {
+    for (const loop of this.#loops.values()) loop.stop();
+    this.#loops.clear();
     this.#queue.shutDown();
     await Promise.all([this.#pools.stop(), this.#secrets.stop(), ...this.#workers]);
   }
@@ -125,18 +131,18 @@ export class PoolController {
     for (;;) {
       const key = await this.#queue.get();
       if (key === undefined) return;
-      const started = this.#options.clock.now();
+      const started = this.#options.scheduler.clock.now();
       try {
         await this.#reconcile(key);
         this.#queue.forget(key);
-        this.#options.onReconcile?.(key, 'ok', this.#options.clock.now() - started);
+        this.#options.onReconcile?.(key, 'ok', this.#options.scheduler.clock.now() - started);
       } catch (err) {
         this.#log.warn('reconcile failed; retrying with backoff', {
           pool: key,
           error: describeKubeError(err),
         });
         this.#queue.addRateLimited(key);
-        this.#options.onReconcile?.(key, 'error', this.#options.clock.now() - started);
+        this.#options.onReconcile?.(key, 'error', this.#options.scheduler.clock.now() - started);
       } finally {
         this.#queue.done(key);
       }
@@ -146,26 +152,40 @@ export class PoolController {
   async #reconcile(key: string): Promise<void> {
     const pool = this.#pools.store.get(key);
     if (!pool?.metadata?.name || !pool.metadata.namespace) {
-      this.#published.delete(key);
-      this.#options.onConfig?.(key, undefined);
+      this.#loops.get(key)?.stop();
+      this.#loops.delete(key);
       return;
     }
     const { name, namespace } = pool.metadata;
-    const outcome = reconcilePool(
-      {
-        metadata: { name, namespace, generation: pool.metadata.generation ?? 0 },
-        spec: pool.spec,
-        status: pool.status,
-      },
-      this.#secretIndex(namespace),
-      new Date(this.#options.clock.now()),
-    );
-    if (outcome.config && this.#published.get(key)?.version !== outcome.config.version) {
-      this.#published.set(key, outcome.config);
-      this.#options.onConfig?.(key, outcome.config);
-      this.#log.info('configuration published', { pool: key, version: outcome.config.version });
+    const object = {
+      metadata: { name, namespace, generation: pool.metadata.generation ?? 0 },
+      spec: pool.spec,
+      status: pool.status,
+    };
+    const secrets = this.#secretIndex(namespace);
+    const loop = this.#loops.get(key);
+    if (loop !== undefined) loop.update(object, secrets);
+    else {
+      this.#loops.set(
+        key,
+        new PoolLoop(object, secrets, {
+          hub: this.#options.hub,
+          scheduler: this.#options.scheduler,
+          logger: this.#log,
+          writeStatus: (_key, status) => this.#writeStatus(key, status),
+          roundMs: this.#options.roundMs ?? 5_000,
+          statusIntervalMs: this.#options.statusIntervalMs ?? 10_000,
+        }),
+      );
     }
-    if (!outcome.statusChanged || !this.#options.isLeader()) return;
+    return Promise.resolve();
+  }
+
+  /** Server-side apply of the status (leader only), then an Event per condition transition. */
+  async #writeStatus(key: string, status: ProviderPoolStatus): Promise<boolean> {
+    const pool = this.#pools.store.get(key);
+    if (!this.#options.isLeader() || !pool?.metadata?.name || !pool.metadata.namespace) return false;
+    const { name, namespace } = pool.metadata;
     await this.#customObjects.patchNamespacedCustomObjectStatus(
       {
         ...PROVIDER_POOLS,
@@ -175,7 +195,7 @@ export class PoolController {
           apiVersion: `${API_GROUP}/${API_VERSION}`,
           kind: KIND,
           metadata: { name, namespace },
-          status: outcome.status,
+          status,
         },
         fieldManager: FIELD_MANAGER,
         // The operator owns status: take over fields another manager (a user's kubectl) wrote there.
@@ -183,20 +203,21 @@ export class PoolController {
       },
       SERVER_SIDE_APPLY,
     );
-    this.#log.info('status written', { pool: key, generation: outcome.status.observedGeneration ?? null });
+    this.#log.info('status written', { pool: key, generation: status.observedGeneration ?? null });
     const before = ProviderPoolStatusSchema.safeParse(pool.status ?? {});
     for (const event of conditionEvents(
       before.success ? before.data.conditions : undefined,
-      outcome.status.conditions ?? [],
+      status.conditions ?? [],
     )) {
       await this.#recordEvent(pool, event);
     }
+    return true;
   }
 
   /** A core/v1 Event on the pool, so `kubectl describe providerpool` shows what happened. Best effort. */
   async #recordEvent(pool: PoolObject, event: ConditionEvent): Promise<void> {
     const namespace = pool.metadata?.namespace ?? 'default';
-    const now = new Date(this.#options.clock.now());
+    const now = new Date(this.#options.scheduler.clock.now());
     try {
       await this.#core.createNamespacedEvent({
         namespace,

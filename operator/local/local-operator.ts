@@ -87,7 +87,10 @@ export async function startLocalOperator(options: LocalOperatorOptions): Promise
     hub,
     scheduler,
     logger,
-    writeStatus: (key: PoolKey, status: ProviderPoolStatus) => statuses.write(key, status),
+    writeStatus: async (key: PoolKey, status: ProviderPoolStatus) => {
+      await statuses.write(key, status);
+      return true;
+    },
     roundMs: options.roundMs ?? 2_000,
     statusIntervalMs: options.statusIntervalMs ?? 2_000,
     ...(options.settings === undefined ? {} : { settings: options.settings }),

@@ -9,6 +9,7 @@ import { formatSseComment, formatSseEvent } from '../../sidecar/sse/sse-writer.t
 export interface StreamTarget {
   write(chunk: string): boolean;
   once(event: 'drain', listener: () => void): unknown;
+  end(): unknown;
 }
 
 export class SnapshotSink {
@@ -30,6 +31,12 @@ export class SnapshotSink {
   /** Tells the sidecar why it has no configuration (e.g. the pool does not exist). */
   sendProblem(json: string): void {
     this.#send(formatSseEvent({ event: 'problem', data: json }));
+  }
+
+  /** Ends the stream (the sidecar reconnects, e.g. to a new leader). */
+  close(): void {
+    this.#pending = undefined;
+    this.#target.end();
   }
 
   /** A comment, so proxies and the sidecar's idle timer see the stream alive. Skipped while backed up. */

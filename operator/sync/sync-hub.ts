@@ -139,6 +139,11 @@ export class SyncHub {
     };
   }
 
+  /** Ends every open stream (this replica stops serving sidecars); they reconnect on their own. */
+  disconnectAll(): void {
+    for (const pool of this.#pools.values()) for (const s of pool.subscribers) s.sink.close();
+  }
+
   acknowledge(key: PoolKey, ack: Ack): void {
     const state = this.#sidecar(this.#pool(key), ack.sidecar);
     if (ack.result === 'ACK') {

@@ -29,6 +29,11 @@ export interface SyncRoutesOptions {
   readonly logger: Logger;
   /** Keep-alive comment interval on streams. */
   readonly heartbeatMs?: number;
+  /**
+   * False while this replica does not serve sidecars (it is not the leader): calls get 503 with
+   * `connection: close`, so the sidecar's next dial opens a new connection that the Service may send to the leader.
+   */
+  readonly accepting?: () => boolean;
   /** Called for each refused call, for metrics. */
   readonly onRefused?: (status: number) => void;
 }
@@ -56,6 +61,12 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
   const router = express.Router();
 
   const authorized = (req: Request, res: Response, next: NextFunction): void => {
+    if (options.accepting?.() === false) {
+      res.set('connection', 'close');
+      res.set('retry-after', '1');
+      sendError(res, 503, 'NotLeader', 'this operator replica is not the leader; reconnect');
+      return;
+    }
     auth.authorize(req, poolOf(req)).then(
       (result) => {
         if (result.ok) {
