@@ -21,6 +21,15 @@ export interface MockBehaviour {
   chunkIntervalMs: number;
   /** End the connection after this many SSE events, before the stream's end; null: never. */
   cutStreamAfterChunks: number | null;
+  /** Fraction of streamed replies that `cutStreamAfterChunks` cuts (the others complete). */
+  cutStreamRate: number;
+  /**
+   * End streamed replies with the dialect's in-stream error event after this many SSE events, as the APIs do
+   * when they fail mid-answer; null: never.
+   */
+  streamErrorAfterChunks: number | null;
+  /** Wording of injected server errors (`errorRate`, `streamErrorAfterChunks`); null: the dialect's own. */
+  errorMessage: string | null;
   /** Accept requests and never answer (for timeout tests). */
   hang: boolean;
   /** Request limit per minute announced in rate-limit headers. */
@@ -43,6 +52,9 @@ export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
   streamChunks: 8,
   chunkIntervalMs: 0,
   cutStreamAfterChunks: null,
+  cutStreamRate: 1,
+  streamErrorAfterChunks: null,
+  errorMessage: null,
   hang: false,
   requestsPerMinute: 10_000,
   tokensPerMinute: 2_000_000,
@@ -67,13 +79,19 @@ export function applyBehaviour(
   assertInteger('streamChunks', next.streamChunks, 1);
   assertAtLeast('chunkIntervalMs', next.chunkIntervalMs, 0);
   if (next.cutStreamAfterChunks !== null) assertInteger('cutStreamAfterChunks', next.cutStreamAfterChunks, 0);
+  assertFraction('cutStreamRate', next.cutStreamRate);
+  if (next.streamErrorAfterChunks !== null) {
+    assertInteger('streamErrorAfterChunks', next.streamErrorAfterChunks, 0);
+  }
   assertInteger('requestsPerMinute', next.requestsPerMinute, 1);
   assertInteger('tokensPerMinute', next.tokensPerMinute, 1);
   for (const flag of ['insufficientQuota', 'hang', 'enforceRateLimits'] as const) {
     if (typeof next[flag] !== 'boolean') throw new RangeError(`${flag} must be true or false`);
   }
-  if (next.replyText !== null && typeof next.replyText !== 'string') {
-    throw new RangeError('replyText must be a string or null');
+  for (const text of ['replyText', 'errorMessage'] as const) {
+    if (next[text] !== null && typeof next[text] !== 'string') {
+      throw new RangeError(`${text} must be a string or null`);
+    }
   }
   return next;
 }

@@ -63,7 +63,8 @@ export type MockFailure =
       readonly retryAfterMs: number;
     }
   | { readonly kind: 'insufficient-quota' }
-  | { readonly kind: 'server-error' }
+  /** `message`: the wording to use instead of the dialect's usual one. */
+  | { readonly kind: 'server-error'; readonly message?: string }
   | { readonly kind: 'malformed-json' }
   | { readonly kind: 'body-too-large'; readonly limitBytes: number }
   | { readonly kind: 'not-found'; readonly method: string; readonly path: string };
@@ -80,6 +81,8 @@ export interface MockDialect {
   /** The API key the request presents, if any. */
   apiKeyOf(request: MockRequest): string | undefined;
   failure(failure: MockFailure): MockJsonReply;
+  /** The failure as the SSE event the API sends when it fails after a stream has started. */
+  streamFailure(failure: MockFailure): string;
   /** `nowMs`: the provider clock's time, for dialects that announce resets as timestamps. */
   rateLimitHeaders(state: RateLimitState, nowMs: number): Record<string, string>;
   /** Headers on every answer, e.g. a request id. */

@@ -306,7 +306,7 @@ class MockProviderServer implements MockProvider {
       return this.throttle('requests', behaviour.requestsPerMinute, behaviour.retryAfterS * 1000);
     }
     if (behaviour.errorRate > 0 && this.rng() < behaviour.errorRate) {
-      return { reply: this.dialectImpl.failure({ kind: 'server-error' }), charge: true };
+      return { reply: this.dialectImpl.failure(this.serverError(behaviour)), charge: true };
     }
     const reply = matched.route.handle({
       request,
@@ -318,6 +318,19 @@ class MockProviderServer implements MockProvider {
       randomId: this.randomId,
     });
     return { reply, charge: true };
+  }
+
+  private serverError(behaviour: Readonly<MockBehaviour>): MockFailure {
+    return behaviour.errorMessage === null
+      ? { kind: 'server-error' }
+      : { kind: 'server-error', message: behaviour.errorMessage };
+  }
+
+  /** The planned events, ended early by the dialect's error event when the behaviour asks for one. */
+  private streamEvents(events: readonly string[], behaviour: Readonly<MockBehaviour>): readonly string[] {
+    const failAfter = behaviour.streamErrorAfterChunks;
+    if (failAfter === null || failAfter >= events.length) return events;
+    return [...events.slice(0, failAfter), this.dialectImpl.streamFailure(this.serverError(behaviour))];
   }
 
   private refuse(failure: MockFailure): Decision {
@@ -374,10 +387,11 @@ class MockProviderServer implements MockProvider {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
     });
+    const cut = behaviour.cutStreamRate >= 1 || this.rng() < behaviour.cutStreamRate;
     const plan = {
-      events: reply.events,
+      events: this.streamEvents(reply.events, behaviour),
       intervalMs: behaviour.chunkIntervalMs,
-      cutAfter: behaviour.cutStreamAfterChunks,
+      cutAfter: cut ? behaviour.cutStreamAfterChunks : null,
     };
     const outcome = await writeSseStream(response, plan, signal, {
       onEventWritten: () => {

@@ -57,8 +57,8 @@ export function anthropicFailure(failure: MockFailure, serverError: ServerErrorK
       );
     case 'server-error':
       return serverError === 'overloaded_error'
-        ? anthropicError('overloaded_error', 'Overloaded')
-        : anthropicError('api_error', 'Internal server error');
+        ? anthropicError('overloaded_error', failure.message ?? 'Overloaded')
+        : anthropicError('api_error', failure.message ?? 'Internal server error');
     case 'malformed-json':
       return anthropicError(
         'invalid_request_error',

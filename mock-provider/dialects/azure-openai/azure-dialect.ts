@@ -2,6 +2,7 @@ import type { MockDialect, MockReply, MockRequest, MockRouteContext } from '../.
 import type { RateLimitState } from '../../rate-limit-window.ts';
 import { createChatCompletion } from '../openai/chat-completions.ts';
 import { createEmbeddings } from '../openai/embeddings.ts';
+import { errorDataEvent } from '../openai/openai-errors.ts';
 import { OpenAiRequestError } from '../openai/openai-request-error.ts';
 import { fieldRefusal, readApiVersion } from './azure-api-version.ts';
 import { azureFailure, deploymentNotFound } from './azure-errors.ts';
@@ -94,6 +95,7 @@ export const azureOpenAiDialect: MockDialect = {
   ],
   apiKeyOf: apiKey,
   failure: azureFailure,
+  streamFailure: (failure) => errorDataEvent(azureFailure(failure)),
   rateLimitHeaders,
   commonHeaders: ({ randomId }) => {
     const id = requestId(randomId);

@@ -127,7 +127,8 @@ export function geminiFailure(failure: MockFailure): MockJsonReply {
     case 'server-error':
       return googleError(
         'INTERNAL',
-        'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+        failure.message ??
+          'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
       );
     case 'malformed-json':
       return invalidPayload('Unexpected token.');

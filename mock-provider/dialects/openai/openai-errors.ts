@@ -71,7 +71,8 @@ export function openAiFailure(failure: MockFailure): MockJsonReply {
       });
     case 'server-error':
       return openAiError(500, {
-        message: 'The server had an error while processing your request. Sorry about that!',
+        message:
+          failure.message ?? 'The server had an error while processing your request. Sorry about that!',
         type: 'server_error',
         param: null,
         code: null,
@@ -95,6 +96,14 @@ export function openAiFailure(failure: MockFailure): MockJsonReply {
         code: null,
       });
   }
+}
+
+/**
+ * A failure inside a stream: a `data:` event carrying the error body, after which the API closes the stream
+ * without `[DONE]` (Azure OpenAI streams fail the same way, with its own bodies).
+ */
+export function errorDataEvent(reply: MockJsonReply): string {
+  return `data: ${JSON.stringify(reply.body)}\n\n`;
 }
 
 function redact(key: string): string {
