@@ -1,0 +1,149 @@
+/**
+ * API keys never leave the sidecar. Each dialect's mock quotes the key it was sent back in error answers and in
+ * in-stream error events (whole, upper-cased, masked, or a run from its middle); every byte the client receives,
+ * every log line and the /metrics text are then searched for the key in any letter case and for any run of
+ * FRAGMENT_LENGTH of its characters.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { MockBehaviour } from '../../mock-provider/behaviour.ts';
+import { keyEchoes, keySightings } from '../support/key-canary.ts';
+import { rawExchange, rawPost } from '../support/raw-http.ts';
+import { metricsText, startHarness, type Harness } from '../support/sidecar-harness.ts';
+
+interface Dialect {
+  readonly type: string;
+  readonly key: string;
+  /** The provider's model for logical model "chat". */
+  readonly model: string;
+  /** Whether the pool's baseURL is the mock's API URL (OpenAI) or its origin (the others). */
+  readonly baseIsOrigin: boolean;
+}
+
+const DIALECTS: Dialect[] = [
+  {
+    type: 'openai',
+    key: 'sk-proj-CANARYoai7Qx2Lm9Vb4Nz8Kw1Rt6Yp3',
+    model: 'gpt-4o-mini',
+    baseIsOrigin: false,
+  },
+  {
+    type: 'anthropic',
+    key: 'sk-ant-api03-CANARYant5Hd8Jf2Gs7Ka4Lq9Zx1',
+    model: 'claude-haiku-4-5',
+    baseIsOrigin: true,
+  },
+  {
+    type: 'gemini',
+    key: 'AIzaSyCANARYgem3Vn6Bm9Xc2Zl5Kj8Hg1Fd',
+    model: 'gemini-2.5-flash',
+    baseIsOrigin: true,
+  },
+  {
+    type: 'azure-openai',
+    key: 'a1b2c3d4CANARYazure9f8e7d6c5b4a3f2e1',
+    model: 'gpt-4o-mini',
+    baseIsOrigin: true,
+  },
+];
+
+interface Scenario {
+  name: string;
+  stream: boolean;
+  behaviour(message: string): Partial<MockBehaviour>;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'an error answer', stream: false, behaviour: (m) => ({ errorRate: 1, errorMessage: m }) },
+  {
+    name: 'an error answer to a stream request',
+    stream: true,
+    behaviour: (m) => ({ errorRate: 1, errorMessage: m }),
+  },
+  {
+    name: 'a stream error event before any content',
+    stream: true,
+    behaviour: (m) => ({ streamErrorAfterChunks: 0, errorMessage: m }),
+  },
+  {
+    name: 'a stream error event after content',
+    stream: true,
+    // Paced, so the content is written to the client before the error event arrives.
+    behaviour: (m) => ({ streamErrorAfterChunks: 5, chunkIntervalMs: 20, errorMessage: m }),
+  },
+];
+
+const NEUTRAL: Partial<MockBehaviour> = {
+  errorRate: 0,
+  streamErrorAfterChunks: null,
+  chunkIntervalMs: 0,
+  errorMessage: null,
+};
+
+describe.each(DIALECTS)('the $type key is seen nowhere outside the sidecar', (dialect) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(
+      [{ name: 'echo', dialect: dialect.type, apiKey: dialect.key }],
+      (mocks) => ({
+        retry: { attempts: 0 },
+        breaker: { consecutiveFailures: 1000, minRequests: 1000 },
+        providers: [
+          {
+            name: 'echo',
+            type: dialect.type,
+            baseURL: dialect.baseIsOrigin ? mocks.echo?.origin : mocks.echo?.url,
+            apiKey: { env: 'CANARY_KEY' },
+            models: [{ name: 'chat', model: dialect.model }],
+          },
+        ],
+      }),
+      { secrets: { env: { CANARY_KEY: dialect.key } } },
+    );
+  });
+  afterAll(() => h.close());
+
+  const cases = SCENARIOS.flatMap((scenario) =>
+    Object.entries(keyEchoes(dialect.key)).map(([form, echo]) => ({
+      name: `${scenario.name} quoting the key ${form}`,
+      scenario,
+      echo,
+    })),
+  );
+
+  it.each(cases)('not in any byte the client gets from $name', async ({ scenario, echo }) => {
+    h.mocks.echo?.setBehaviour({ ...NEUTRAL, ...scenario.behaviour(`Incorrect API key provided: ${echo}.`) });
+    const body = JSON.stringify({
+      model: 'chat',
+      stream: scenario.stream,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const answer = await rawExchange(
+      h.sidecar.port,
+      rawPost(
+        '/v1/chat/completions',
+        {
+          host: 'sidecar',
+          connection: 'close',
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+        },
+        body,
+      ),
+    );
+    expect(answer.status).toBeDefined();
+    expect(h.mocks.echo?.stats.lastRequest).toBeDefined();
+    // The first few fragments say enough about a sighting.
+    expect(keySightings(answer.bytes.toString('utf8'), dialect.key).slice(0, 3)).toEqual([]);
+  });
+
+  it('not in any log line the sidecar wrote', () => {
+    expect(h.logs.length).toBeGreaterThan(0);
+    expect(h.logs.filter((line) => keySightings(line, dialect.key).length > 0)).toEqual([]);
+  });
+
+  it('not in the /metrics text', async () => {
+    const text = await metricsText(h.sidecar);
+    expect(text).toContain('switchboard_requests_total');
+    expect(keySightings(text, dialect.key)).toEqual([]);
+  });
+});
