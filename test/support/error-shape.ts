@@ -13,7 +13,8 @@ const stringOrNull = (value: unknown): boolean => value === null || typeof value
 function shapeProblem(body: unknown, api: ErrorApi): string | undefined {
   if (!isRecord(body) || !isRecord(body.error)) return 'no "error" object';
   const { error } = body;
-  if (typeof error.message !== 'string' || typeof error.type !== 'string') return 'no error.message or error.type';
+  if (typeof error.message !== 'string' || typeof error.type !== 'string')
+    return 'no error.message or error.type';
   if (api === 'anthropic') return body.type === 'error' ? undefined : 'type is not "error"';
   if (!('param' in error) || !stringOrNull(error.param)) return 'error.param is not a string or null';
   if (!('code' in error) || !stringOrNull(error.code)) return 'error.code is not a string or null';

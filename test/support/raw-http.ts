@@ -108,7 +108,10 @@ export function openSocket(port: number): Promise<Socket> {
   });
 }
 
-/** Resolves with the milliseconds until the server closes `socket`, or undefined when `withinMs` passes first. */
+/**
+ * Resolves with the milliseconds until the server closes `socket`; when `withinMs` passes first, destroys the
+ * socket (so it outlives no test) and resolves undefined.
+ */
 export function closedWithin(socket: Socket, withinMs: number): Promise<number | undefined> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -116,12 +119,38 @@ export function closedWithin(socket: Socket, withinMs: number): Promise<number |
       resolve(0);
       return;
     }
-    const timer = setTimeout(() => resolve(undefined), withinMs);
+    const timer = setTimeout(() => {
+      resolve(undefined);
+      socket.destroy();
+    }, withinMs);
     socket.on('error', () => {});
     socket.once('close', () => {
       clearTimeout(timer);
       resolve(performance.now() - started);
     });
+  });
+}
+
+/**
+ * Reads one complete response off a keep-alive socket (by Content-Length, or to the last chunk) and leaves the
+ * socket open; resolves with its text.
+ */
+export function readResponse(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString('latin1');
+      const headEnd = text.indexOf('\r\n\r\n');
+      if (headEnd === -1) return;
+      const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, headEnd))?.[1];
+      const complete =
+        length === undefined ? text.endsWith('\r\n0\r\n\r\n') : text.length >= headEnd + 4 + Number(length);
+      if (complete) {
+        socket.off('data', onData);
+        resolve(text);
+      }
+    };
+    socket.on('data', onData);
   });
 }
 

@@ -1,0 +1,230 @@
+/**
+ * Slow and idle clients cannot tie the sidecar up: a body trickling in, headers that never end and an idle
+ * keep-alive connection are all closed by the sidecar's own timeouts (well before Node's 300 s request timeout);
+ * a client that stops reading a stream pauses the upstream instead of making the sidecar buffer the answer; a
+ * flood of idle connections leaves it answering; and close() finishes while clients keep connections open.
+ *
+ * The bounds are what the product must meet whatever timeouts it picks; they are named here and can be widened
+ * (never narrowed below the product's settings) with the environment variables next to them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Socket } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { closedWithin, openSocket, rawPost, readResponse } from '../support/raw-http.ts';
+import { CHAT, startHarness, type Harness } from '../support/sidecar-harness.ts';
+import { sleep, waitFor } from '../support/wait.ts';
+
+/** A slow or idle connection must be closed by the sidecar within this (Node's default would be 300 s). */
+const SLOW_CLIENT_BOUND_MS = Number(process.env.ABUSE_SLOW_CLIENT_BOUND_MS ?? 90_000);
+/** How long a request may take to be answered while the flood holds its connections. */
+const ANSWER_UNDER_FLOOD_BOUND_MS = 15_000;
+/** How long close() may take while a client keeps a keep-alive connection open. */
+const CLOSE_BOUND_MS = 10_000;
+const FLOOD_CONNECTIONS = 500;
+
+const chatBody = JSON.stringify(CHAT);
+
+/** Writes one byte of `data` a second to `socket` until it closes. */
+function trickle(socket: Socket, data: string): void {
+  let at = 0;
+  const timer = setInterval(() => {
+    if (socket.destroyed || at >= data.length) {
+      clearInterval(timer);
+      return;
+    }
+    socket.write(data[at] ?? '');
+    at += 1;
+  }, 1000);
+  socket.once('close', () => clearInterval(timer));
+}
+
+describe('slow and idle connections are closed by the sidecar, not held for minutes', () => {
+  let h: Harness;
+  /** Milliseconds until the sidecar closed each connection; undefined when it did not within the bound. */
+  const closed: Record<string, Promise<number | undefined>> = {};
+  beforeAll(async () => {
+    h = await startHarness([{ name: 'only' }]);
+    // All three run at once, so the suite waits for the slowest, not for the sum.
+    const trickling = await openSocket(h.sidecar.port);
+    trickling.write(
+      rawPost('/v1/chat/completions', {
+        host: 'sidecar',
+        'content-type': 'application/json',
+        'content-length': String(chatBody.length),
+      }),
+    );
+    trickle(trickling, chatBody);
+    closed.trickling = closedWithin(trickling, SLOW_CLIENT_BOUND_MS);
+
+    const unfinished = await openSocket(h.sidecar.port);
+    unfinished.write('POST /v1/chat/completions HTTP/1.1\r\nhost: sidecar\r\n');
+    trickle(unfinished, `x-never-ending: ${'a'.repeat(1000)}`);
+    closed.unfinished = closedWithin(unfinished, SLOW_CLIENT_BOUND_MS);
+
+    const idle = await openSocket(h.sidecar.port);
+    idle.write(
+      rawPost(
+        '/v1/chat/completions',
+        { host: 'sidecar', 'content-type': 'application/json', 'content-length': String(chatBody.length) },
+        chatBody,
+      ),
+    );
+    await readResponse(idle);
+    closed.idle = closedWithin(idle, SLOW_CLIENT_BOUND_MS);
+  });
+  afterAll(() => h.close());
+
+  it.each([
+    { name: 'a body trickling in at one byte a second', key: 'trickling' },
+    { name: 'request headers that never end', key: 'unfinished' },
+    { name: 'an idle keep-alive connection after a request', key: 'idle' },
+  ])(`closes $name within the bound`, async ({ key }) => {
+    expect(await closed[key]).toBeDefined();
+  });
+});
+
+describe('slow readers and connection floods', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // A rate-limit budget the 64 MiB answer below cannot use up.
+    h = await startHarness([{ name: 'only', behaviour: { tokensPerMinute: 1_000_000_000 } }]);
+  });
+  afterAll(() => h.close());
+
+  it('pauses the upstream stream while the client does not read, and completes it when the client reads', async () => {
+    const events = 1024;
+    // 64 MiB: more than the kernel buffers on the way can hold, so a sidecar that buffered would show it.
+    h.mocks.only?.setBehaviour({ replyText: 'z'.repeat(64 * 1024 * 1024), streamChunks: events });
+    const socket = await openSocket(h.sidecar.port);
+    socket.pause();
+    const body = JSON.stringify({ ...CHAT, stream: true });
+    socket.write(
+      rawPost(
+        '/v1/chat/completions',
+        { host: 'sidecar', 'content-type': 'application/json', 'content-length': String(body.length) },
+        body,
+      ),
+    );
+    const written = () => h.mocks.only?.stats.sseEventsWritten ?? 0;
+    await waitFor('the upstream to start streaming', () => written() > 0, 10_000);
+    // Stalled: no event written for a second.
+    let last = -1;
+    await waitFor(
+      'the upstream to stall',
+      async () => {
+        const now = written();
+        const stalled = now === last;
+        last = now;
+        await sleep(1000);
+        return stalled;
+      },
+      30_000,
+    );
+    expect(written()).toBeLessThan(events * 0.75);
+
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received = (received + chunk.toString('latin1')).slice(-64);
+    });
+    socket.resume();
+    await waitFor('the stream to end', () => received.includes('data: [DONE]'), 60_000);
+    expect(h.mocks.only?.stats.streamsCompleted).toBe(1);
+    socket.destroy();
+    h.mocks.only?.setBehaviour({ replyText: null, streamChunks: 8 });
+  });
+
+  it(`answers promptly while ${FLOOD_CONNECTIONS} idle and half-sent connections are open`, async () => {
+    const flood: Socket[] = [];
+    for (let i = 0; i < FLOOD_CONNECTIONS; i += 1) {
+      const socket = await openSocket(h.sidecar.port);
+      socket.on('error', () => {});
+      if (i % 2 === 1) socket.write('POST /v1/chat/completions HTTP/1.1\r\nhost: sidecar\r\n');
+      flood.push(socket);
+    }
+    const res = await fetch(`${h.sidecar.url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: chatBody,
+      signal: AbortSignal.timeout(ANSWER_UNDER_FLOOD_BOUND_MS),
+    });
+    expect(res.status).toBe(200);
+    expect((await fetch(`${new URL(h.sidecar.url).origin}/healthz`)).status).toBe(200);
+    for (const socket of flood) socket.destroy();
+  });
+});
+
+/** A client that has made a plain and then a streaming request and keeps its connection open; `release` drops it. */
+interface KeepAliveClient {
+  name: string;
+  connect(h: Harness): Promise<{ release(): Promise<void> | void }>;
+}
+
+const chatRequest = (stream: boolean): Buffer => {
+  const body = JSON.stringify({ ...CHAT, stream });
+  return rawPost(
+    '/v1/chat/completions',
+    { host: 'sidecar', 'content-type': 'application/json', 'content-length': String(body.length) },
+    body,
+  );
+};
+
+const KEEP_ALIVE_CLIENTS: KeepAliveClient[] = [
+  {
+    name: 'the OpenAI SDK',
+    async connect(h) {
+      await h.client.chat.completions.create(CHAT);
+      let text = '';
+      for await (const chunk of await h.client.chat.completions.create({ ...CHAT, stream: true })) {
+        text += chunk.choices[0]?.delta.content ?? '';
+      }
+      expect(text).not.toBe('');
+      return { release: () => undefined };
+    },
+  },
+  {
+    name: 'a keep-alive agent',
+    async connect(h) {
+      const agent = new Agent({ keepAliveTimeout: 600_000 });
+      const post = (stream: boolean) =>
+        undiciFetch(`${h.sidecar.url}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...CHAT, stream }),
+          dispatcher: agent,
+        }).then((res) => res.text());
+      await post(false);
+      expect(await post(true)).toContain('data: [DONE]');
+      return { release: () => agent.destroy() };
+    },
+  },
+  {
+    name: 'one raw keep-alive socket',
+    async connect(h) {
+      const socket = await openSocket(h.sidecar.port);
+      socket.write(chatRequest(false));
+      await readResponse(socket);
+      socket.write(chatRequest(true));
+      expect(await readResponse(socket)).toContain('data: [DONE]');
+      return { release: () => void socket.destroy() };
+    },
+  },
+];
+
+describe('closing the sidecar', () => {
+  it.each(KEEP_ALIVE_CLIENTS)(
+    'finishes while $name keeps its connection open after a plain and a streaming request',
+    async (c) => {
+      const h = await startHarness([{ name: 'only' }]);
+      const client = await c.connect(h);
+      const closing = h.close();
+      const outcome = await Promise.race([
+        closing.then(() => 'closed'),
+        sleep(CLOSE_BOUND_MS).then(() => 'still closing'),
+      ]);
+      // Dropping the client's connection lets a close that waited for it finish, so nothing outlives the test.
+      await client.release();
+      await closing;
+      expect(outcome).toBe('closed');
+    },
+  );
+});
