@@ -72,6 +72,25 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+/** The APIs an application speaks to the sidecar, each with its own error and stream-error shapes. */
+const ENTRIES = [
+  {
+    api: 'OpenAI',
+    path: '/v1/chat/completions',
+    body: (stream: boolean) => ({ model: 'chat', stream, messages: [{ role: 'user', content: 'hi' }] }),
+  },
+  {
+    api: 'Anthropic',
+    path: '/v1/messages',
+    body: (stream: boolean) => ({
+      model: 'chat',
+      max_tokens: 64,
+      stream,
+      messages: [{ role: 'user', content: 'hi' }],
+    }),
+  },
+];
+
 const NEUTRAL: Partial<MockBehaviour> = {
   errorRate: 0,
   streamErrorAfterChunks: null,
@@ -102,25 +121,25 @@ describe.each(DIALECTS)('the $type key is seen nowhere outside the sidecar', (di
   });
   afterAll(() => h.close());
 
-  const cases = SCENARIOS.flatMap((scenario) =>
-    Object.entries(keyEchoes(dialect.key)).map(([form, echo]) => ({
-      name: `${scenario.name} quoting the key ${form}`,
-      scenario,
-      echo,
-    })),
+  const cases = ENTRIES.flatMap((entry) =>
+    SCENARIOS.flatMap((scenario) =>
+      Object.entries(keyEchoes(dialect.key)).map(([form, echo]) => ({
+        name: `${scenario.name} quoting the key ${form}, on the ${entry.api} API`,
+        entry,
+        scenario,
+        echo,
+      })),
+    ),
   );
 
-  it.each(cases)('not in any byte the client gets from $name', async ({ scenario, echo }) => {
+  it.each(cases)('not in any byte the client gets from $name', async ({ entry, scenario, echo }) => {
     h.mocks.echo?.setBehaviour({ ...NEUTRAL, ...scenario.behaviour(`Incorrect API key provided: ${echo}.`) });
-    const body = JSON.stringify({
-      model: 'chat',
-      stream: scenario.stream,
-      messages: [{ role: 'user', content: 'hi' }],
-    });
+    const asked = h.mocks.echo?.stats.requests ?? 0;
+    const body = JSON.stringify(entry.body(scenario.stream));
     const answer = await rawExchange(
       h.sidecar.port,
       rawPost(
-        '/v1/chat/completions',
+        entry.path,
         {
           host: 'sidecar',
           connection: 'close',
@@ -131,7 +150,7 @@ describe.each(DIALECTS)('the $type key is seen nowhere outside the sidecar', (di
       ),
     );
     expect(answer.status).toBeDefined();
-    expect(h.mocks.echo?.stats.lastRequest).toBeDefined();
+    expect(h.mocks.echo?.stats.requests).toBeGreaterThan(asked);
     // The first few fragments say enough about a sighting.
     expect(keySightings(answer.bytes.toString('utf8'), dialect.key).slice(0, 3)).toEqual([]);
   });
