@@ -11,7 +11,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['api/**/*.ts', 'sidecar/**/*.ts', 'operator/**/*.ts', 'mock-provider/**/*.ts', 'cli/**/*.ts'],
+    files: ['api/**/*.ts', 'core/**/*.ts', 'sidecar/**/*.ts', 'operator/**/*.ts', 'mock-provider/**/*.ts', 'cli/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: { 'no-console': 'error' },
   },

@@ -1,3 +1,5 @@
+import { KEY_ECHOES, type KeyEcho } from './key-echo.ts';
+
 /**
  * How a mock provider misbehaves. Settable at start, at runtime (`setBehaviour`) and by CLI flags.
  * `null` switches an optional knob off, so a partial update can clear it.
@@ -24,11 +26,14 @@ export interface MockBehaviour {
   /** Fraction of streamed replies that `cutStreamAfterChunks` cuts (the others complete). */
   cutStreamRate: number;
   /**
-   * End streamed replies with the dialect's in-stream error event after this many SSE events, as the APIs do
+   * End streamed replies with the dialect's mid-stream server error after this many SSE events, as the APIs do
    * when they fail mid-answer; null: never.
    */
-  streamErrorAfterChunks: number | null;
-  /** Wording of injected server errors (`errorRate`, `streamErrorAfterChunks`); null: the dialect's own. */
+  streamErrorAfterEvents: number | null;
+  /**
+   * Wording of server errors (injected by `errorRate` and mid-stream); null: the dialect's own. A quoted key
+   * (`echoKey`) is added to it.
+   */
   errorMessage: string | null;
   /** Accept requests and never answer (for timeout tests). */
   hang: boolean;
@@ -40,6 +45,11 @@ export interface MockBehaviour {
   enforceRateLimits: boolean;
   /** Fixed reply text instead of the default echo; null: echo. */
   replyText: string | null;
+  /**
+   * Quote the API key the request presented in server errors (injected and mid-stream): as sent, upper-cased,
+   * masked (first 8 and last 6 characters around asterisks) or a 10-character fragment; null: never.
+   */
+  echoKey: KeyEcho | null;
 }
 
 export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
@@ -53,13 +63,14 @@ export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
   chunkIntervalMs: 0,
   cutStreamAfterChunks: null,
   cutStreamRate: 1,
-  streamErrorAfterChunks: null,
+  streamErrorAfterEvents: null,
   errorMessage: null,
   hang: false,
   requestsPerMinute: 10_000,
   tokensPerMinute: 2_000_000,
   enforceRateLimits: false,
   replyText: null,
+  echoKey: null,
 });
 
 /** Returns `current` with `change` applied; throws a RangeError naming the first invalid knob. */
@@ -80,8 +91,11 @@ export function applyBehaviour(
   assertAtLeast('chunkIntervalMs', next.chunkIntervalMs, 0);
   if (next.cutStreamAfterChunks !== null) assertInteger('cutStreamAfterChunks', next.cutStreamAfterChunks, 0);
   assertFraction('cutStreamRate', next.cutStreamRate);
-  if (next.streamErrorAfterChunks !== null) {
-    assertInteger('streamErrorAfterChunks', next.streamErrorAfterChunks, 0);
+  if (next.streamErrorAfterEvents !== null) {
+    assertInteger('streamErrorAfterEvents', next.streamErrorAfterEvents, 0);
+  }
+  if (next.echoKey !== null && !KEY_ECHOES.includes(next.echoKey)) {
+    throw new RangeError(`echoKey must be one of ${KEY_ECHOES.join(', ')} or null`);
   }
   assertInteger('requestsPerMinute', next.requestsPerMinute, 1);
   assertInteger('tokensPerMinute', next.tokensPerMinute, 1);

@@ -72,6 +72,11 @@ describe('mock-provider command', () => {
       message: /unknown mock dialect "cobol"/,
     },
     { name: 'refuses a port out of range', argv: ['--port', '70000'], message: /--port/ },
+    {
+      name: 'refuses an unknown way of quoting the key',
+      argv: ['--echo-key', 'loud'],
+      message: /--echo-key/,
+    },
   ])('$name', async ({ argv, message }) => {
     const run = runInProcess(argv);
     await expect(run.done).rejects.toThrow(message);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { MockBehaviour } from './behaviour.ts';
 import { MOCK_DIALECT_NAMES } from './dialects/registry.ts';
+import { KEY_ECHOES, type KeyEcho } from './key-echo.ts';
 import { startMockProvider } from './server.ts';
 
 const USAGE = `usage: switchboard mock-provider [options]
@@ -29,6 +30,8 @@ Runs a mock LLM provider API and prints one JSON line with its URL, then serves 
   --tokens-per-minute N       token limit in rate-limit headers (default 2000000)
   --enforce-rate-limits       answer 429 once a limit is used up
   --reply-text TEXT           fixed reply instead of the echo
+  --stream-error-after N      end streams after N events with the dialect's mid-stream server error
+  --echo-key HOW              quote the presented API key in server errors: ${KEY_ECHOES.join(', ')}
 `;
 
 const OPTIONS = {
@@ -54,6 +57,8 @@ const OPTIONS = {
   'tokens-per-minute': { type: 'string' },
   'enforce-rate-limits': { type: 'boolean', default: false },
   'reply-text': { type: 'string' },
+  'stream-error-after': { type: 'string' },
+  'echo-key': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -106,6 +111,8 @@ export async function runMockProviderCli(argv: string[], io: MockProviderCliIo =
     tokensPerMinute: optionalNumber(values['tokens-per-minute'], '--tokens-per-minute'),
     enforceRateLimits: values['enforce-rate-limits'],
     replyText: values['reply-text'],
+    streamErrorAfterEvents: optionalNumber(values['stream-error-after'], '--stream-error-after'),
+    echoKey: optionalKeyEcho(values['echo-key']),
   };
   const port = optionalNumber(values.port, '--port') ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -139,4 +146,11 @@ function optionalNumber(value: string | undefined, flag: string): number | undef
     throw new RangeError(`${flag} must be a number, not "${value}"`);
   }
   return number;
+}
+
+function optionalKeyEcho(value: string | undefined): KeyEcho | undefined {
+  if (value === undefined) return undefined;
+  const known = KEY_ECHOES.find((how) => how === value);
+  if (known === undefined) throw new RangeError(`--echo-key must be one of ${KEY_ECHOES.join(', ')}`);
+  return known;
 }

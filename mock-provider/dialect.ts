@@ -63,8 +63,11 @@ export type MockFailure =
       readonly retryAfterMs: number;
     }
   | { readonly kind: 'insufficient-quota' }
-  /** `message`: the wording to use instead of the dialect's usual one. */
-  | { readonly kind: 'server-error'; readonly message?: string }
+  /**
+   * `message`: wording instead of the dialect's usual one (the `errorMessage` knob); `detail`: words added to the
+   * message in parentheses (a quoted key, see key-echo.ts). `serverErrorMessage` puts them together.
+   */
+  | { readonly kind: 'server-error'; readonly message?: string; readonly detail?: string }
   | { readonly kind: 'malformed-json' }
   | { readonly kind: 'body-too-large'; readonly limitBytes: number }
   | { readonly kind: 'not-found'; readonly method: string; readonly path: string };
@@ -81,7 +84,10 @@ export interface MockDialect {
   /** The API key the request presents, if any. */
   apiKeyOf(request: MockRequest): string | undefined;
   failure(failure: MockFailure): MockJsonReply;
-  /** The failure as the SSE event the API sends when it fails after a stream has started. */
+  /**
+   * The failure as the SSE event the API sends when it fails after a stream has started, framed as the dialect
+   * frames its other events.
+   */
   streamFailure(failure: MockFailure): string;
   /** `nowMs`: the provider clock's time, for dialects that announce resets as timestamps. */
   rateLimitHeaders(state: RateLimitState, nowMs: number): Record<string, string>;

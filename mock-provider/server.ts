@@ -11,6 +11,7 @@ import { sleep, untilAborted } from './abortable.ts';
 import { applyBehaviour, DEFAULT_BEHAVIOUR, type MockBehaviour } from './behaviour.ts';
 import type { MockDialect, MockFailure, MockReply, MockRequest, MockRoute } from './dialect.ts';
 import { mockDialect } from './dialects/registry.ts';
+import { quoteKey } from './key-echo.ts';
 import { RateLimitWindow, type RateLimitState } from './rate-limit-window.ts';
 import { compilePathPattern, type PathMatcher } from './route-pattern.ts';
 import { writeSseStream } from './sse-response.ts';
@@ -305,8 +306,9 @@ class MockProviderServer implements MockProvider {
     if (behaviour.rateLimitRate > 0 && this.rng() < behaviour.rateLimitRate) {
       return this.throttle('requests', behaviour.requestsPerMinute, behaviour.retryAfterS * 1000);
     }
+    const serverError = this.serverError(request, behaviour);
     if (behaviour.errorRate > 0 && this.rng() < behaviour.errorRate) {
-      return { reply: this.dialectImpl.failure(this.serverError(behaviour)), charge: true };
+      return { reply: this.dialectImpl.failure(serverError), charge: true };
     }
     const reply = matched.route.handle({
       request,
@@ -317,20 +319,33 @@ class MockProviderServer implements MockProvider {
       nowSeconds: Math.floor(this.clock.now() / 1000),
       randomId: this.randomId,
     });
-    return { reply, charge: true };
+    return { reply: this.withStreamError(reply, behaviour, serverError), charge: true };
   }
 
-  private serverError(behaviour: Readonly<MockBehaviour>): MockFailure {
-    return behaviour.errorMessage === null
-      ? { kind: 'server-error' }
-      : { kind: 'server-error', message: behaviour.errorMessage };
+  /** The server error this request would get: the `errorMessage` wording, the key quoted as `echoKey` says. */
+  private serverError(request: MockRequest, behaviour: Readonly<MockBehaviour>): MockFailure {
+    return {
+      kind: 'server-error',
+      message: behaviour.errorMessage ?? undefined,
+      detail: quoteKey(this.dialectImpl.apiKeyOf(request), behaviour.echoKey),
+    };
   }
 
-  /** The planned events, ended early by the dialect's error event when the behaviour asks for one. */
-  private streamEvents(events: readonly string[], behaviour: Readonly<MockBehaviour>): readonly string[] {
-    const failAfter = behaviour.streamErrorAfterChunks;
-    if (failAfter === null || failAfter >= events.length) return events;
-    return [...events.slice(0, failAfter), this.dialectImpl.streamFailure(this.serverError(behaviour))];
+  /** A stream cut short by the dialect's mid-stream server error (the `streamErrorAfterEvents` knob). */
+  private withStreamError(
+    reply: MockReply,
+    behaviour: Readonly<MockBehaviour>,
+    failure: MockFailure,
+  ): MockReply {
+    const after = behaviour.streamErrorAfterEvents;
+    if (reply.kind !== 'sse' || after === null || after >= reply.events.length) return reply;
+    return { ...reply, events: [...reply.events.slice(0, after), this.dialectImpl.streamFailure(failure)] };
+  }
+
+  /** Whether `cutStreamAfterChunks` cuts this stream: always at rate 1, else for that share of streams. */
+  private cutsThisStream(behaviour: Readonly<MockBehaviour>): boolean {
+    if (behaviour.cutStreamAfterChunks === null) return false;
+    return behaviour.cutStreamRate >= 1 || this.rng() < behaviour.cutStreamRate;
   }
 
   private refuse(failure: MockFailure): Decision {
@@ -387,11 +402,10 @@ class MockProviderServer implements MockProvider {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
     });
-    const cut = behaviour.cutStreamRate >= 1 || this.rng() < behaviour.cutStreamRate;
     const plan = {
-      events: this.streamEvents(reply.events, behaviour),
+      events: reply.events,
       intervalMs: behaviour.chunkIntervalMs,
-      cutAfter: cut ? behaviour.cutStreamAfterChunks : null,
+      cutAfter: this.cutsThisStream(behaviour) ? behaviour.cutStreamAfterChunks : null,
     };
     const outcome = await writeSseStream(response, plan, signal, {
       onEventWritten: () => {

@@ -57,7 +57,7 @@ const CASES: Case[] = [
 
 describe('a mock provider fails a stream the way its API does', () => {
   it.each(CASES)('$name', async (c) => {
-    const behaviour = { streamErrorAfterChunks: 2, errorMessage: MESSAGE };
+    const behaviour = { streamErrorAfterEvents: 2, errorMessage: MESSAGE };
     await withMockProvider({ dialect: c.dialect, behaviour }, async (mock) => {
       const response = await fetch(`${mock.origin}${c.path}`, {
         method: 'POST',

@@ -4,8 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProviderPool } from '../api/v1alpha1/providerpool.ts';
 import { systemClock, systemRng, type Clock, type Rng } from './core/clock.ts';
 import { createLogger, type Logger } from './core/log.ts';
@@ -15,6 +14,8 @@ import { watchFile } from './config/watch-file.ts';
 import { SidecarMetrics } from './metrics/metrics.ts';
 import { buildPoolRuntime, type PoolRuntime } from './routing/pool-runtime.ts';
 import { createRequestHandler } from './server/routes.ts';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './server/http-limits.ts';
+import { startHttpServer, type RunningHttpServer } from './server/http-server.ts';
 import type { BreakerTransition } from './breaker/circuit-breaker.ts';
 
 export interface SidecarOptions {
@@ -29,6 +30,8 @@ export interface SidecarOptions {
   readonly clock?: Clock;
   readonly rng?: Rng;
   readonly logger?: Logger;
+  /** Timeouts and drain bounds of the API server; each defaults to DEFAULT_HTTP_LIMITS (server/http-limits.ts). */
+  readonly http?: Partial<HttpLimits>;
 }
 
 export interface RunningSidecar {
@@ -40,23 +43,11 @@ export interface RunningSidecar {
   runtime(): PoolRuntime;
   /** Re-reads the pool file now; resolves to true when a new config was applied. */
   reload(): Promise<boolean>;
+  /**
+   * A graceful stop: stops accepting, lets requests in flight finish (then closes their connections) for up to
+   * `http.shutdownDrainMs`, closes what is left, then the provider connections. Calling it again waits for the same stop.
+   */
   close(): Promise<void>;
-}
-
-async function listen(server: Server, port: number, host: string): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return (server.address() as AddressInfo).port;
-}
-
-async function closeServer(server: Server): Promise<void> {
-  server.closeIdleConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 export async function startSidecar(options: SidecarOptions): Promise<RunningSidecar> {
@@ -123,16 +114,17 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
   const stopWatching = options.watch === false ? () => {} : watchFile(options.poolFile, () => void reload());
 
   const host = options.host ?? '127.0.0.1';
-  const server = createServer(
-    { keepAliveTimeout: 65_000 },
-    createRequestHandler({ runtime: () => current, clock, rng, metrics, logger }),
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.http };
+  const server = await startHttpServer(
+    createRequestHandler({ runtime: () => current, clock, rng, metrics, logger, limits }),
+    { host, port: options.port ?? 0, limits },
   );
-  const port = await listen(server, options.port ?? 0, host);
+  const port = server.port;
 
-  let metricsServer: Server | undefined;
+  let metricsServer: RunningHttpServer | undefined;
   let metricsUrl: string | undefined;
   if (options.metricsPort !== null) {
-    metricsServer = createServer((req, res) => {
+    const serveMetrics = (req: IncomingMessage, res: ServerResponse) => {
       if (req.url !== '/metrics') {
         res.writeHead(404).end();
         return;
@@ -140,10 +132,11 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
       void metrics.registry.metrics().then((text) => {
         res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
       });
-    });
-    const mport = await listen(metricsServer, options.metricsPort ?? 0, host);
-    metricsUrl = `http://${host}:${mport}/metrics`;
+    };
+    metricsServer = await startHttpServer(serveMetrics, { host, port: options.metricsPort ?? 0, limits });
+    metricsUrl = `http://${host}:${metricsServer.port}/metrics`;
   }
+  let closing: Promise<void> | undefined;
   logger.info('sidecar listening', { url: `http://${host}:${port}/v1`, metrics: metricsUrl ?? null });
 
   return {
@@ -153,10 +146,13 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
     metrics,
     runtime: () => current as PoolRuntime,
     reload,
-    async close() {
-      stopWatching();
-      await Promise.all([closeServer(server), metricsServer ? closeServer(metricsServer) : undefined]);
-      await Promise.all([...(current?.providers.values() ?? [])].map((p) => p.close()));
+    close() {
+      closing ??= (async () => {
+        stopWatching();
+        await Promise.all([server.close(), metricsServer?.close()]);
+        await Promise.all([...(current?.providers.values() ?? [])].map((p) => p.close()));
+      })();
+      return closing;
     },
   };
 }

@@ -6,12 +6,23 @@
  * the field it concerns as `.meta(kubernetes(...))` (kubernetes-meta.ts) and does not change how zod parses.
  */
 import { z } from 'zod';
-import { STRATEGY_NAMES } from '../../sidecar/balancer/types.ts';
 import { kubernetes } from './kubernetes-meta.ts';
 
 export const API_GROUP = 'switchboard.dev';
 export const API_VERSION = 'v1alpha1';
 export const KIND = 'ProviderPool';
+
+/** The routing strategies a pool (or, where the pool allows, a request) can choose. */
+export const STRATEGY_NAMES = [
+  'round-robin',
+  'weighted-round-robin',
+  'least-connections',
+  'response-time',
+  'cost-based',
+  'health-aware',
+  'adaptive',
+] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 export const PROVIDER_TYPES = ['openai', 'openai-compatible', 'azure-openai', 'anthropic', 'gemini'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
@@ -290,6 +301,16 @@ export const LimitsSchema = z
       .max(512 * 1024 * 1024)
       .default(10 * 1024 * 1024)
       .describe('Largest request body the sidecar accepts (413 beyond).'),
+    maxJsonDepth: z
+      .number()
+      .int()
+      .min(8)
+      .max(512)
+      .default(64)
+      .describe(
+        'Deepest nesting of JSON objects and arrays a request body may have (a top-level object is 1; 400 beyond). ' +
+          'Real requests, JSON-schema tools included, rarely pass 20.',
+      ),
   })
   .prefault({})
   .describe('Limits on what applications may send.');
@@ -394,3 +415,4 @@ export type Timeouts = z.infer<typeof TimeoutsSchema>;
 export type BreakerSpec = z.infer<typeof BreakerSchema>;
 export type RetrySpec = z.infer<typeof RetrySchema>;
 export type ApiKeySource = z.infer<typeof ApiKeySourceSchema>;
+export type Limits = z.infer<typeof LimitsSchema>;

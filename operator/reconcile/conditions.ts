@@ -14,6 +14,7 @@ export const REASONS = {
   InvalidSpec: 'InvalidSpec',
   SecretMissing: 'SecretMissing',
   RolloutInProgress: 'RolloutInProgress',
+  ConfigRejected: 'ConfigRejected',
   ConfigPublished: 'ConfigPublished',
   NoReports: 'NoReports',
   ProvidersUnhealthy: 'ProvidersUnhealthy',
@@ -37,6 +38,8 @@ export interface ReconcileFacts {
   /** The configuration published to sidecars; undefined when the spec could not produce one. */
   readonly config: SidecarConfig | undefined;
   readonly sidecars: SidecarCounts;
+  /** Sidecars that refused (NACKed) the current configuration, with their reasons. */
+  readonly nacks: readonly { readonly sidecar: string; readonly reason: string }[];
   readonly providers: readonly ProviderStatus[];
 }
 
@@ -61,6 +64,16 @@ export function readyCondition(f: ReconcileFacts): ConditionVerdict {
     return { type, status: 'False', reason: REASONS.SecretMissing, message };
   }
   const version = f.config?.version ?? '?';
+  if (f.nacks.length > 0) {
+    const [first] = f.nacks;
+    const others = f.nacks.length > 1 ? ` (and ${f.nacks.length - 1} more sidecars)` : '';
+    return {
+      type,
+      status: 'False',
+      reason: REASONS.ConfigRejected,
+      message: `sidecar ${first?.sidecar} refused configuration ${version}${others}: ${first?.reason}`,
+    };
+  }
   const { connected, onCurrentVersion } = f.sidecars;
   if (connected > onCurrentVersion) {
     return {

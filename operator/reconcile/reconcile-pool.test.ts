@@ -156,14 +156,52 @@ describe('reconciling a ProviderPool', () => {
 
   it('is not Ready while connected sidecars have not applied the current configuration', () => {
     const out = reconcilePool(pool(1, [{ name: 'a' }]), secrets({}), T0, {
-      connected: 3,
-      reporting: 3,
-      onCurrentVersion: 1,
+      sidecars: { connected: 3, reporting: 3, onCurrentVersion: 1 },
+      nacks: [],
+      providers: [{ name: 'a', state: 'Healthy' }],
     });
     expect(condition(out.status, 'Ready')).toMatchObject({
       status: 'False',
       reason: 'RolloutInProgress',
       message: expect.stringMatching(/^1 of 3 connected sidecars run configuration [0-9a-f]{16}$/),
     });
+  });
+
+  it('is not Ready when a sidecar refused the current configuration, and says which and why', () => {
+    const out = reconcilePool(pool(1, [{ name: 'a' }]), secrets({}), T0, {
+      sidecars: { connected: 3, reporting: 3, onCurrentVersion: 1 },
+      nacks: [
+        { sidecar: 'app-1', reason: 'spec.providers[0].type: dialect "x" is not supported' },
+        { sidecar: 'app-2', reason: 'same' },
+      ],
+      providers: [{ name: 'a', state: 'Healthy' }],
+    });
+    expect(condition(out.status, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ConfigRejected',
+      message: expect.stringMatching(
+        /^sidecar app-1 refused configuration [0-9a-f]{16} \(and 1 more sidecars\): spec.providers\[0\].type: dialect "x" is not supported$/,
+      ),
+    });
+  });
+
+  it('shows what the sidecars observed of each provider in place of the spec-only view', () => {
+    const out = reconcilePool(pool(1, [{ name: 'a' }, { name: 'b' }]), secrets({}), T0, {
+      sidecars: { connected: 2, reporting: 2, onCurrentVersion: 2 },
+      nacks: [],
+      providers: [
+        { name: 'a', state: 'Healthy', effectiveWeight: 1.6, latencyP50Ms: 120 },
+        { name: 'b', state: 'Unhealthy', effectiveWeight: 0.4 },
+      ],
+    });
+    expect(out.status.healthyProviderCount).toBe(1);
+    expect(out.status.providers?.[0]).toEqual({
+      name: 'a',
+      state: 'Healthy',
+      effectiveWeight: 1.6,
+      latencyP50Ms: 120,
+    });
+    expect(condition(out.status, 'Ready')).toMatchObject({ status: 'True', reason: 'ConfigPublished' });
+    expect(condition(out.status, 'Degraded')).toMatchObject({ status: 'True', message: 'b (Unhealthy)' });
   });
 });

@@ -6,6 +6,7 @@
 import { ProviderPoolSpecSchema } from '../../api/v1alpha1/providerpool.ts';
 import { ProviderPoolStatusSchema, type ProviderPoolStatus } from '../../api/v1alpha1/providerpool-status.ts';
 import { formatIssues } from '../../api/v1alpha1/validation-errors.ts';
+import type { ProviderStatus } from '../../api/v1alpha1/providerpool-status.ts';
 import type { ReconcileFacts, SidecarCounts } from './conditions.ts';
 import { desiredSidecarConfig, type SidecarConfig } from './desired-config.ts';
 import { computeStatus, providersFromSpec, statusDiffers } from './pool-status.ts';
@@ -28,14 +29,24 @@ export interface ReconcileOutcome {
   readonly statusChanged: boolean;
 }
 
+/** What the sync channel knows of the pool's sidecars; absent before any sidecar connected. */
+export interface FleetObservation {
+  readonly sidecars: SidecarCounts;
+  readonly nacks: readonly { readonly sidecar: string; readonly reason: string }[];
+  /** Per provider of the spec, from the sidecars' merged reports. */
+  readonly providers: readonly ProviderStatus[];
+}
+
 const NO_SIDECARS: SidecarCounts = { connected: 0, reporting: 0, onCurrentVersion: 0 };
 
 export function reconcilePool(
   pool: PoolObject,
   secrets: SecretIndex,
   now: Date,
-  sidecars: SidecarCounts = NO_SIDECARS,
+  observed?: FleetObservation,
 ): ReconcileOutcome {
+  const sidecars = observed?.sidecars ?? NO_SIDECARS;
+  const nacks = observed?.nacks ?? [];
   const { name, namespace, generation } = pool.metadata;
   const parsed = ProviderPoolSpecSchema.safeParse(pool.spec, { reportInput: true });
   const stored = ProviderPoolStatusSchema.safeParse(pool.status ?? {});
@@ -48,6 +59,7 @@ export function reconcilePool(
       secretProblems: [],
       config: undefined,
       sidecars,
+      nacks: [],
       providers: [],
     };
   } else {
@@ -58,7 +70,8 @@ export function reconcilePool(
       secretProblems,
       config: secretProblems.length === 0 ? desiredSidecarConfig(namespace, name, parsed.data) : undefined,
       sidecars,
-      providers: providersFromSpec(parsed.data),
+      nacks,
+      providers: observed?.providers ?? providersFromSpec(parsed.data),
     };
   }
   const status = computeStatus(facts, previous, now);

@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 import { formatIssues } from '../../api/v1alpha1/validation-errors.ts';
+import { ECHO_LIMIT, echoInput } from '../core/echo.ts';
 import { InvalidRequestError } from '../core/errors.ts';
+import { isRecord } from '../core/json.ts';
 
 const ContentPartSchema = z.looseObject({ type: z.string() });
 
@@ -40,17 +42,28 @@ export function validateRequest<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body, { reportInput: true });
   if (result.success) return result.data;
   const problems = formatIssues(result.error);
-  const param = result.error.issues[0]?.path.map(String).join('.') ?? null;
-  throw new InvalidRequestError(`Invalid request: ${problems.join('; ')}`, param === '' ? null : param);
+  const param = result.error.issues[0]?.path.map(String).join('.') ?? '';
+  throw new InvalidRequestError(
+    // Field paths name the app's own keys and array positions: a problem list is bounded like any echoed input.
+    `Invalid request: ${echoInput(problems.join('; '), 4 * ECHO_LIMIT)}`,
+    param === '' ? null : echoInput(param),
+  );
 }
 
 const DEFAULT_OUTPUT_TOKENS = 256;
 
-function textLength(value: unknown): number {
-  if (typeof value === 'string') return value.length;
-  if (Array.isArray(value)) return value.reduce((n: number, part) => n + textLength(part), 0);
-  if (typeof value === 'object' && value !== null && 'text' in value) return textLength(value.text);
-  return 0;
+/**
+ * Characters of a message's text: a string, or the string `text` of each content part. Anything else counts 0;
+ * no recursion into what the app sent, however it nests.
+ */
+function textLength(content: unknown): number {
+  if (typeof content === 'string') return content.length;
+  if (!Array.isArray(content)) return 0;
+  let n = 0;
+  for (const part of content as readonly unknown[]) {
+    if (isRecord(part) && typeof part.text === 'string') n += part.text.length;
+  }
+  return n;
 }
 
 /** A cheap token estimate (≈4 characters a token) used before the provider reports real usage. */

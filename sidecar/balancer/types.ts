@@ -1,15 +1,8 @@
 import type { Rng } from '../core/clock.ts';
 
-export const STRATEGY_NAMES = [
-  'round-robin',
-  'weighted-round-robin',
-  'least-connections',
-  'response-time',
-  'cost-based',
-  'health-aware',
-  'adaptive',
-] as const;
-export type StrategyName = (typeof STRATEGY_NAMES)[number];
+import type { StrategyName } from '../../api/v1alpha1/providerpool.ts';
+
+export { STRATEGY_NAMES, type StrategyName } from '../../api/v1alpha1/providerpool.ts';
 
 /** USD per million tokens. */
 export interface Price {

@@ -27,7 +27,7 @@ describe('loading a ProviderPool manifest', () => {
     expect(pool.spec.retry).toEqual({ attempts: 2, budgetRatio: 0.2, minRetriesPerSecond: 5 });
     expect(pool.spec.timeouts.connectMs).toBe(5000);
     expect(pool.spec.breaker.consecutiveFailures).toBe(5);
-    expect(pool.spec.limits.maxRequestBodyBytes).toBe(10 * 1024 * 1024);
+    expect(pool.spec.limits).toEqual({ maxRequestBodyBytes: 10 * 1024 * 1024, maxJsonDepth: 64 });
   });
 
   it('accepts the example pool shipped in examples/', async () => {

@@ -1,10 +1,10 @@
 import { inspect } from 'node:util';
 
-const REDACTED = '[redacted]';
+export const REDACTED = '[redacted]';
 
 /**
  * A credential that cannot leak by accident: it prints, serializes and inspects as "[redacted]"; only
- * `reveal()` gives the value, and only adapters building auth headers call it.
+ * `reveal()` gives the value, and only adapters building auth headers and the redactor (./redactor.ts) call it.
  */
 export class Secret {
   readonly #value: string;

@@ -8,8 +8,9 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 export type StatusClass = '2xx' | '4xx' | '5xx' | 'error';
 
+/** 499 (nginx's "client closed request", never sent) counts as an error: no answer reached anyone. */
 export function statusClass(status: number | undefined): StatusClass {
-  if (status === undefined) return 'error';
+  if (status === undefined || status === 499) return 'error';
   if (status < 300) return '2xx';
   if (status < 500) return '4xx';
   return '5xx';

@@ -64,12 +64,17 @@ export interface UpstreamErrorInfo {
   readonly status?: number;
 }
 
-/** One budget of a provider's rate limit as its response headers announce it. */
+/**
+ * One budget of a provider's rate limit as its response headers announce it. Providers refill budgets
+ * continuously: their "reset" (OpenAI's `x-ratelimit-reset-*`, Anthropic's `anthropic-ratelimit-*-reset`) says
+ * when the budget is *full* again, not when it has room again. sidecar/ratelimit/provider-rate-limits.ts is the
+ * one place that reads this into routing decisions.
+ */
 export interface RateLimitBudget {
   readonly remaining: number;
   readonly limit: number | undefined;
-  /** When the budget refills (epoch ms on the clock's timeline); undefined when not announced. */
-  readonly resetAt: number | undefined;
+  /** When the budget is full again (epoch ms on the clock's timeline); undefined when not announced. */
+  readonly fullAt: number | undefined;
 }
 
 /** What a response's rate-limit headers say; each budget is absent when the dialect does not announce it. */

@@ -10,6 +10,7 @@ import {
   NoProviderAvailableError,
   type SwitchboardError,
 } from '../core/errors.ts';
+import { echoInput } from '../core/echo.ts';
 import type { Logger } from '../core/log.ts';
 import { STRATEGY_NAMES, type StrategyName } from '../balancer/types.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
@@ -56,7 +57,7 @@ function chooseStrategy(runtime: PoolRuntime, requested: string | undefined): St
   if (requested === undefined || requested === '') return runtime.defaultStrategy;
   if (!isStrategyName(requested)) {
     throw new InvalidRequestError(
-      `Unknown strategy "${requested}" in header ${STRATEGY_HEADER}; use one of: ${STRATEGY_NAMES.join(', ')}.`,
+      `Unknown strategy "${echoInput(requested)}" in header ${STRATEGY_HEADER}; use one of: ${STRATEGY_NAMES.join(', ')}.`,
     );
   }
   const allowed = runtime.pool.spec.strategy.allowOverride;
@@ -144,6 +145,7 @@ function attemptInput(
     clientSignal: request.clientSignal,
     res: request.res,
     clientApi: request.clientApi,
+    redactor: runtime.redactor,
     responseHeaders: {
       'x-request-id': request.requestId,
       [PROVIDER_HEADER]: target.provider.name,
@@ -231,14 +233,16 @@ export async function forward(
   } catch (err) {
     status = sendError(res, request.clientApi, err, { 'x-request-id': request.requestId });
     if (status >= 500)
-      log.error('request failed unexpectedly', { error: err instanceof Error ? err.message : String(err) });
+      log.error('request failed unexpectedly', {
+        error: runtime.redactor.redact(err instanceof Error ? err.message : String(err)),
+      });
   } finally {
     // Unknown model names come from clients: never let them mint new label values.
     const labels = {
       provider: servedBy,
       model: runtime.models.has(request.model) ? request.model : 'unknown',
     };
-    metrics.requests.inc({ ...labels, status_class: status === 499 ? 'error' : statusClass(status) });
+    metrics.requests.inc({ ...labels, status_class: statusClass(status) });
     if (servedBy !== 'none') metrics.duration.observe(labels, (clock.now() - request.receivedAt) / 1000);
   }
 }

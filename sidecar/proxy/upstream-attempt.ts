@@ -7,21 +7,27 @@ import type { ServerResponse } from 'node:http';
 import { request, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.ts';
 import {
+  InternalError,
+  StreamCutError,
   SwitchboardError,
+  UntranslatableRequestError,
   UpstreamError,
+  UpstreamProtocolError,
   UpstreamStreamError,
   UpstreamUnavailableError,
 } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import type { Redactor } from '../core/redactor.ts';
 import type { BreakerPermit, BreakerVerdict } from '../breaker/circuit-breaker.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
-import type { Operation, TokenUsage } from '../providers/adapter.ts';
+import type { Operation, TokenUsage, UpstreamRequest } from '../providers/adapter.ts';
 import { classifyOutcome, type TransportErrorKind } from '../retry/retryable.ts';
 import { retryDeadlineFromHeaders } from '../retry/cooldown.ts';
 import { SseParser } from '../sse/sse-parser.ts';
 import type { Target } from '../routing/target.ts';
 import type { ClientApi, ClientStreamEncoder } from '../api/client-api.ts';
 import { endStreamWithError, sendText, writeChunk } from './client-response.ts';
+import { redactErrorJson, RedactingStreamTranslator } from './redact-provider-text.ts';
 
 export type AttemptResult =
   | { readonly kind: 'served'; readonly usage: TokenUsage | undefined }
@@ -52,6 +58,8 @@ export interface AttemptInput {
   readonly clientApi: ClientApi;
   /** Headers for the client's answer (request id, serving provider, attempt count). */
   readonly responseHeaders: Record<string, string>;
+  /** Hides the pool's keys in provider text passed on to the client, logs and metrics. */
+  readonly redactor: Redactor;
 }
 
 export interface AttemptDeps {
@@ -92,18 +100,6 @@ const TRANSPORT_MESSAGES: Record<Exclude<TransportErrorKind, 'aborted-by-client'
   reset: 'connection failed to provider',
 };
 
-class UpstreamProtocolError extends SwitchboardError {
-  readonly status = 502;
-  readonly type = 'api_error';
-  readonly code = 'bad_upstream_response';
-}
-
-class StreamCutError extends SwitchboardError {
-  readonly status = 502;
-  readonly type = 'api_error';
-  readonly code = 'stream_interrupted';
-}
-
 export class UpstreamAttempt {
   readonly #in: AttemptInput;
   readonly #deps: AttemptDeps;
@@ -122,6 +118,39 @@ export class UpstreamAttempt {
   }
 
   async run(): Promise<AttemptResult> {
+    let upstream: UpstreamRequest;
+    try {
+      upstream = this.#prepare();
+    } catch (err) {
+      return this.#notSent(err);
+    }
+    return this.#send(upstream);
+  }
+
+  /** The provider's request. Nothing has left the sidecar yet: a failure here is never the provider's fault. */
+  #prepare(): UpstreamRequest {
+    const { operation, body, target } = this.#in;
+    try {
+      return target.provider.adapter.buildRequest(operation, body, target.endpoint);
+    } catch (err) {
+      if (err instanceof SwitchboardError && err.blame !== 'provider') throw err;
+      // Too deep to serialize, or a string too long to build: the request's size or shape.
+      if (err instanceof RangeError) throw new UntranslatableRequestError(target.provider.name);
+      this.#log.error('could not build the upstream request', {
+        error: this.#in.redactor.redact(errorMessage(err)),
+      });
+      throw new InternalError();
+    }
+  }
+
+  /** Refused before sending: the breaker permit goes back unused, and nothing is recorded against the provider. */
+  #notSent(err: unknown): AttemptResult {
+    const error = err instanceof SwitchboardError ? err : new InternalError();
+    this.#in.permit.release('neutral', this.#deps.clock.now());
+    return { kind: 'failed', error, retryable: false, reason: error.code };
+  }
+
+  async #send(upstream: UpstreamRequest): Promise<AttemptResult> {
     const { target, clientSignal } = this.#in;
     const { clock, metrics } = this.#deps;
     const provider = target.provider;
@@ -131,7 +160,6 @@ export class UpstreamAttempt {
     metrics.inFlight.inc({ provider: provider.name });
     const timer = setTimeout(() => this.#totalTimeout.abort(), provider.timeouts.totalMs);
     try {
-      const upstream = provider.adapter.buildRequest(this.#in.operation, this.#in.body, target.endpoint);
       const res = await request(upstream.url, {
         method: 'POST',
         headers: upstream.headers,
@@ -142,8 +170,10 @@ export class UpstreamAttempt {
         bodyTimeout: provider.timeouts.idleStreamMs,
       });
       this.#status = res.statusCode;
+      const answeredAt = clock.now();
       provider.rateLimits.update(
-        provider.adapter.readRateLimits((name) => firstHeader(res.headers[name]), clock.now()),
+        provider.adapter.readRateLimits((name) => firstHeader(res.headers[name]), answeredAt),
+        answeredAt,
       );
       if (res.statusCode >= 400) return await this.#errorAnswer(res);
       return this.#in.stream
@@ -185,9 +215,14 @@ export class UpstreamAttempt {
       this.#verdict = 'neutral';
       return { kind: 'client-gone' };
     }
+    if (err instanceof SwitchboardError && err.blame !== 'provider') {
+      this.#verdict = 'neutral';
+      return this.#fail(err, false, err.code);
+    }
     if (err instanceof UpstreamStreamError) {
       this.#verdict = err.retryable ? 'failure' : 'success';
-      return this.#fail(err, err.retryable, err.code);
+      const redacted = err.redacted((text) => this.#in.redactor.redact(text));
+      return this.#fail(redacted, err.retryable, redacted.code);
     }
     if (err instanceof SwitchboardError) {
       this.#verdict = 'failure';
@@ -199,7 +234,7 @@ export class UpstreamAttempt {
     this.#log.warn('upstream attempt failed', {
       reason: kind,
       committed: this.#committed,
-      error: errorMessage(err),
+      error: this.#in.redactor.redact(errorMessage(err)),
     });
     const failure = kind === 'aborted-by-client' ? 'reset' : kind;
     const message = `${TRANSPORT_MESSAGES[failure]} ${this.#in.target.provider.name}`;
@@ -229,17 +264,19 @@ export class UpstreamAttempt {
       retryAfterSeconds = Math.max(1, Math.ceil((until - now) / 1000));
       metrics.rateLimited.inc({ provider: provider.name });
     }
-    this.#log.warn('upstream answered with an error', { status: res.statusCode, code: info.code });
+    const { redactor } = this.#in;
+    const code = info.code === null ? null : redactor.redact(info.code);
+    this.#log.warn('upstream answered with an error', { status: res.statusCode, code });
     // The sidecar, not the app, holds the provider's credentials and model names: a 401/403/404 from upstream
     // is a pool misconfiguration, reported as a bad gateway rather than as the app's own fault. Credential
     // errors often quote part of the key, so their text is not passed on at all.
     const status = CONFIG_FAULTS.has(meant) ? 502 : meant;
     const detail = CREDENTIAL_FAULTS.has(meant)
-      ? `the provider refused the pool's credentials${info.code ? ` (${info.code})` : ''}`
-      : scrub(info.message, target);
+      ? `the provider refused the pool's credentials${code ? ` (${code})` : ''}`
+      : redactor.redact(info.message);
     const message = `provider ${provider.name} answered HTTP ${res.statusCode}: ${detail}`;
     return this.#fail(
-      new UpstreamError(status, message, info.code, retryAfterSeconds),
+      new UpstreamError(status, message, code, retryAfterSeconds),
       c.retryable,
       `http-${res.statusCode}`,
     );
@@ -264,7 +301,7 @@ export class UpstreamAttempt {
     this.#verdict = 'success';
     const answer = this.#in.clientApi.answer(translated.body);
     // OpenAI in, OpenAI out hands back the very object: send the provider's bytes instead of re-serializing.
-    const out = answer === parsed ? text : JSON.stringify(answer);
+    const out = redactErrorJson(this.#in.redactor, answer === parsed ? text : JSON.stringify(answer));
     sendText(this.#in.res, 200, out, this.#in.responseHeaders);
     return { kind: 'served', usage: translated.usage };
   }
@@ -275,9 +312,12 @@ export class UpstreamAttempt {
     const parser = new SseParser();
     const encoder = this.#in.clientApi.streamEncoder();
     this.#encoder = encoder;
-    const translator = target.provider.adapter.createStreamTranslator(target.endpoint, {
-      clientWantsUsage: this.#in.clientWantsUsage,
-    });
+    const translator = new RedactingStreamTranslator(
+      target.provider.adapter.createStreamTranslator(target.endpoint, {
+        clientWantsUsage: this.#in.clientWantsUsage,
+      }),
+      this.#in.redactor,
+    );
     const commit = () => {
       this.#committed = true;
       const now = clock.now();
@@ -332,12 +372,6 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** Never let a provider echo the sidecar's own credential back to an application. */
-function scrub(message: string, target: Target): string {
-  const key = target.endpoint.apiKey?.reveal();
-  return key && key.length >= 8 ? message.split(key).join('[redacted]') : message;
 }
 
 async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<string> {

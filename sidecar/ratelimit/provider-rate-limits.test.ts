@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseGoDuration } from './go-duration.ts';
-import { ProviderRateLimits } from './provider-rate-limits.ts';
+import { EXHAUSTED_HOLD_MS, ProviderRateLimits } from './provider-rate-limits.ts';
 
 describe('reading Go-style reset durations', () => {
   it.each([
@@ -22,7 +22,11 @@ describe('reading Go-style reset durations', () => {
 });
 
 describe('a provider’s announced rate-limit budgets', () => {
-  const budget = (remaining: number, limit: number, resetAt: number) => ({ remaining, limit, resetAt });
+  const budget = (remaining: number, limit: number | undefined, fullAt: number | undefined) => ({
+    remaining,
+    limit,
+    fullAt,
+  });
 
   it.each([
     {
@@ -54,14 +58,56 @@ describe('a provider’s announced rate-limit budgets', () => {
       until: undefined,
     },
     {
-      name: 'used up until the reset',
-      snapshot: { tokens: budget(0, 1000, 30_000) },
-      now: 0,
-      headroom: 0,
-      until: 30_000,
+      name: 'headroom comes back as the budget refills towards its reset',
+      snapshot: { requests: budget(0, 100, 10_000) },
+      now: 500,
+      headroom: 0.5, // 5 of 100 back after a twentieth of the way to full: half of the low-water mark
+      until: undefined,
     },
     {
-      name: 'a budget whose reset has passed counts as refilled',
+      name: 'a used-up budget holds the provider until one unit is back, not until it is full',
+      snapshot: { requests: budget(0, 100, 60_000) },
+      now: 0,
+      headroom: 0,
+      until: 600, // a 60 s window of 100 requests gives one back every 0.6 s
+    },
+    {
+      name: 'a used-up budget is free again once one unit is back',
+      snapshot: { requests: budget(0, 100, 60_000) },
+      now: 600,
+      headroom: 0.1, // 1 of 100: a tenth of the low-water mark
+      until: undefined,
+    },
+    {
+      name: 'a used-up budget of one request per window holds for the whole window, as it must',
+      snapshot: { requests: budget(0, 1, 60_000) },
+      now: 0,
+      headroom: 0,
+      until: 60_000,
+    },
+    {
+      name: 'a used-up budget without a limit holds only for the short hold',
+      snapshot: { tokens: budget(0, undefined, 30_000) },
+      now: 0,
+      headroom: 1,
+      until: EXHAUSTED_HOLD_MS,
+    },
+    {
+      name: 'a used-up budget without a reset holds only for the short hold',
+      snapshot: { requests: budget(0, 10, undefined) },
+      now: 0,
+      headroom: 0,
+      until: EXHAUSTED_HOLD_MS,
+    },
+    {
+      name: 'a used-up budget without a reset is tried again after the short hold',
+      snapshot: { requests: budget(0, 10, undefined) },
+      now: EXHAUSTED_HOLD_MS,
+      headroom: 1,
+      until: undefined,
+    },
+    {
+      name: 'a budget whose reset has passed counts as full',
       snapshot: { tokens: budget(0, 1000, 30_000) },
       now: 30_000,
       headroom: 1,
@@ -69,15 +115,21 @@ describe('a provider’s announced rate-limit budgets', () => {
     },
   ])('$name', ({ snapshot, now, headroom, until }) => {
     const limits = new ProviderRateLimits();
-    limits.update(snapshot);
+    limits.update(snapshot, 0);
     expect(limits.headroom(now)).toBeCloseTo(headroom, 9);
     expect(limits.exhaustedUntil(now)).toBe(until);
   });
 
   it('keeps the last known budget of a kind a later response does not announce', () => {
     const limits = new ProviderRateLimits();
-    limits.update({ requests: budget(0, 10, 5_000) });
-    limits.update({ tokens: budget(900, 1000, 5_000) });
-    expect(limits.exhaustedUntil(0)).toBe(5_000);
+    limits.update({ requests: budget(0, 10, 5_000) }, 0);
+    limits.update({ tokens: budget(900, 1000, 5_000) }, 100);
+    expect(limits.exhaustedUntil(100)).toBe(500);
+  });
+
+  it('reads a refill from when the budget was announced, not from now', () => {
+    const limits = new ProviderRateLimits();
+    limits.update({ requests: budget(0, 100, 70_000) }, 10_000);
+    expect(limits.exhaustedUntil(10_000)).toBe(10_600);
   });
 });

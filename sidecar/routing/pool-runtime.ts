@@ -1,5 +1,6 @@
 import type { ProviderPool, ProviderSpec, Timeouts } from '../../api/v1alpha1/providerpool.ts';
 import type { Rng } from '../core/clock.ts';
+import { createRedactor, type Redactor } from '../core/redactor.ts';
 import type { Secret } from '../core/secret.ts';
 import { createStrategy } from '../balancer/strategies/index.ts';
 import { TargetStats } from '../balancer/target-stats.ts';
@@ -30,20 +31,23 @@ export class PoolRuntime {
   /** Logical model → its targets, in manifest order. */
   readonly models: ReadonlyMap<string, readonly Target[]>;
   readonly retryBudget: RetryBudget;
+  /** Hides the pool's API keys in provider text bound for apps, logs and metrics. */
+  readonly redactor: Redactor;
   readonly #strategies: Map<string, Strategy>;
 
-  constructor(
-    pool: ProviderPool,
-    providers: ReadonlyMap<string, ProviderRuntime>,
-    models: ReadonlyMap<string, readonly Target[]>,
-    retryBudget: RetryBudget,
-    strategies: Map<string, Strategy>,
-  ) {
-    this.pool = pool;
-    this.providers = providers;
-    this.models = models;
-    this.retryBudget = retryBudget;
-    this.#strategies = strategies;
+  constructor(parts: {
+    pool: ProviderPool;
+    providers: ReadonlyMap<string, ProviderRuntime>;
+    models: ReadonlyMap<string, readonly Target[]>;
+    retryBudget: RetryBudget;
+    strategies: Map<string, Strategy>;
+  }) {
+    this.pool = parts.pool;
+    this.providers = parts.providers;
+    this.models = parts.models;
+    this.retryBudget = parts.retryBudget;
+    this.#strategies = parts.strategies;
+    this.redactor = createRedactor([...parts.providers.values()].map((p) => p.apiKey));
   }
 
   get defaultStrategy(): StrategyName {
@@ -157,5 +161,6 @@ export function buildPoolRuntime(
   if (previous) {
     for (const [name, old] of previous.providers) if (!providers.has(name)) void old.close();
   }
-  return new PoolRuntime(pool, providers, models, retryBudget, previous?.strategiesFor(models) ?? new Map());
+  const strategies = previous?.strategiesFor(models) ?? new Map<string, Strategy>();
+  return new PoolRuntime({ pool, providers, models, retryBudget, strategies });
 }

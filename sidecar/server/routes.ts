@@ -1,15 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, Rng } from '../core/clock.ts';
-import { MethodNotAllowedError, NotReadyError, RouteNotFoundError } from '../core/errors.ts';
+import {
+  ClientClosedRequestError,
+  MethodNotAllowedError,
+  NotReadyError,
+  RequestTimeoutError,
+  RouteNotFoundError,
+} from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
 import { forward } from '../proxy/forward.ts';
-import { OPENAI_CLIENT_API } from '../api/client-api.ts';
+import { clientError, OPENAI_CLIENT_API, type ClientApi } from '../api/client-api.ts';
 import { PROXIED_ENDPOINTS } from './endpoints.ts';
 import { sendError, sendJson } from '../proxy/client-response.ts';
 import { readJsonBody } from './read-body.ts';
+import { assertJsonContentType } from './content-type.ts';
+import type { HttpLimits } from './http-limits.ts';
+import { refuseUnreadBody } from './refuse-unread-body.ts';
 
 export interface RouteDeps {
   readonly runtime: () => PoolRuntime | undefined;
@@ -17,6 +26,7 @@ export interface RouteDeps {
   readonly rng: Rng;
   readonly metrics: SidecarMetrics;
   readonly logger: Logger;
+  readonly limits: HttpLimits;
 }
 
 /** Request ids from the client are kept when they look like ids; anything else is replaced. */
@@ -73,12 +83,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps
     if (!runtime) throw new NotReadyError();
     if (path === '/v1/models') return sendJson(res, 200, listModels(runtime), idHeader);
 
-    const raw = await readJsonBody(req, runtime.pool.spec.limits.maxRequestBodyBytes);
+    if (!endpoint) throw new RouteNotFoundError(method, path);
+    assertJsonContentType(req.headers);
+    const raw = await readJsonBody(req, {
+      maxBytes: runtime.pool.spec.limits.maxRequestBodyBytes,
+      timeoutMs: deps.limits.bodyTimeoutMs,
+      idleTimeoutMs: deps.limits.bodyIdleTimeoutMs,
+      maxJsonDepth: runtime.pool.spec.limits.maxJsonDepth,
+    });
     const client = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) client.abort();
     });
-    if (!endpoint) throw new RouteNotFoundError(method, path);
     await forward(
       runtime,
       {
@@ -94,10 +110,36 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps
       deps,
     );
   } catch (err) {
-    // A body refused part-way cannot be read to its end cheaply: answer and close the connection.
-    const headers: Record<string, string> = req.complete ? idHeader : { ...idHeader, connection: 'close' };
-    const status = sendError(res, clientApi, err, headers);
+    const status = answerError(req, res, clientApi, err, idHeader, deps);
     deps.metrics.requests.inc({ provider: 'none', model: 'unknown', status_class: statusClass(status) });
     deps.logger.info('request rejected', { requestId, status, path });
   }
+}
+
+/**
+ * Answers an error in the client API's shape. A request whose body is still arriving is answered before its end
+ * and the rest drained (bounded) so the client reads the answer; one that timed out is answered and closed.
+ */
+function answerError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  api: ClientApi,
+  err: unknown,
+  headers: Record<string, string>,
+  deps: RouteDeps,
+): number {
+  if (err instanceof ClientClosedRequestError) return err.status; // no one to answer
+  if (req.complete || err instanceof RequestTimeoutError) {
+    return sendError(res, api, err, req.complete ? headers : { ...headers, connection: 'close' });
+  }
+  const { status, headers: errorHeaders, body } = clientError(api, err);
+  // Without a pool there is no body limit to scale: such a body is not drained.
+  const limit = deps.runtime()?.pool.spec.limits.maxRequestBodyBytes ?? 0;
+  refuseUnreadBody(
+    req,
+    res,
+    { status, headers: { ...headers, ...errorHeaders }, text: JSON.stringify(body) },
+    { maxBytes: limit * deps.limits.refusedBodyDrainFactor, maxMs: deps.limits.refusedBodyDrainMs },
+  );
+  return status;
 }

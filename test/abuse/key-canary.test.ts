@@ -62,13 +62,13 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'a stream error event before any content',
     stream: true,
-    behaviour: (m) => ({ streamErrorAfterChunks: 0, errorMessage: m }),
+    behaviour: (m) => ({ streamErrorAfterEvents: 0, errorMessage: m }),
   },
   {
     name: 'a stream error event after content',
     stream: true,
     // Paced, so the content is written to the client before the error event arrives.
-    behaviour: (m) => ({ streamErrorAfterChunks: 5, chunkIntervalMs: 20, errorMessage: m }),
+    behaviour: (m) => ({ streamErrorAfterEvents: 5, chunkIntervalMs: 20, errorMessage: m }),
   },
 ];
 
@@ -93,7 +93,7 @@ const ENTRIES = [
 
 const NEUTRAL: Partial<MockBehaviour> = {
   errorRate: 0,
-  streamErrorAfterChunks: null,
+  streamErrorAfterEvents: null,
   chunkIntervalMs: 0,
   errorMessage: null,
 };

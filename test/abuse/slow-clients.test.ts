@@ -7,9 +7,15 @@
  * The bounds are what the product must meet whatever exact timeouts it picks (see BOUND_MS).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Socket } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { closedWithin, openSocket, rawPost, readResponse } from '../support/raw-http.ts';
+import {
+  closedWithin,
+  openRaw,
+  rawPost,
+  readResponse,
+  trickle,
+  type RawConnection,
+} from '../support/raw-http.ts';
 import { CHAT, startHarness, type Harness } from '../support/sidecar-harness.ts';
 import { sleep, waitFor } from '../support/wait.ts';
 
@@ -30,19 +36,15 @@ const FLOOD_CONNECTIONS = 500;
 
 const chatBody = JSON.stringify(CHAT);
 
-/** Writes one byte of `data` a second to `socket` until it closes. */
-function trickle(socket: Socket, data: string): void {
-  let at = 0;
-  const timer = setInterval(() => {
-    if (socket.destroyed || at >= data.length) {
-      clearInterval(timer);
-      return;
-    }
-    socket.write(data[at] ?? '');
-    at += 1;
-  }, 1000);
-  socket.once('close', () => clearInterval(timer));
-}
+/** A chat completion request as raw bytes. */
+const chatRequest = (stream: boolean): Buffer => {
+  const body = JSON.stringify({ ...CHAT, stream });
+  return rawPost(
+    '/v1/chat/completions',
+    { host: 'sidecar', 'content-type': 'application/json', 'content-length': String(body.length) },
+    body,
+  );
+};
 
 describe('slow and idle connections are closed by the sidecar, not held for minutes', () => {
   let h: Harness;
@@ -51,30 +53,24 @@ describe('slow and idle connections are closed by the sidecar, not held for minu
   beforeAll(async () => {
     h = await startHarness([{ name: 'only' }]);
     // All three run at once, so the suite waits for the slowest, not for the sum.
-    const trickling = await openSocket(h.sidecar.port);
-    trickling.write(
+    const trickling = await openRaw(h.sidecar.port);
+    trickling.send(
       rawPost('/v1/chat/completions', {
         host: 'sidecar',
         'content-type': 'application/json',
         'content-length': String(chatBody.length),
       }),
     );
-    trickle(trickling, chatBody);
+    trickle(trickling, chatBody, 1000);
     closed.trickling = closedWithin(trickling, BOUND_MS.body);
 
-    const unfinished = await openSocket(h.sidecar.port);
-    unfinished.write('POST /v1/chat/completions HTTP/1.1\r\nhost: sidecar\r\n');
-    trickle(unfinished, `x-never-ending: ${'a'.repeat(1000)}`);
+    const unfinished = await openRaw(h.sidecar.port);
+    unfinished.send('POST /v1/chat/completions HTTP/1.1\r\nhost: sidecar\r\n');
+    trickle(unfinished, `x-never-ending: ${'a'.repeat(1000)}`, 1000);
     closed.unfinished = closedWithin(unfinished, BOUND_MS.headers);
 
-    const idle = await openSocket(h.sidecar.port);
-    idle.write(
-      rawPost(
-        '/v1/chat/completions',
-        { host: 'sidecar', 'content-type': 'application/json', 'content-length': String(chatBody.length) },
-        chatBody,
-      ),
-    );
+    const idle = await openRaw(h.sidecar.port);
+    idle.send(chatRequest(false));
     await readResponse(idle);
     closed.idle = closedWithin(idle, BOUND_MS.keepAlive);
   });
@@ -101,16 +97,13 @@ describe('slow readers and connection floods', () => {
     const events = 1024;
     // 64 MiB: more than the kernel buffers on the way can hold, so a sidecar that buffered would show it.
     h.mocks.only?.setBehaviour({ replyText: 'z'.repeat(64 * 1024 * 1024), streamChunks: events });
-    const socket = await openSocket(h.sidecar.port);
-    socket.pause();
-    const body = JSON.stringify({ ...CHAT, stream: true });
-    socket.write(
-      rawPost(
-        '/v1/chat/completions',
-        { host: 'sidecar', 'content-type': 'application/json', 'content-length': String(body.length) },
-        body,
-      ),
-    );
+    const conn = await openRaw(h.sidecar.port);
+    conn.socket.pause();
+    conn.send(chatRequest(true));
+    let ended = false;
+    const answer = readResponse(conn).finally(() => {
+      ended = true;
+    });
     const written = () => h.mocks.only?.stats.sseEventsWritten ?? 0;
     await waitFor('the upstream to start streaming', () => written() > 0, 10_000);
     // Stalled: no event written for a second.
@@ -128,24 +121,20 @@ describe('slow readers and connection floods', () => {
     );
     expect(written()).toBeLessThan(events * 0.75);
 
-    let received = '';
-    socket.on('data', (chunk: Buffer) => {
-      received = (received + chunk.toString('latin1')).slice(-64);
-    });
-    socket.resume();
-    await waitFor('the stream to end', () => received.includes('data: [DONE]'), 60_000);
+    conn.socket.resume();
+    await waitFor('the stream to end', () => ended, 60_000);
+    expect((await answer).slice(-64)).toContain('data: [DONE]');
     expect(h.mocks.only?.stats.streamsCompleted).toBe(1);
-    socket.destroy();
+    conn.socket.destroy();
     h.mocks.only?.setBehaviour({ replyText: null, streamChunks: 8 });
   });
 
   it(`answers promptly while ${FLOOD_CONNECTIONS} idle and half-sent connections are open, and after`, async () => {
-    const flood: Socket[] = [];
+    const flood: RawConnection[] = [];
     for (let i = 0; i < FLOOD_CONNECTIONS; i += 1) {
-      const socket = await openSocket(h.sidecar.port);
-      socket.on('error', () => {});
-      if (i % 2 === 1) socket.write('POST /v1/chat/completions HTTP/1.1\r\nhost: sidecar\r\n');
-      flood.push(socket);
+      const conn = await openRaw(h.sidecar.port);
+      if (i % 2 === 1) conn.send('POST /v1/chat/completions HTTP/1.1\r\nhost: sidecar\r\n');
+      flood.push(conn);
     }
     const res = await fetch(`${h.sidecar.url}/chat/completions`, {
       method: 'POST',
@@ -155,7 +144,7 @@ describe('slow readers and connection floods', () => {
     });
     expect(res.status).toBe(200);
     expect((await fetch(`${new URL(h.sidecar.url).origin}/healthz`)).status).toBe(200);
-    for (const socket of flood) socket.destroy();
+    for (const conn of flood) conn.socket.destroy();
     const after = await h.client.chat.completions.create(CHAT);
     expect(after.choices[0]?.message.content).toBeTruthy();
   });
@@ -166,15 +155,6 @@ interface KeepAliveClient {
   name: string;
   connect(h: Harness): Promise<{ release(): Promise<void> | void }>;
 }
-
-const chatRequest = (stream: boolean): Buffer => {
-  const body = JSON.stringify({ ...CHAT, stream });
-  return rawPost(
-    '/v1/chat/completions',
-    { host: 'sidecar', 'content-type': 'application/json', 'content-length': String(body.length) },
-    body,
-  );
-};
 
 const KEEP_ALIVE_CLIENTS: KeepAliveClient[] = [
   {
@@ -208,12 +188,12 @@ const KEEP_ALIVE_CLIENTS: KeepAliveClient[] = [
   {
     name: 'one raw keep-alive socket',
     async connect(h) {
-      const socket = await openSocket(h.sidecar.port);
-      socket.write(chatRequest(false));
-      await readResponse(socket);
-      socket.write(chatRequest(true));
-      expect(await readResponse(socket)).toContain('data: [DONE]');
-      return { release: () => void socket.destroy() };
+      const conn = await openRaw(h.sidecar.port);
+      conn.send(chatRequest(false));
+      await readResponse(conn);
+      conn.send(chatRequest(true));
+      expect(await readResponse(conn)).toContain('data: [DONE]');
+      return { release: () => void conn.socket.destroy() };
     },
   },
 ];

@@ -73,6 +73,7 @@ describe('streaming backpressure', () => {
         clientSignal: new AbortController().signal,
         res: client as unknown as ServerResponse,
         clientApi: OPENAI_CLIENT_API,
+        redactor: runtime.redactor,
         responseHeaders: {},
       },
       { clock: systemClock, metrics: new SidecarMetrics(), logger: silentLogger },

@@ -48,6 +48,19 @@ const CASES: Case[] = [
     message: /The model "gpt-5-turbo-max" is not served by this pool\. Known models: chat, embed/,
   },
   {
+    name: 'an overlong model name is echoed cut short, with its length',
+    body: chat({ model: 'm'.repeat(1500) }),
+    status: 404,
+    message: /^The model "m{256}… \(1500 characters\)" is not served by this pool/,
+  },
+  {
+    name: 'an overlong strategy header is echoed cut short, with its length',
+    body: chat({}),
+    headers: { 'x-switchboard-strategy': 's'.repeat(4000) },
+    status: 400,
+    message: /^Unknown strategy "s{256}… \(4000 characters\)" in header/,
+  },
+  {
     name: 'a model name shaped like a URL reaches no URL',
     body: chat({ model: 'http://169.254.169.254/latest/meta-data' }),
     status: 404,

@@ -90,7 +90,7 @@ describe('rate-limit awareness before and beyond 429', () => {
   let h: Harness;
   afterEach(() => h.close());
 
-  it('stops sending to a provider whose announced request budget is used up, until it resets', async () => {
+  it('stops sending to a provider whose announced request budget is used up, until a request is back', async () => {
     h = await startHarness(
       [{ name: 'tight', behaviour: { requestsPerMinute: 3 } }, { name: 'roomy' }],
       (mocks) => poolSpec(mocks, { providers: { tight: { weight: 1000 } } }),

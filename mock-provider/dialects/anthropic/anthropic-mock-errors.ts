@@ -5,6 +5,7 @@ import {
   type AnthropicErrorType,
 } from '../../../sidecar/providers/anthropic/anthropic-types.ts';
 import type { MockFailure, MockJsonReply } from '../../dialect.ts';
+import { serverErrorMessage } from '../../key-echo.ts';
 
 export function anthropicError(
   type: AnthropicErrorType,
@@ -57,8 +58,8 @@ export function anthropicFailure(failure: MockFailure, serverError: ServerErrorK
       );
     case 'server-error':
       return serverError === 'overloaded_error'
-        ? anthropicError('overloaded_error', failure.message ?? 'Overloaded')
-        : anthropicError('api_error', failure.message ?? 'Internal server error');
+        ? anthropicError('overloaded_error', serverErrorMessage(failure, 'Overloaded'))
+        : anthropicError('api_error', serverErrorMessage(failure, 'Internal server error'));
     case 'malformed-json':
       return anthropicError(
         'invalid_request_error',

@@ -3,6 +3,7 @@
  * the Gemini API sends them (https://ai.google.dev/gemini-api/docs/troubleshooting).
  */
 import type { MockFailure, MockJsonReply } from '../../dialect.ts';
+import { serverErrorMessage } from '../../key-echo.ts';
 
 const TYPE_PREFIX = 'type.googleapis.com/google.rpc.';
 const RATE_LIMITS_DOC = 'https://ai.google.dev/gemini-api/docs/rate-limits';
@@ -127,8 +128,10 @@ export function geminiFailure(failure: MockFailure): MockJsonReply {
     case 'server-error':
       return googleError(
         'INTERNAL',
-        failure.message ??
+        serverErrorMessage(
+          failure,
           'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+        ),
       );
     case 'malformed-json':
       return invalidPayload('Unexpected token.');

@@ -1,4 +1,5 @@
 import type { MockFailure, MockJsonReply } from '../../dialect.ts';
+import { serverErrorMessage } from '../../key-echo.ts';
 import { formatOpenAiDuration } from './openai-duration.ts';
 
 /** OpenAI's error envelope. */
@@ -71,8 +72,10 @@ export function openAiFailure(failure: MockFailure): MockJsonReply {
       });
     case 'server-error':
       return openAiError(500, {
-        message:
-          failure.message ?? 'The server had an error while processing your request. Sorry about that!',
+        message: serverErrorMessage(
+          failure,
+          'The server had an error while processing your request. Sorry about that!',
+        ),
         type: 'server_error',
         param: null,
         code: null,

@@ -68,8 +68,8 @@ describe('reading Anthropic rate-limit headers', () => {
       now,
     );
     expect(snapshot).toEqual({
-      requests: { limit: 50, remaining: 49, resetAt: now + 1000 },
-      tokens: { limit: 40000, remaining: 39000, resetAt: now + 30_000 },
+      requests: { limit: 50, remaining: 49, fullAt: now + 1000 },
+      tokens: { limit: 40000, remaining: 39000, fullAt: now + 30_000 },
     });
   });
 
@@ -84,7 +84,7 @@ describe('reading Anthropic rate-limit headers', () => {
       }),
       now,
     );
-    expect(snapshot).toEqual({ tokens: { limit: 8000, remaining: 400, resetAt: now + 5000 } });
+    expect(snapshot).toEqual({ tokens: { limit: 8000, remaining: 400, fullAt: now + 5000 } });
   });
 
   it('leaves a reset it cannot read undefined', () => {
@@ -95,7 +95,7 @@ describe('reading Anthropic rate-limit headers', () => {
       }),
       now,
     );
-    expect(snapshot).toEqual({ requests: { remaining: 0, limit: undefined, resetAt: undefined } });
+    expect(snapshot).toEqual({ requests: { remaining: 0, limit: undefined, fullAt: undefined } });
   });
 
   it('says nothing when no rate-limit header is present', () => {

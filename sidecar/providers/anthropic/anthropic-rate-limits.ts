@@ -1,6 +1,6 @@
 /**
  * Anthropic's rate-limit headers: `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-
- * {limit,remaining,reset}`, resets as RFC 3339 timestamps. The `tokens` budget is the most restrictive token
+ * {limit,remaining,reset}`, resets as RFC 3339 timestamps of full replenishment. The `tokens` budget is the most restrictive token
  * limit in effect; when it is absent the scarcer of the input and output budgets stands in for it.
  */
 import type { HeaderLookup, RateLimitBudget, RateLimitSnapshot } from '../adapter.ts';
@@ -19,11 +19,12 @@ function readBudget(header: HeaderLookup, budget: AnthropicRateLimitBudget): Rat
   const remaining = toNumber(header(rateLimitHeaderName(budget, 'remaining')));
   if (remaining === undefined) return undefined;
   const reset = header(rateLimitHeaderName(budget, 'reset'));
-  const resetAt = reset === undefined ? Number.NaN : Date.parse(reset);
+  // RFC 3339: the time the budget is fully replenished, not when it has room again.
+  const fullAt = reset === undefined ? Number.NaN : Date.parse(reset);
   return {
     remaining,
     limit: toNumber(header(rateLimitHeaderName(budget, 'limit'))),
-    resetAt: Number.isFinite(resetAt) ? resetAt : undefined,
+    fullAt: Number.isFinite(fullAt) ? fullAt : undefined,
   };
 }
 

@@ -261,14 +261,14 @@ describe('Azure OpenAI rate-limit headers', () => {
         'x-ratelimit-reset-tokens': '6',
       },
       expected: {
-        requests: { remaining: 9, limit: 10, resetAt: undefined },
-        tokens: { remaining: 900, limit: 1000, resetAt: now + 6000 },
+        requests: { remaining: 9, limit: 10, fullAt: undefined },
+        tokens: { remaining: 900, limit: 1000, fullAt: now + 6000 },
       },
     },
     {
       name: 'reads a remaining count without a limit, as older deployments send',
       headers: { 'x-ratelimit-remaining-requests': '3' },
-      expected: { requests: { remaining: 3, limit: undefined, resetAt: undefined } },
+      expected: { requests: { remaining: 3, limit: undefined, fullAt: undefined } },
     },
     {
       name: 'treats -1 (a budget Azure does not meter) as not announced',
@@ -278,7 +278,7 @@ describe('Azure OpenAI rate-limit headers', () => {
         'x-ratelimit-reset-tokens': '0',
         'x-ratelimit-remaining-requests': '5',
       },
-      expected: { requests: { remaining: 5, limit: undefined, resetAt: undefined } },
+      expected: { requests: { remaining: 5, limit: undefined, fullAt: undefined } },
     },
   ])('$name', ({ headers, expected }) => {
     expect(adapter.readRateLimits(lookup(headers), now)).toEqual(expected);

@@ -119,7 +119,10 @@ export class OpenAIAdapter implements ProviderAdapter {
   }
 }
 
-/** `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`, resets as Go durations ("6m0s"). */
+/**
+ * `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`, resets as Go durations ("6m0s"): the time until the
+ * budget is back to its full limit, read as `fullAt`.
+ */
 function readBudget(
   header: HeaderLookup,
   kind: 'requests' | 'tokens',
@@ -132,6 +135,6 @@ function readBudget(
   return {
     remaining,
     limit: Number.isFinite(limit) ? limit : undefined,
-    resetAt: resetMs === undefined ? undefined : now + resetMs,
+    fullAt: resetMs === undefined ? undefined : now + resetMs,
   };
 }

@@ -1,0 +1,113 @@
+/**
+ * The sync channel between the operator and its sidecars: the messages, as zod schemas (the one source of truth
+ * for their types and for validating what arrives). Sidecars dial the operator, as Envoy dials istiod:
+ *
+ *   GET  /sync/v1/pools/{namespace}/{name}/stream?sidecar={id}   server-sent events, operator → sidecar:
+ *        `event: snapshot`  a full Snapshot (always the first event, and after any change, debounced)
+ *   POST /sync/v1/pools/{namespace}/{name}/acks                   an Ack: the sidecar applied a version, or not
+ *   POST /sync/v1/pools/{namespace}/{name}/reports                a Report every few seconds, and at once when
+ *                                                                 the sidecar starts a cool-down
+ *
+ * Snapshots are full, never deltas, so a sidecar that reconnects or missed one is whole again with the next.
+ * `configVersion` names the spec (a content hash): sidecars ACK or NACK it once. `revision` grows with every push
+ * (new weights, cool-downs or quota shares under the same spec), so a sidecar can drop an out-of-order snapshot.
+ */
+import { z } from 'zod';
+import { HistogramCountsSchema } from './histogram.ts';
+import { ProviderPoolSpecSchema } from '../v1alpha1/providerpool.ts';
+
+export const SYNC_PROTOCOL = 'switchboard.dev/sync/v1';
+
+const name = z.string().min(1).max(253);
+const count = z.number().int().min(0);
+const epochMs = z.number().int().min(0).describe('Milliseconds since the Unix epoch.');
+
+export const SidecarIdSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, ".", "_" and "-"')
+  .describe('A sidecar: in a pod, the pod name; standalone, any stable name.');
+
+export const COOLDOWN_REASONS = ['RateLimited', 'BreakerOpen'] as const;
+
+/** A provider (or one model of it) to leave alone until a time, because a sidecar saw a 429 or opened a breaker. */
+export const CooldownSchema = z.strictObject({
+  provider: name,
+  model: name.optional().describe('Set when the fault is scoped to one model of the provider.'),
+  until: epochMs,
+  reason: z.enum(COOLDOWN_REASONS),
+});
+
+/** This sidecar's share of a provider's limits, per minute (absent: no limit of that kind). */
+export const QuotaShareSchema = z.strictObject({
+  provider: name,
+  model: name.optional(),
+  requestsPerMinute: z.number().min(0).optional(),
+  tokensPerMinute: z.number().min(0).optional(),
+});
+
+export const SnapshotSchema = z.strictObject({
+  protocol: z.literal(SYNC_PROTOCOL),
+  namespace: name,
+  pool: name,
+  configVersion: z.string().min(1).max(64),
+  revision: count,
+  issuedAt: epochMs,
+  spec: ProviderPoolSpecSchema,
+  /** Cluster-wide effective weight per provider; sidecars use it in place of the spec's weight. */
+  weights: z.record(name, z.number().min(0)),
+  cooldowns: z.array(CooldownSchema),
+  quotas: z.array(QuotaShareSchema),
+});
+
+export const AckSchema = z.strictObject({
+  sidecar: SidecarIdSchema,
+  configVersion: z.string().min(1).max(64),
+  result: z.enum(['ACK', 'NACK']),
+  /** Why a NACK: what the sidecar could not apply (never a secret). */
+  reason: z.string().max(1024).optional(),
+});
+
+export const BREAKER_PHASES = ['closed', 'open', 'half-open'] as const;
+
+/** What one sidecar saw of one provider and model over one report window. */
+export const TargetReportSchema = z.strictObject({
+  provider: name,
+  model: name.describe('The logical model.'),
+  /** Attempts that got an answer or a provider-side failure. */
+  attempts: count,
+  successes: count,
+  /** Provider-side failures: 5xx, transport errors, timeouts, cut streams. */
+  failures: count,
+  rateLimited: count,
+  /** Histogram of whole-response latency of successful attempts (core/latency-histogram.ts buckets). */
+  latency: HistogramCountsSchema,
+  timeToFirstToken: HistogramCountsSchema,
+  inputTokens: count,
+  outputTokens: count,
+  costUSD: z.number().min(0),
+  inFlight: count,
+  breaker: z.enum(BREAKER_PHASES),
+  /** Requests and tokens the sidecar wanted to send, including those its quota share refused. */
+  demandRequests: count,
+  demandTokens: count,
+});
+
+export const ReportSchema = z.strictObject({
+  sidecar: SidecarIdSchema,
+  /** The configuration the sidecar runs; absent before it applied any. */
+  configVersion: z.string().min(1).max(64).optional(),
+  windowStart: epochMs,
+  windowEnd: epochMs,
+  targets: z.array(TargetReportSchema).max(4096),
+  /** Cool-downs the sidecar started since its last report, for the operator to spread to the pool. */
+  cooldowns: z.array(CooldownSchema).max(1024),
+});
+
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+export type Ack = z.infer<typeof AckSchema>;
+export type Report = z.infer<typeof ReportSchema>;
+export type TargetReport = z.infer<typeof TargetReportSchema>;
+export type QuotaShare = z.infer<typeof QuotaShareSchema>;
+export type Cooldown = z.infer<typeof CooldownSchema>;

@@ -1,0 +1,95 @@
+/**
+ * One round of the cluster-wide control loop for one pool (pure): the sidecars' reports in; the pool-wide
+ * cool-downs, the adaptive weights, what to push to the sidecars and what the status should say out.
+ *
+ *   reports ──► fleet view ──► cool-downs (merged) ──► provider states ──► reweighting ──► snapshot content
+ *                                                                                      └─► status observation
+ *
+ * The pushed weights are the `adaptive` strategy's: sidecars multiply them by local health. Pools on other
+ * strategies keep the spec's weights, so an explicit weighted-round-robin split is never overridden; status
+ * then shows the spec's weights as effective.
+ */
+import type { Cooldown } from '../../api/sync/sync-protocol.ts';
+import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
+import { mergeCooldowns } from '../cooldown/pool-cooldowns.ts';
+import { aggregateFleet, type SidecarRecord } from '../fleet/fleet-aggregate.ts';
+import { providerStatuses, providerWindows } from '../fleet/provider-status.ts';
+import type { FleetObservation } from '../reconcile/reconcile-pool.ts';
+import {
+  DEFAULT_REWEIGHT_SETTINGS,
+  reweight,
+  type ProviderWeight,
+  type ReweightSettings,
+} from '../reweight/reweight.ts';
+
+export interface FleetRoundSettings {
+  /** Reports older than this are not read. */
+  readonly windowMs: number;
+  readonly reweight: ReweightSettings;
+}
+
+export const DEFAULT_FLEET_ROUND_SETTINGS: FleetRoundSettings = {
+  windowMs: 30_000,
+  reweight: DEFAULT_REWEIGHT_SETTINGS,
+};
+
+/** What a pool's loop carries from round to round. */
+export interface PoolControlState {
+  readonly weights: ReadonlyMap<string, ProviderWeight>;
+  readonly cooldowns: readonly Cooldown[];
+}
+
+export const INITIAL_CONTROL_STATE: PoolControlState = { weights: new Map(), cooldowns: [] };
+
+export interface FleetRoundInput {
+  readonly spec: ProviderPoolSpec;
+  readonly configVersion: string;
+  readonly sidecars: readonly SidecarRecord[];
+  readonly state: PoolControlState;
+  readonly now: number;
+  readonly settings?: FleetRoundSettings;
+}
+
+export interface FleetRoundResult {
+  readonly state: PoolControlState;
+  /** Effective weight per provider, rounded to what is worth pushing. */
+  readonly weights: Readonly<Record<string, number>>;
+  readonly cooldowns: readonly Cooldown[];
+  readonly observation: FleetObservation;
+  /** Every provider is down: sidecars are on their own (spec weights, least-bad routing). */
+  readonly panic: boolean;
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** Cool-downs from every retained report, merged with those already known. */
+function reportedCooldowns(sidecars: readonly SidecarRecord[]): Cooldown[] {
+  return sidecars.flatMap((s) => s.reports.flatMap((r) => r.cooldowns));
+}
+
+export function fleetRound(input: FleetRoundInput): FleetRoundResult {
+  const { spec, now } = input;
+  const settings = input.settings ?? DEFAULT_FLEET_ROUND_SETTINGS;
+  const fleet = aggregateFleet(input.sidecars, input.configVersion, now, settings.windowMs);
+  const providers = new Set(spec.providers.map((p) => p.name));
+  const cooldowns = mergeCooldowns(input.state.cooldowns, reportedCooldowns(input.sidecars), now, providers);
+
+  const specWeights = new Map(spec.providers.map((p) => [p.name, p.weight]));
+  const before = providerStatuses(spec, fleet, specWeights, cooldowns, now);
+  const result = reweight(input.state.weights, providerWindows(spec, fleet, before), now, settings.reweight);
+  const adaptive = spec.strategy.type === 'adaptive';
+  const effective = new Map(
+    spec.providers.map((p) => [
+      p.name,
+      adaptive ? round3(result.weights.get(p.name)?.effectiveWeight ?? p.weight) : p.weight,
+    ]),
+  );
+  const statuses = providerStatuses(spec, fleet, effective, cooldowns, now);
+  return {
+    state: { weights: result.weights, cooldowns },
+    weights: Object.fromEntries(effective),
+    cooldowns,
+    observation: { sidecars: fleet.sidecars, nacks: fleet.nacks, providers: statuses },
+    panic: result.panic,
+  };
+}

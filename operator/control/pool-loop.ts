@@ -1,0 +1,183 @@
+/**
+ * The control loop of one ProviderPool (the I/O shell around the pure reconcile and fleet round):
+ *
+ * - on a spec change: reconcile, publish the new configuration to the pool's sidecars (debounced by the hub);
+ * - every round (a few seconds): merge the sidecars' reports into weights, cool-downs and status; push only
+ *   when what sidecars should run changed; write status only when it changed, at most every `statusIntervalMs`;
+ * - on a report carrying a new cool-down: merge and push at once, so a 429 one sidecar saw reaches the others
+ *   in well under a second instead of a round later.
+ */
+import type { Report } from '../../api/sync/sync-protocol.ts';
+import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
+import type { ProviderPoolStatus } from '../../api/v1alpha1/providerpool-status.ts';
+import type { Logger } from '../../sidecar/core/log.ts';
+import { mergeCooldowns, sameCooldowns } from '../cooldown/pool-cooldowns.ts';
+import { reconcilePool, type FleetObservation, type PoolObject } from '../reconcile/reconcile-pool.ts';
+import { statusDiffers } from '../reconcile/pool-status.ts';
+import type { SecretIndex } from '../reconcile/secret-references.ts';
+import type { CancelTimer, Scheduler } from '../timing/scheduler.ts';
+import type { PoolKey, SyncHub } from '../sync/sync-hub.ts';
+import {
+  DEFAULT_FLEET_ROUND_SETTINGS,
+  fleetRound,
+  INITIAL_CONTROL_STATE,
+  type FleetRoundSettings,
+  type PoolControlState,
+} from './fleet-round.ts';
+
+export interface PoolLoopDeps {
+  readonly hub: SyncHub;
+  readonly scheduler: Scheduler;
+  readonly logger: Logger;
+  /** Stores a pool's status (the status subresource, or a file in local mode). */
+  readonly writeStatus: (key: PoolKey, status: ProviderPoolStatus) => Promise<void>;
+  readonly roundMs: number;
+  readonly statusIntervalMs: number;
+  readonly settings?: FleetRoundSettings;
+}
+
+interface Published {
+  readonly configVersion: string;
+  readonly spec: ProviderPoolSpec;
+  readonly weights: Readonly<Record<string, number>>;
+}
+
+const sameWeights = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean => {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+};
+
+export class PoolLoop {
+  readonly key: PoolKey;
+  readonly #deps: PoolLoopDeps;
+  #pool: PoolObject;
+  #secrets: SecretIndex;
+  #state: PoolControlState = INITIAL_CONTROL_STATE;
+  #published: Published | undefined;
+  #observation: FleetObservation | undefined;
+  #stored: ProviderPoolStatus | undefined;
+  #lastWriteAt = -Infinity;
+  #writing = false;
+  #cancelRound: CancelTimer | undefined;
+  #stopped = false;
+
+  constructor(pool: PoolObject, secrets: SecretIndex, deps: PoolLoopDeps) {
+    this.key = { namespace: pool.metadata.namespace, name: pool.metadata.name };
+    this.#deps = deps;
+    this.#pool = pool;
+    this.#secrets = secrets;
+    this.#reconcile();
+    this.#scheduleRound();
+  }
+
+  /** The pool or its Secrets changed: reconcile now. */
+  update(pool: PoolObject, secrets: SecretIndex): void {
+    this.#pool = pool;
+    this.#secrets = secrets;
+    this.#reconcile();
+  }
+
+  /** A report arrived: spread any cool-down it brings at once. */
+  onReport(report: Report): void {
+    if (this.#published === undefined || report.cooldowns.length === 0) return;
+    const now = this.#deps.scheduler.clock.now();
+    const names = new Set(this.#published.spec.providers.map((p) => p.name));
+    const merged = mergeCooldowns(this.#state.cooldowns, report.cooldowns, now, names);
+    if (sameCooldowns(merged, this.#state.cooldowns)) return;
+    this.#state = { ...this.#state, cooldowns: merged };
+    this.#publish(this.#published.configVersion, this.#published.spec, this.#published.weights);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#cancelRound?.();
+    this.#deps.hub.withdraw(this.key);
+  }
+
+  #scheduleRound(): void {
+    if (this.#stopped) return;
+    this.#cancelRound = this.#deps.scheduler.setTimer(this.#deps.roundMs, () => {
+      this.#round();
+      this.#scheduleRound();
+    });
+  }
+
+  #round(): void {
+    const published = this.#published;
+    if (published === undefined) return;
+    const result = fleetRound({
+      spec: published.spec,
+      configVersion: published.configVersion,
+      sidecars: this.#deps.hub.sidecars(this.key),
+      state: this.#state,
+      now: this.#deps.scheduler.clock.now(),
+      settings: this.#deps.settings ?? DEFAULT_FLEET_ROUND_SETTINGS,
+    });
+    const cooldownsChanged = !sameCooldowns(result.cooldowns, this.#state.cooldowns);
+    this.#state = result.state;
+    this.#observation = result.observation;
+    if (cooldownsChanged || !sameWeights(result.weights, published.weights))
+      this.#publish(published.configVersion, published.spec, result.weights);
+    this.#reconcile();
+  }
+
+  #reconcile(): void {
+    const now = new Date(this.#deps.scheduler.clock.now());
+    let outcome = reconcilePool(this.#pool, this.#secrets, now, this.#observation);
+    const config = outcome.config;
+    if (config !== undefined && config.version !== this.#published?.configVersion) {
+      this.#deps.logger.info('publishing configuration', {
+        pool: `${this.key.namespace}/${this.key.name}`,
+        version: config.version,
+      });
+      // A new spec starts from its own weights (the next rounds adapt them), and no sidecar runs it yet.
+      this.#state = { ...this.#state, weights: new Map() };
+      if (this.#observation !== undefined) {
+        const sidecars = { ...this.#observation.sidecars, onCurrentVersion: 0 };
+        this.#observation = { ...this.#observation, sidecars, nacks: [] };
+        outcome = reconcilePool(this.#pool, this.#secrets, now, this.#observation);
+      }
+      this.#publish(
+        config.version,
+        config.spec,
+        Object.fromEntries(config.spec.providers.map((p) => [p.name, p.weight])),
+      );
+      this.#writeStatus(outcome.status, true);
+      return;
+    }
+    this.#writeStatus(outcome.status, false);
+  }
+
+  #publish(configVersion: string, spec: ProviderPoolSpec, weights: Readonly<Record<string, number>>): void {
+    this.#published = { configVersion, spec, weights };
+    this.#deps.hub.publish(this.key, {
+      configVersion,
+      spec,
+      weights,
+      cooldowns: this.#state.cooldowns,
+      quotas: new Map(),
+    });
+  }
+
+  /** Writes when the status changed, at most every statusIntervalMs unless `urgent` (a spec change). */
+  #writeStatus(status: ProviderPoolStatus, urgent: boolean): void {
+    if (this.#writing || !statusDiffers(this.#stored, status)) return;
+    const now = this.#deps.scheduler.clock.now();
+    if (!urgent && now - this.#lastWriteAt < this.#deps.statusIntervalMs) return;
+    this.#writing = true;
+    this.#lastWriteAt = now;
+    this.#deps.writeStatus(this.key, status).then(
+      () => {
+        this.#stored = status;
+        this.#writing = false;
+      },
+      (err: unknown) => {
+        this.#writing = false;
+        this.#deps.logger.warn('could not write pool status', {
+          pool: `${this.key.namespace}/${this.key.name}`,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      },
+    );
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * From the fleet's merged view to what the pool's status says of each provider, and to what reweighting reads
+ * (pure). States, in order of precedence:
+ *   Draining    weight 0 in the spec
+ *   Unhealthy   its breaker is open on every sidecar that reports it (traffic blocked but for probes)
+ *   RateLimited a pool-wide cool-down after 429s is running
+ *   Unknown     no sidecar has reported it in the window
+ *   Degraded    its breaker is open on some sidecars, or DEGRADED_ERROR_RATE of its attempts failed
+ *   Healthy     otherwise
+ */
+import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
+import type { ProviderState, ProviderStatus } from '../../api/v1alpha1/providerpool-status.ts';
+import type { Cooldown } from '../cooldown/pool-cooldowns.ts';
+import { quantile } from '../../core/latency-histogram.ts';
+import type { FleetAggregate, ProviderAggregate } from './fleet-aggregate.ts';
+import type { ProviderWindow } from '../reweight/provider-score.ts';
+
+export const DEGRADED_ERROR_RATE = 0.05;
+
+function stateOf(weight: number, a: ProviderAggregate | undefined, rateLimited: boolean): ProviderState {
+  if (weight <= 0) return 'Draining';
+  if (a !== undefined && a.sidecarsReporting > 0 && a.breakersOpen === a.sidecarsReporting)
+    return 'Unhealthy';
+  if (rateLimited) return 'RateLimited';
+  if (a === undefined || (a.sidecarsReporting === 0 && a.attempts === 0)) return 'Unknown';
+  if (a.breakersOpen > 0) return 'Degraded';
+  if (a.attempts > 0 && a.failures / a.attempts >= DEGRADED_ERROR_RATE) return 'Degraded';
+  return 'Healthy';
+}
+
+/** Rounds to what a person reads in `kubectl describe` (and keeps status writes from churning on noise). */
+const round = (x: number | undefined, digits: number): number | undefined =>
+  x === undefined ? undefined : Number(x.toFixed(digits));
+
+export function providerStatuses(
+  spec: ProviderPoolSpec,
+  fleet: FleetAggregate,
+  effectiveWeights: ReadonlyMap<string, number>,
+  cooldowns: readonly Cooldown[],
+  now: number,
+): ProviderStatus[] {
+  return spec.providers.map((p) => {
+    const a = fleet.providers.get(p.name);
+    const rateLimited = cooldowns.some(
+      (c) => c.provider === p.name && c.reason === 'RateLimited' && c.until > now,
+    );
+    const status: ProviderStatus = { name: p.name, state: stateOf(p.weight, a, rateLimited) };
+    const weight = effectiveWeights.get(p.name);
+    if (weight !== undefined) status.effectiveWeight = round(weight, 3);
+    if (a === undefined || fleet.seconds === 0) return status;
+    status.requestRate = round(a.attempts / fleet.seconds, 2);
+    if (a.attempts > 0) {
+      status.errorRate = round(a.failures / a.attempts, 3);
+      status.rateLimitedRate = round(a.rateLimited / a.attempts, 3);
+    }
+    const p50 = round(quantile(a.latency, 0.5), 0);
+    const p95 = round(quantile(a.latency, 0.95), 0);
+    const ttft = round(quantile(a.timeToFirstToken, 0.5), 0);
+    if (p50 !== undefined) status.latencyP50Ms = p50;
+    if (p95 !== undefined) status.latencyP95Ms = p95;
+    if (ttft !== undefined) status.timeToFirstTokenP50Ms = ttft;
+    return status;
+  });
+}
+
+/** What reweighting reads of each provider of the spec. */
+export function providerWindows(
+  spec: ProviderPoolSpec,
+  fleet: FleetAggregate,
+  statuses: readonly ProviderStatus[],
+): ProviderWindow[] {
+  return spec.providers.map((p) => {
+    const a = fleet.providers.get(p.name);
+    const tokens = (a?.inputTokens ?? 0) + (a?.outputTokens ?? 0);
+    return {
+      name: p.name,
+      configuredWeight: p.weight,
+      attempts: a?.attempts ?? 0,
+      failures: a?.failures ?? 0,
+      rateLimited: a?.rateLimited ?? 0,
+      latency: a?.latency ?? [],
+      pricePerMillionTokens: a !== undefined && tokens > 0 ? (a.costUSD / tokens) * 1e6 : listPrice(p),
+      down: statuses.find((s) => s.name === p.name)?.state === 'Unhealthy',
+    };
+  });
+}
+
+/** Before traffic tells the blended price, the mean of the spec's input and output prices over its models. */
+function listPrice(p: ProviderPoolSpec['providers'][number]): number | undefined {
+  const priced = p.models.flatMap((m) => (m.pricing === undefined ? [] : [m.pricing]));
+  if (priced.length === 0) return undefined;
+  const perModel = priced.map((x) => (x.inputPerMillionTokens + x.outputPerMillionTokens) / 2);
+  return perModel.reduce((s, x) => s + x, 0) / perModel.length;
+}

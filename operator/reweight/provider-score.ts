@@ -1,0 +1,93 @@
+/**
+ * How good a provider was over the last reporting window, as one number (lower is better), from what every
+ * sidecar measured: expected latency from the merged histogram, price, failures and 429s. Scores are in natural-log
+ * units, so a score 0.69 higher means "about twice as bad"; the softmax in reweight.ts turns them into weights.
+ */
+import { histogramCount, histogramMean, type HistogramCounts } from '../../core/latency-histogram.ts';
+
+export const OBJECTIVES = ['latency', 'cost', 'balanced'] as const;
+export type Objective = (typeof OBJECTIVES)[number];
+
+/** How much latency and price count for each objective; penalties for failures and 429s apply to all. */
+const OBJECTIVE_MIX: Record<Objective, { readonly latency: number; readonly cost: number }> = {
+  latency: { latency: 1, cost: 0 },
+  cost: { latency: 0.2, cost: 1 },
+  balanced: { latency: 0.5, cost: 0.5 },
+};
+
+/** One provider of a pool as the whole fleet saw it over the last window. */
+export interface ProviderWindow {
+  readonly name: string;
+  /** The spec's weight; 0 drains the provider. */
+  readonly configuredWeight: number;
+  /** Attempts that got an answer or a provider-side failure (requests the client got wrong are not counted). */
+  readonly attempts: number;
+  /** Provider-side failures: 5xx, transport errors, timeouts, streams cut. */
+  readonly failures: number;
+  /** 429 answers. */
+  readonly rateLimited: number;
+  /** Latency of successful attempts, merged across sidecars. */
+  readonly latency: HistogramCounts;
+  /** USD per million tokens, input and output blended as the traffic used them; undefined when unpriced. */
+  readonly pricePerMillionTokens: number | undefined;
+  /** Every sidecar that tried it has its breaker open: it takes no traffic until probes find it healthy. */
+  readonly down: boolean;
+}
+
+export interface ScoreSettings {
+  readonly objective: Objective;
+  /** Attempts below which a provider counts as unmeasured and gets a neutral score. */
+  readonly minSamples: number;
+  /** Added to the score per unit of failure rate (e.g. 4: 25 % failures cost as much as e^1 ≈ 2.7× the latency). */
+  readonly failurePenalty: number;
+  /** Added to the score per unit of 429 rate. */
+  readonly rateLimitPenalty: number;
+}
+
+/** Mean latency and price of one measured provider. */
+interface Measured {
+  /** Undefined when no attempt succeeded. */
+  readonly latencyMs: number | undefined;
+  readonly price: number | undefined;
+  readonly penalty: number;
+}
+
+function measure(p: ProviderWindow, settings: ScoreSettings): Measured | undefined {
+  if (p.attempts < settings.minSamples) return undefined;
+  const latencyMs = histogramCount(p.latency) > 0 ? histogramMean(p.latency) : undefined;
+  const failureRate = p.failures / p.attempts;
+  const rateLimitRate = p.rateLimited / p.attempts;
+  return {
+    latencyMs: latencyMs === undefined ? undefined : Math.max(1, latencyMs),
+    price: p.pricePerMillionTokens,
+    penalty: settings.failurePenalty * failureRate + settings.rateLimitPenalty * rateLimitRate,
+  };
+}
+
+/**
+ * Scores of the providers (same order); `undefined` for an unmeasured one. Latency and price are taken relative
+ * to the best measured provider (log ratio), so the scale does not depend on units or on the pool's speed.
+ */
+export function scoreProviders(
+  providers: readonly ProviderWindow[],
+  settings: ScoreSettings,
+): (number | undefined)[] {
+  const measured = providers.map((p) => measure(p, settings));
+  const known = measured.filter((m): m is Measured => m !== undefined);
+  const latencies = known.map((m) => m.latencyMs).filter((l): l is number => l !== undefined);
+  const bestLatency = Math.min(...latencies);
+  // A provider with no successful attempt has no latency of its own: it ranks as the slowest measured one.
+  const worstLatency = latencies.length > 0 ? Math.max(...latencies) : 1;
+  const prices = known.map((m) => m.price).filter((p): p is number => p !== undefined && p > 0);
+  const bestPrice = prices.length > 0 ? Math.min(...prices) : undefined;
+  const mix = OBJECTIVE_MIX[settings.objective];
+  return measured.map((m) => {
+    if (m === undefined) return undefined;
+    const latency = latencies.length > 0 ? Math.log((m.latencyMs ?? worstLatency) / bestLatency) : 0;
+    const cost =
+      bestPrice === undefined || m.price === undefined
+        ? 0
+        : Math.log(Math.max(m.price, bestPrice) / bestPrice);
+    return mix.latency * latency + mix.cost * cost + m.penalty;
+  });
+}

@@ -1,0 +1,199 @@
+import { describe, expect, it } from '@jest/globals';
+import { LatencyRecorder } from '../../core/latency-histogram.ts';
+import { seededRng, type Rng } from '../../sidecar/core/clock.ts';
+import type { ProviderWindow } from './provider-score.ts';
+import {
+  DEFAULT_REWEIGHT_SETTINGS,
+  reweight,
+  type ProviderWeight,
+  type ReweightSettings,
+} from './reweight.ts';
+
+const ROUND_MS = 5_000;
+
+interface Behaviour {
+  readonly latencyMs?: number;
+  readonly failureRate?: number;
+  readonly rateLimitRate?: number;
+  readonly price?: number;
+  readonly down?: boolean;
+  readonly weight?: number;
+  readonly attempts?: number;
+  /** Relative latency noise per sample (0.1 = ±10 %). */
+  readonly noise?: number;
+}
+
+/** What the fleet would report about a provider behaving so over one window. */
+function observe(name: string, b: Behaviour, rng: Rng): ProviderWindow {
+  const attempts = b.down ? 0 : (b.attempts ?? 200);
+  const recorder = new LatencyRecorder();
+  const failures = Math.round(attempts * (b.failureRate ?? 0));
+  const rateLimited = Math.round(attempts * (b.rateLimitRate ?? 0));
+  for (let i = 0; i < attempts - failures - rateLimited; i++)
+    recorder.record((b.latencyMs ?? 100) * (1 + (b.noise ?? 0.1) * (2 * rng() - 1)));
+  return {
+    name,
+    configuredWeight: b.weight ?? 1,
+    attempts,
+    failures,
+    rateLimited,
+    latency: recorder.take(),
+    pricePerMillionTokens: b.price,
+    down: b.down ?? false,
+  };
+}
+
+/** Runs rounds in virtual time; `world(round)` says how each provider behaves in that round. */
+function simulate(
+  rounds: number,
+  world: (round: number) => Record<string, Behaviour>,
+  settings: ReweightSettings = DEFAULT_REWEIGHT_SETTINGS,
+) {
+  const rng = seededRng(11);
+  let weights: ReadonlyMap<string, ProviderWeight> = new Map();
+  const history: Record<string, number>[] = [];
+  const panics: boolean[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const windows = Object.entries(world(r)).map(([name, b]) => observe(name, b, rng));
+    const result = reweight(weights, windows, r * ROUND_MS, settings);
+    weights = result.weights;
+    panics.push(result.panic);
+    history.push(Object.fromEntries([...weights].map(([n, w]) => [n, w.share])));
+  }
+  const share = (round: number, name: string) => history[round]?.[name] ?? Number.NaN;
+  return { history, share, panics, last: history[rounds - 1] ?? {}, weights };
+}
+
+const total = (shares: Record<string, number>) => Object.values(shares).reduce((a, b) => a + b, 0);
+
+describe('adaptive reweighting', () => {
+  it('keeps the spec proportions for providers that perform alike, and never drifts', () => {
+    const { history } = simulate(40, () => ({
+      a: { latencyMs: 100, weight: 3 },
+      b: { latencyMs: 100, weight: 1 },
+    }));
+    for (const shares of history) {
+      expect(shares.a).toBeCloseTo(0.75, 2);
+      expect(shares.b).toBeCloseTo(0.25, 2);
+    }
+  });
+
+  it('moves traffic away from a provider that turns 5× slower, by bounded steps, and settles', () => {
+    const { history, share } = simulate(30, (r) => ({
+      fast: { latencyMs: 100 },
+      slow: { latencyMs: r < 2 ? 100 : 500 },
+    }));
+    for (let r = 1; r < history.length; r++)
+      expect(Math.abs(share(r, 'slow') - share(r - 1, 'slow'))).toBeLessThanOrEqual(
+        DEFAULT_REWEIGHT_SETTINGS.maxStep + 1e-9,
+      );
+    expect(share(29, 'slow')).toBeLessThan(0.1);
+    expect(share(29, 'slow')).toBeGreaterThanOrEqual(DEFAULT_REWEIGHT_SETTINGS.floor);
+    // Settled: the last ten rounds change nothing (no oscillation).
+    for (let r = 20; r < 30; r++) expect(share(r, 'slow')).toBeCloseTo(share(19, 'slow'), 9);
+  });
+
+  it('brings traffic back after the slow provider recovers, without overshooting past its spec share', () => {
+    const { share, history } = simulate(60, (r) => ({
+      fast: { latencyMs: 100 },
+      slow: { latencyMs: r >= 2 && r < 20 ? 500 : 100 },
+    }));
+    expect(share(19, 'slow')).toBeLessThan(0.1);
+    expect(share(59, 'slow')).toBeCloseTo(0.5, 1);
+    for (let r = 20; r < history.length; r++) expect(share(r, 'slow')).toBeLessThanOrEqual(0.5 + 0.02);
+  });
+
+  it('stays near an even split under noisy measurements of equal providers, with small moves', () => {
+    const { share } = simulate(60, () => ({
+      a: { latencyMs: 100, noise: 0.5, attempts: 40 },
+      b: { latencyMs: 100, noise: 0.5, attempts: 40 },
+    }));
+    let moved = 0;
+    for (let r = 1; r < 60; r++) moved += Math.abs(share(r, 'a') - share(r - 1, 'a'));
+    expect(moved / 59).toBeLessThan(0.01);
+    for (let r = 0; r < 60; r++) expect(Math.abs(share(r, 'a') - 0.5)).toBeLessThan(0.1);
+  });
+
+  it.each<[string, Behaviour, number]>([
+    ['penalises a provider failing 30 % of its attempts', { failureRate: 0.3 }, 0.1],
+    ['penalises a provider answering 429 to 30 % of its attempts', { rateLimitRate: 0.3 }, 0.25],
+    ['keeps a provider that failed everything at the floor, still measured', { failureRate: 1 }, 0.021],
+  ])('%s', (_name, behaviour, atMost) => {
+    const { last } = simulate(30, () => ({
+      good: { latencyMs: 100 },
+      bad: { latencyMs: 100, ...behaviour },
+    }));
+    expect(last.bad).toBeLessThan(atMost);
+    expect(last.bad).toBeGreaterThanOrEqual(DEFAULT_REWEIGHT_SETTINGS.floor - 1e-9);
+  });
+
+  it('prefers the cheaper provider when the objective is cost, and ignores price when it is latency', () => {
+    const world = () => ({ cheap: { latencyMs: 150, price: 0.5 }, pricey: { latencyMs: 100, price: 5 } });
+    const byCost = simulate(30, world, { ...DEFAULT_REWEIGHT_SETTINGS, objective: 'cost' }).last;
+    const byLatency = simulate(30, world, { ...DEFAULT_REWEIGHT_SETTINGS, objective: 'latency' }).last;
+    expect(byCost.cheap).toBeGreaterThan(0.9);
+    expect(byLatency.pricey).toBeGreaterThan(byLatency.cheap ?? 1);
+  });
+
+  it('is greedier at a lower temperature', () => {
+    const world = () => ({ fast: { latencyMs: 100 }, slower: { latencyMs: 150 } });
+    const greedy = simulate(40, world, { ...DEFAULT_REWEIGHT_SETTINGS, temperature: 0.2 }).last;
+    const mild = simulate(40, world, { ...DEFAULT_REWEIGHT_SETTINGS, temperature: 2 }).last;
+    expect(greedy.slower).toBeLessThan(mild.slower ?? 0);
+    expect(mild.slower).toBeGreaterThan(0.4);
+  });
+
+  it('drops a provider that is down to 0 at once, and slow-starts it from the floor when it returns', () => {
+    const downFrom = 5;
+    const backAt = 15;
+    const { share } = simulate(40, (r) => ({
+      a: { latencyMs: 100 },
+      b: { latencyMs: 100, down: r >= downFrom && r < backAt },
+    }));
+    expect(share(downFrom, 'b')).toBe(0);
+    expect(share(downFrom, 'a')).toBe(1);
+    expect(share(backAt, 'b')).toBeCloseTo(DEFAULT_REWEIGHT_SETTINGS.floor, 5);
+    const rampRounds = DEFAULT_REWEIGHT_SETTINGS.slowStartMs / ROUND_MS;
+    for (let r = backAt + 1; r <= backAt + rampRounds; r++) {
+      expect(share(r, 'b')).toBeGreaterThanOrEqual(share(r - 1, 'b'));
+      // never above the ramp's cap on its fair half
+      expect(share(r, 'b')).toBeLessThanOrEqual((0.5 * (r - backAt)) / rampRounds + 0.021);
+    }
+    expect(share(39, 'b')).toBeCloseTo(0.5, 1);
+  });
+
+  it('drains a provider whose spec weight becomes 0 at once', () => {
+    const { share } = simulate(10, (r) => ({ a: {}, b: { weight: r < 5 ? 1 : 0 } }));
+    expect(share(4, 'b')).toBeCloseTo(0.5, 1);
+    expect(share(5, 'b')).toBe(0);
+  });
+
+  it('explores a provider with no measurements instead of starving it', () => {
+    const { last } = simulate(20, () => ({
+      measured: { latencyMs: 100 },
+      other: { latencyMs: 300 },
+      fresh: { attempts: 3 },
+    }));
+    expect(last.fresh).toBeGreaterThan(0.2);
+  });
+
+  it('falls back to the spec weights (panic) when every provider is down', () => {
+    const { last, panics } = simulate(3, () => ({
+      a: { down: true, weight: 1 },
+      b: { down: true, weight: 3 },
+    }));
+    expect(panics).toEqual([true, true, true]);
+    expect(last).toEqual({ a: 0.25, b: 0.75 });
+  });
+
+  it('always gives shares that sum to 1, with effective weights on the spec scale', () => {
+    const { history, weights } = simulate(30, (r) => ({
+      a: { latencyMs: 80 + r * 10, weight: 2 },
+      b: { latencyMs: 300, failureRate: 0.1, weight: 1 },
+      c: { latencyMs: 120, down: r % 7 === 3, weight: 1 },
+    }));
+    for (const shares of history) expect(total(shares)).toBeCloseTo(1, 9);
+    const effective = [...weights.values()].reduce((s, w) => s + w.effectiveWeight, 0);
+    expect(effective).toBeCloseTo(4, 9);
+  });
+});

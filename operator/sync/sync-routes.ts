@@ -1,0 +1,157 @@
+/**
+ * The sync channel's HTTP surface (express), in front of the SyncHub:
+ *
+ *   GET  /sync/v1/pools/:namespace/:name/stream?sidecar=ID   server-sent events: snapshots (and problems)
+ *   POST /sync/v1/pools/:namespace/:name/acks                an Ack (JSON)
+ *   POST /sync/v1/pools/:namespace/:name/reports             a Report (JSON)
+ *
+ * Every call is authorized first (SyncAuth: a loopback check in local mode, a ServiceAccount token review in a
+ * cluster) for the pool's namespace. Errors are JSON: `{"error": {"code", "message"}}`.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { z } from 'zod';
+import { AckSchema, ReportSchema, SidecarIdSchema } from '../../api/sync/sync-protocol.ts';
+import type { Logger } from '../../sidecar/core/log.ts';
+import { SnapshotSink } from './snapshot-sink.ts';
+import type { PoolKey, SyncHub } from './sync-hub.ts';
+
+export type AuthResult =
+  | { readonly ok: true; readonly identity: string }
+  | { readonly ok: false; readonly status: 401 | 403; readonly message: string };
+
+export interface SyncAuth {
+  authorize(req: Request, pool: PoolKey): Promise<AuthResult>;
+}
+
+export interface SyncRoutesOptions {
+  readonly hub: SyncHub;
+  readonly auth: SyncAuth;
+  readonly logger: Logger;
+  /** Keep-alive comment interval on streams. */
+  readonly heartbeatMs?: number;
+  /** Called for each refused call, for metrics. */
+  readonly onRefused?: (status: number) => void;
+}
+
+const MAX_BODY = '1mb';
+
+function sendError(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ error: { code, message } });
+}
+
+function poolOf(req: Request): PoolKey {
+  return { namespace: String(req.params.namespace), name: String(req.params.name) };
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(body)'}: ${i.message}`)
+    .join('; ');
+}
+
+export function syncRoutes(options: SyncRoutesOptions): Router {
+  const { hub, auth, logger } = options;
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const router = express.Router();
+
+  const authorized = (req: Request, res: Response, next: NextFunction): void => {
+    auth.authorize(req, poolOf(req)).then(
+      (result) => {
+        if (result.ok) {
+          res.locals.identity = result.identity;
+          next();
+          return;
+        }
+        options.onRefused?.(result.status);
+        sendError(res, result.status, result.status === 401 ? 'Unauthorized' : 'Forbidden', result.message);
+      },
+      (err: unknown) => {
+        logger.error('sync authorization failed', {
+          error: err instanceof Error ? err.message : String(err),
+        });
+        sendError(res, 503, 'AuthUnavailable', 'could not verify the caller now; retry later');
+      },
+    );
+  };
+
+  router.get('/sync/v1/pools/:namespace/:name/stream', authorized, (req, res) => {
+    const sidecar = SidecarIdSchema.safeParse(req.query.sidecar);
+    if (!sidecar.success) {
+      sendError(res, 400, 'BadRequest', `query parameter sidecar: ${describeIssues(sidecar.error)}`);
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+    const sink = new SnapshotSink(res);
+    const key = poolOf(req);
+    const unsubscribe = hub.subscribe(key, sidecar.data, sink);
+    const heartbeat = setInterval(() => sink.heartbeat(), heartbeatMs);
+    heartbeat.unref();
+    logger.info('sidecar connected', { pool: `${key.namespace}/${key.name}`, sidecar: sidecar.data });
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      logger.info('sidecar disconnected', { pool: `${key.namespace}/${key.name}`, sidecar: sidecar.data });
+    });
+  });
+
+  const json = express.json({ limit: MAX_BODY, type: () => true });
+  const accept =
+    <T>(schema: z.ZodType<T>, apply: (key: PoolKey, message: T) => void) =>
+    (req: Request, res: Response): void => {
+      const parsed = schema.safeParse(req.body);
+      if (!parsed.success) {
+        sendError(res, 400, 'BadRequest', describeIssues(parsed.error));
+        return;
+      }
+      apply(poolOf(req), parsed.data);
+      res.status(204).end();
+    };
+  router.post(
+    '/sync/v1/pools/:namespace/:name/acks',
+    authorized,
+    json,
+    accept(AckSchema, (k, m) => hub.acknowledge(k, m)),
+  );
+  router.post(
+    '/sync/v1/pools/:namespace/:name/reports',
+    authorized,
+    json,
+    accept(ReportSchema, (k, m) => hub.report(k, m)),
+  );
+
+  // Body parser errors (malformed JSON, too large) in the channel's own error shape.
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const status = typeof err === 'object' && err !== null && 'status' in err ? Number(err.status) : 500;
+    const message = err instanceof Error ? err.message : 'internal error';
+    sendError(
+      res,
+      status,
+      status === 413 ? 'PayloadTooLarge' : status < 500 ? 'BadRequest' : 'Internal',
+      message,
+    );
+  });
+  return router;
+}
+
+/** Local mode: only callers on this machine (the operator listens on loopback anyway); no tokens. */
+export const loopbackOnly: SyncAuth = {
+  authorize(req) {
+    const address = req.socket.remoteAddress ?? '';
+    const local = address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+    return Promise.resolve(
+      local
+        ? { ok: true, identity: `local:${address}` }
+        : { ok: false, status: 403, message: 'local mode accepts sidecars on this machine only' },
+    );
+  },
+};
