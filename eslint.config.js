@@ -11,7 +11,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['api/**/*.ts', 'core/**/*.ts', 'sidecar/**/*.ts', 'operator/**/*.ts', 'mock-provider/**/*.ts', 'cli/**/*.ts'],
+    files: [
+      'api/**/*.ts',
+      'core/**/*.ts',
+      'sidecar/**/*.ts',
+      'operator/**/*.ts',
+      'mock-provider/**/*.ts',
+      'cli/**/*.ts',
+    ],
     ignores: ['**/*.test.ts'],
     rules: { 'no-console': 'error' },
   },
