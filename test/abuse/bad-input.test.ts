@@ -65,11 +65,19 @@ const REFUSED: BadInput[] = [
     ]),
     status: 400,
   },
+  // The content-type rule (README, "Limits and timeouts"): the types a browser may send cross-origin without a
+  // preflight are refused with 415, even around a valid JSON body.
   {
-    name: 'a form-encoded body (wrong content type) is a 400',
+    name: 'a form-encoded body (wrong content type) is a 415',
     contentType: 'application/x-www-form-urlencoded',
     body: 'model=chat&messages=hi',
-    status: 400,
+    status: 415,
+  },
+  {
+    name: 'valid JSON sent as text/plain (a browser’s preflight-free type) is a 415',
+    contentType: 'text/plain',
+    body: chat({}),
+    status: 415,
   },
   {
     name: 'an object nested 5,000 levels deep in a pass-through field is a 400',
