@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import { startMockProvider, type MockProvider } from '../../mock-provider/server.ts';
 import type { MockBehaviour } from '../../mock-provider/behaviour.ts';
+import { parseGoDuration } from '../../sidecar/ratelimit/go-duration.ts';
 import { keySightings } from '../support/key-canary.ts';
 import { CHAT, metricsText, poolSpec, startHarness, type Harness } from '../support/sidecar-harness.ts';
 import { sleep, waitFor } from '../support/wait.ts';
@@ -22,6 +23,8 @@ const HANG_BOUND_MS = 30_000;
 /** How long the killed provider stays down. */
 const DOWN_MS = 4_000;
 const MIN_SUCCESS_RATE = 0.97;
+/** The throttled provider refuses this share of requests with 429 and `Retry-After: RETRY_AFTER_S`. */
+const THROTTLE = { rate: 0.3, retryAfterS: 1 };
 
 /** Keys that share no run of characters with provider names or anything else the sidecar prints. */
 const KEYS: Record<string, string> = {
@@ -36,7 +39,7 @@ const BEHAVIOUR: Record<string, Partial<MockBehaviour>> = {
   erratic: { ...PACE, errorRate: 0.3 },
   // Cuts come after content has reached the client (the paced events are written one by one).
   cutter: { ...PACE, cutStreamAfterChunks: 4, cutStreamRate: 0.3 },
-  throttled: { ...PACE, rateLimitRate: 0.3, retryAfterS: 1 },
+  throttled: { ...PACE, rateLimitRate: THROTTLE.rate, retryAfterS: THROTTLE.retryAfterS },
 };
 
 /**
@@ -68,6 +71,10 @@ describe('soak: mixed traffic over partly degraded providers, one killed and res
   let elapsedMs = 0;
   /** Upstream counters of the killed provider's first life. */
   let killedStats = '';
+  let killedRequests = 0;
+  /** What the throttled provider's 429 announces (see `probeThrottled`), and the requests the probe made. */
+  let throttledAnswer: { status: number; retryAfter: string | null; resetRequestsMs: number | undefined };
+  let probeRequests = 0;
 
   /**
    * Whether some provider could still serve: one that is listening and does not refuse with 429 (the throttled
@@ -92,6 +99,7 @@ describe('soak: mixed traffic over partly degraded providers, one killed and res
         },
       },
     );
+    throttledAnswer = await probeThrottled();
     client = new OpenAI({
       baseURL: h.sidecar.url,
       apiKey: 'not-needed-by-the-sidecar',
@@ -100,6 +108,34 @@ describe('soak: mixed traffic over partly degraded providers, one killed and res
     });
   });
   afterAll(() => h.close());
+
+  /**
+   * One 429 of the throttled provider, asked directly after a request that starts its minute window: it says
+   * "retry after 1 s" while announcing a request budget that is only full again at the end of the window. Honouring
+   * that reset instead of Retry-After would starve the provider for most of a minute.
+   */
+  async function probeThrottled(): Promise<typeof throttledAnswer> {
+    const mock = h.mocks.throttled;
+    if (mock === undefined) throw new Error('no throttled provider');
+    const post = () =>
+      fetch(`${mock.url}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEYS.throttled}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...CHAT, model: 'gpt-4o-mini' }),
+      });
+    mock.setBehaviour({ rateLimitRate: 0 });
+    await (await post()).arrayBuffer();
+    mock.setBehaviour({ rateLimitRate: 1 });
+    const refused = await post();
+    await refused.arrayBuffer();
+    mock.setBehaviour({ rateLimitRate: THROTTLE.rate });
+    probeRequests = 2;
+    return {
+      status: refused.status,
+      retryAfter: refused.headers.get('retry-after'),
+      resetRequestsMs: parseGoDuration(refused.headers.get('x-ratelimit-reset-requests') ?? undefined),
+    };
+  }
 
   async function one(index: number): Promise<Result> {
     const stream = index % 2 === 1;
@@ -178,6 +214,7 @@ describe('soak: mixed traffic over partly degraded providers, one killed and res
     down.add('erratic');
     await victim.close();
     killedStats = upstreamFigures(victim);
+    killedRequests = victim.stats.requests;
     await sleep(DOWN_MS);
     h.mocks.erratic = await startMockProvider({
       name: 'erratic',
@@ -224,6 +261,29 @@ describe('soak: mixed traffic over partly degraded providers, one killed and res
     const judged = REQUESTS - count('cut-after-content');
     expect(judged).toBeGreaterThan(0);
     expect(count('success') / judged).toBeGreaterThanOrEqual(MIN_SUCCESS_RATE);
+  });
+
+  /**
+   * The bound: each request the throttled provider gets is refused with probability p = THROTTLE.rate, and a 429
+   * takes it out for Retry-After (RA, 1 s); then the eight concurrent clients reach it again within milliseconds.
+   * So it cycles: RA out, then on average 1/p requests until the next 429; over a run of T seconds about T / RA
+   * cycles, T / (RA · p) requests (a few more, answered from requests in flight when a 429 lands). Half of that is
+   * the bound. Held until its announced reset instead (over 30 s here, see the probe), it would get about 1/p
+   * requests per hold: a handful in the whole run.
+   */
+  it('gives the provider answering 429 with Retry-After: 1 and a long reset traffic again after its Retry-After', () => {
+    expect(throttledAnswer.status).toBe(429);
+    expect(throttledAnswer.retryAfter).toBe(String(THROTTLE.retryAfterS));
+    expect(throttledAnswer.resetRequestsMs).toBeGreaterThan(30 * THROTTLE.retryAfterS * 1000);
+    const received = (h.mocks.throttled?.stats.requests ?? 0) - probeRequests;
+    const bound = Math.floor(elapsedMs / 1000 / (2 * THROTTLE.retryAfterS * THROTTLE.rate));
+    const upstream =
+      killedRequests + Object.values(h.mocks).reduce((sum, m) => sum + m.stats.requests, 0) - probeRequests;
+    process.stdout.write(
+      `soak: the 429 provider got ${received} of ${upstream} upstream requests ` +
+        `(${((100 * received) / upstream).toFixed(1)} %), bound ${bound}\n`,
+    );
+    expect(received).toBeGreaterThanOrEqual(bound);
   });
 
   it('shows no API key to the client, in the logs or in the metrics', async () => {
