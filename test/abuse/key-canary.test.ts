@@ -1,13 +1,14 @@
 /**
  * API keys never leave the sidecar. Each dialect's mock quotes the key it was sent back in error answers and in
- * in-stream error events (whole, upper-cased, masked, or a run from its middle); every byte the client receives,
- * every log line and the /metrics text are then searched for the key in any letter case and for any run of
- * FRAGMENT_LENGTH of its characters.
+ * in-stream error events (the `echoKey` knob: whole, upper-cased, masked, or a run from its middle); every byte the
+ * client receives, every log line and the /metrics text are then searched for any piece of the key (see
+ * key-canary.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MockBehaviour } from '../../mock-provider/behaviour.ts';
-import { keyEchoes, keySightings } from '../support/key-canary.ts';
-import { rawExchange, rawPost } from '../support/raw-http.ts';
+import { KEY_ECHOES } from '../../mock-provider/key-echo.ts';
+import { keySightings } from '../support/key-canary.ts';
+import { rawExchange, rawJsonPost } from '../support/raw-http.ts';
 import { metricsText, startHarness, type Harness } from '../support/sidecar-harness.ts';
 
 interface Dialect {
@@ -49,26 +50,18 @@ const DIALECTS: Dialect[] = [
 interface Scenario {
   name: string;
   stream: boolean;
-  behaviour(message: string): Partial<MockBehaviour>;
+  behaviour: Partial<MockBehaviour>;
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: 'an error answer', stream: false, behaviour: (m) => ({ errorRate: 1, errorMessage: m }) },
-  {
-    name: 'an error answer to a stream request',
-    stream: true,
-    behaviour: (m) => ({ errorRate: 1, errorMessage: m }),
-  },
-  {
-    name: 'a stream error event before any content',
-    stream: true,
-    behaviour: (m) => ({ streamErrorAfterEvents: 0, errorMessage: m }),
-  },
+  { name: 'an error answer', stream: false, behaviour: { errorRate: 1 } },
+  { name: 'an error answer to a stream request', stream: true, behaviour: { errorRate: 1 } },
+  { name: 'a stream error event before any content', stream: true, behaviour: { streamErrorAfterEvents: 0 } },
   {
     name: 'a stream error event after content',
     stream: true,
     // Paced, so the content is written to the client before the error event arrives.
-    behaviour: (m) => ({ streamErrorAfterEvents: 5, chunkIntervalMs: 20, errorMessage: m }),
+    behaviour: { streamErrorAfterEvents: 5, chunkIntervalMs: 20 },
   },
 ];
 
@@ -95,7 +88,6 @@ const NEUTRAL: Partial<MockBehaviour> = {
   errorRate: 0,
   streamErrorAfterEvents: null,
   chunkIntervalMs: 0,
-  errorMessage: null,
 };
 
 describe.each(DIALECTS)('the $type key is seen nowhere outside the sidecar', (dialect) => {
@@ -123,8 +115,8 @@ describe.each(DIALECTS)('the $type key is seen nowhere outside the sidecar', (di
 
   const cases = ENTRIES.flatMap((entry) =>
     SCENARIOS.flatMap((scenario) =>
-      Object.entries(keyEchoes(dialect.key)).map(([form, echo]) => ({
-        name: `${scenario.name} quoting the key ${form}, on the ${entry.api} API`,
+      KEY_ECHOES.map((echo) => ({
+        name: `${scenario.name} quoting the key (${echo}), on the ${entry.api} API`,
         entry,
         scenario,
         echo,
@@ -133,22 +125,10 @@ describe.each(DIALECTS)('the $type key is seen nowhere outside the sidecar', (di
   );
 
   it.each(cases)('not in any byte the client gets from $name', async ({ entry, scenario, echo }) => {
-    h.mocks.echo?.setBehaviour({ ...NEUTRAL, ...scenario.behaviour(`Incorrect API key provided: ${echo}.`) });
+    h.mocks.echo?.setBehaviour({ ...NEUTRAL, ...scenario.behaviour, echoKey: echo });
     const asked = h.mocks.echo?.stats.requests ?? 0;
     const body = JSON.stringify(entry.body(scenario.stream));
-    const answer = await rawExchange(
-      h.sidecar.port,
-      rawPost(
-        entry.path,
-        {
-          host: 'sidecar',
-          connection: 'close',
-          'content-type': 'application/json',
-          'content-length': String(Buffer.byteLength(body)),
-        },
-        body,
-      ),
-    );
+    const answer = await rawExchange(h.sidecar.port, rawJsonPost(entry.path, body, { connection: 'close' }));
     expect(answer.status).toBeDefined();
     expect(h.mocks.echo?.stats.requests).toBeGreaterThan(asked);
     // The first few fragments say enough about a sighting.

@@ -11,6 +11,7 @@ import {
   closedWithin,
   openRaw,
   parseRawResponse,
+  rawJsonPost,
   rawPost,
   readResponse,
   trickle,
@@ -36,14 +37,8 @@ const FLOOD_CONNECTIONS = 500;
 const chatBody = JSON.stringify(CHAT);
 
 /** A chat completion request as raw bytes. */
-const chatRequest = (stream: boolean): Buffer => {
-  const body = JSON.stringify({ ...CHAT, stream });
-  return rawPost(
-    '/v1/chat/completions',
-    { host: 'sidecar', 'content-type': 'application/json', 'content-length': String(body.length) },
-    body,
-  );
-};
+const chatRequest = (stream: boolean): Buffer =>
+  rawJsonPost('/v1/chat/completions', JSON.stringify({ ...CHAT, stream }));
 
 interface SlowClient {
   name: string;

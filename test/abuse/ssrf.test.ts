@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectErrorBody } from '../support/error-shape.ts';
-import { rawExchange, rawPost, startCanary, type Canary } from '../support/raw-http.ts';
+import { rawExchange, rawJsonPost, startCanary, type Canary } from '../support/raw-http.ts';
 import { startHarness, type Harness } from '../support/sidecar-harness.ts';
 
 const CHAT_PATH = '/v1/chat/completions';
@@ -25,17 +25,7 @@ interface Steer {
 }
 
 const post = (path: string, body: string, headers: Record<string, string> = {}): Buffer =>
-  rawPost(
-    path,
-    {
-      host: 'sidecar',
-      connection: 'close',
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(body)),
-      ...headers,
-    },
-    body,
-  );
+  rawJsonPost(path, body, { connection: 'close', ...headers });
 
 const MODEL_NAMES: Steer[] = [
   {

@@ -144,6 +144,24 @@ export function rawPost(
   ]);
 }
 
+/** A POST of a JSON `body` as raw bytes, with its Content-Type and Content-Length; `headers` add or override. */
+export function rawJsonPost(
+  path: string,
+  body: string,
+  headers: Readonly<Record<string, string>> = {},
+): Buffer {
+  return rawPost(
+    path,
+    {
+      host: 'sidecar',
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      ...headers,
+    },
+    body,
+  );
+}
+
 /**
  * Resolves with the next complete response on a keep-alive connection (by Content-Length, or to the last chunk)
  * as latin1 text, leaving the connection open. Call it before the response can start arriving (in the tick
