@@ -255,9 +255,11 @@ describe('closing the sidecar', () => {
       const h = await startHarness([{ name: 'only' }]);
       const client = await c.connect(h);
       const closing = h.close();
+      // A signal, not a sleep: the bound's timer must not outlive the test (it held the run open for 10 s).
+      const bound = AbortSignal.timeout(CLOSE_BOUND_MS);
       const outcome = await Promise.race([
         closing.then(() => 'closed'),
-        sleep(CLOSE_BOUND_MS).then(() => 'still closing'),
+        new Promise((resolve) => bound.addEventListener('abort', () => resolve('still closing'))),
       ]);
       // Dropping the client's connection lets a close that waited for it finish, so nothing outlives the test.
       await client.release();
