@@ -1,17 +1,28 @@
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { startLocalOperator } from '../operator/local/local-operator.ts';
 import { startOperator } from '../operator/operator.ts';
 import { loggerFromFlag, onShutdown, parsePort } from './cli-support.ts';
 
 export const OPERATOR_USAGE = `switchboard operator [options]
+switchboard operator --local DIR [--sync-port P]
 
 Watches ProviderPools, computes each pool's sidecar configuration and writes its status (the elected leader only).
 
-  --kubeconfig FILE      kubeconfig to use (default: in-cluster configuration)
+  --kubeconfig FILE      kubeconfig to use (default: $KUBECONFIG, several files merged, else ~/.kube/config,
+                         else the pod's service account); exec credential plugins (EKS, GKE, AKS) work
+  --context NAME         use this context of the kubeconfig instead of its current-context
   --namespace NS         watch only this namespace (default: all)
   --lease-namespace NS   namespace of the leader-election Lease (default: the pod's, else "default")
   --id ID                identity in leader election (default: hostname plus a random suffix)
   --port P               /healthz, /readyz and /metrics (default 9465; 0 picks a free port)
   --log-level L          debug | info | warn | error (default info)
+
+Local mode (one machine, no cluster): ProviderPools from DIR/*.yaml (watched), the sync channel for sidecars
+on 127.0.0.1 (no tokens), each pool's status written to DIR/status/<namespace>.<name>.json.
+
+  --local DIR            run in local mode on the pools in DIR
+  --sync-port P          sync channel, /healthz, /readyz and /metrics (default 7070; 0 picks a free port)
 `;
 
 export async function runOperatorCommand(argv: string[]): Promise<void> {
@@ -19,11 +30,14 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     args: argv,
     options: {
       kubeconfig: { type: 'string' },
+      context: { type: 'string' },
       namespace: { type: 'string' },
       'lease-namespace': { type: 'string' },
       id: { type: 'string' },
       port: { type: 'string', default: '9465' },
       'log-level': { type: 'string', default: 'info' },
+      local: { type: 'string' },
+      'sync-port': { type: 'string', default: '7070' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -31,8 +45,22 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     process.stdout.write(OPERATOR_USAGE);
     return;
   }
+  if (values.local !== undefined) {
+    const logger = loggerFromFlag(values['log-level']);
+    const local = await startLocalOperator({
+      dir: resolve(values.local),
+      port: parsePort(values['sync-port'], '--sync-port'),
+      logger,
+    });
+    process.stdout.write(
+      `switchboard operator (local mode): sync channel ${local.url}, pools in ${values.local}\n`,
+    );
+    onShutdown(() => local.close());
+    return;
+  }
   const operator = await startOperator({
     ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),
+    ...(values.context === undefined ? {} : { context: values.context }),
     ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
     ...(values['lease-namespace'] === undefined ? {} : { leaseNamespace: values['lease-namespace'] }),
     ...(values.id === undefined ? {} : { identity: values.id }),

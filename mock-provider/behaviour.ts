@@ -46,6 +46,11 @@ export interface MockBehaviour {
   /** Fixed reply text instead of the default echo; null: echo. */
   replyText: string | null;
   /**
+   * End streams cleanly without the dialect's terminal event (`[DONE]`, `message_stop`) after the finish reason,
+   * as several OpenAI-compatible servers do. Dialects without a terminal event (Gemini) are unchanged.
+   */
+  omitStreamEnd: boolean;
+  /**
    * Quote the API key the request presented in server errors (injected and mid-stream): as sent, upper-cased,
    * masked (first 8 and last 6 characters around asterisks) or a 10-character fragment; null: never.
    */
@@ -70,6 +75,7 @@ export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
   tokensPerMinute: 2_000_000,
   enforceRateLimits: false,
   replyText: null,
+  omitStreamEnd: false,
   echoKey: null,
 });
 
@@ -99,7 +105,7 @@ export function applyBehaviour(
   }
   assertInteger('requestsPerMinute', next.requestsPerMinute, 1);
   assertInteger('tokensPerMinute', next.tokensPerMinute, 1);
-  for (const flag of ['insufficientQuota', 'hang', 'enforceRateLimits'] as const) {
+  for (const flag of ['insufficientQuota', 'hang', 'enforceRateLimits', 'omitStreamEnd'] as const) {
     if (typeof next[flag] !== 'boolean') throw new RangeError(`${flag} must be true or false`);
   }
   for (const text of ['replyText', 'errorMessage'] as const) {

@@ -33,6 +33,7 @@ Runs a mock LLM provider API and prints one JSON line with its URL, then serves 
   --reply-text TEXT           fixed reply instead of the echo
   --stream-error-after N      end streams after N events with the dialect's mid-stream server error
   --error-message TEXT        wording of server errors instead of the dialect's own
+  --omit-stream-end           end streams cleanly without [DONE] / message_stop (as some servers do)
   --echo-key HOW              quote the presented API key in server errors: ${KEY_ECHOES.join(', ')}
 `;
 
@@ -62,6 +63,7 @@ const OPTIONS = {
   'reply-text': { type: 'string' },
   'stream-error-after': { type: 'string' },
   'error-message': { type: 'string' },
+  'omit-stream-end': { type: 'boolean' },
   'echo-key': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -118,6 +120,7 @@ export async function runMockProviderCli(argv: string[], io: MockProviderCliIo =
     replyText: values['reply-text'],
     streamErrorAfterEvents: optionalNumber(values['stream-error-after'], '--stream-error-after'),
     errorMessage: values['error-message'],
+    omitStreamEnd: values['omit-stream-end'],
     echoKey: optionalKeyEcho(values['echo-key']),
   };
   const port = optionalNumber(values.port, '--port') ?? 0;

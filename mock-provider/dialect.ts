@@ -6,7 +6,7 @@ import type { RateLimitState } from './rate-limit-window.ts';
 export interface MockRequest {
   readonly method: string;
   readonly path: string;
-  /** Values captured by `{name}` placeholders of the route's pattern. */
+  /** Values captured by the `:name` parameters of the route's path. */
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
   readonly headers: IncomingHttpHeaders;
@@ -48,7 +48,10 @@ export type MockReply = MockJsonReply | MockSseReply;
 
 export interface MockRoute {
   readonly method: 'GET' | 'POST' | 'DELETE';
-  /** Path pattern below the origin, e.g. `/v1/models/{model}` (see compilePathPattern). */
+  /**
+   * Express path below the origin, e.g. `/v1/models/:model`; `:name` captures one segment part into `params` (a
+   * literal colon is escaped with a backslash: `'/:version/models/:model\\:generateContent'` in source).
+   */
   readonly pattern: string;
   handle(context: MockRouteContext): MockReply;
 }
@@ -89,6 +92,8 @@ export interface MockDialect {
    * frames its other events.
    */
   streamFailure(failure: MockFailure): string;
+  /** The stream's last event is a terminal marker (`[DONE]`, `message_stop`), which `omitStreamEnd` drops. */
+  readonly streamEndMarker: boolean;
   /** `nowMs`: the provider clock's time, for dialects that announce resets as timestamps. */
   rateLimitHeaders(state: RateLimitState, nowMs: number): Record<string, string>;
   /** Headers on every answer, e.g. a request id. */

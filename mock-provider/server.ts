@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express, { type Express, type Request, type Response } from 'express';
 import { seededRng, systemClock, systemRng, type Clock, type Rng } from '../sidecar/core/clock.ts';
 import { sleep, untilAborted } from './abortable.ts';
 import { applyBehaviour, DEFAULT_BEHAVIOUR, type MockBehaviour } from './behaviour.ts';
@@ -13,7 +14,6 @@ import type { MockDialect, MockFailure, MockReply, MockRequest, MockRoute } from
 import { mockDialect } from './dialects/registry.ts';
 import { quoteKey } from './key-echo.ts';
 import { RateLimitWindow, type RateLimitState } from './rate-limit-window.ts';
-import { compilePathPattern, type PathMatcher } from './route-pattern.ts';
 import { writeSseStream } from './sse-response.ts';
 import { emptyMockStats, type MockStats } from './stats.ts';
 
@@ -65,11 +65,6 @@ const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const RESPONSE_CLOSED = new Error('response closed before it finished');
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-interface CompiledRoute {
-  readonly route: MockRoute;
-  readonly matches: PathMatcher;
-}
-
 /** A request as read off the wire, before any decision. */
 interface Received {
   readonly method: string;
@@ -79,6 +74,15 @@ interface Received {
     | { readonly kind: 'json'; readonly value: unknown }
     | { readonly kind: 'malformed' }
     | { readonly kind: 'too-large' };
+}
+
+/** One request in flight: what arrived, the behaviour it is served with, and when the client went away. */
+interface Exchange {
+  readonly startedAt: number;
+  readonly behaviour: Readonly<MockBehaviour>;
+  readonly signal: AbortSignal;
+  readonly received: Received;
+  readonly markCut: () => void;
 }
 
 /** A decided answer and how it bears on the rate-limit window. */
@@ -99,7 +103,8 @@ class MockProviderServer implements MockProvider {
   readonly name: string;
   readonly stats: MockStats = emptyMockStats();
   private readonly dialectImpl: MockDialect;
-  private readonly routes: CompiledRoute[];
+  /** The request each response answers, between the first middleware and the route. */
+  private readonly exchanges = new WeakMap<Response, Exchange>();
   private readonly apiKey: string | undefined;
   private readonly models: readonly string[];
   private readonly strictModels: boolean;
@@ -118,10 +123,6 @@ class MockProviderServer implements MockProvider {
     this.name = options.name ?? 'mock';
     this.dialectImpl =
       typeof options.dialect === 'object' ? options.dialect : mockDialect(options.dialect ?? 'openai');
-    this.routes = this.dialectImpl.routes.map((route) => ({
-      route,
-      matches: compilePathPattern(route.pattern),
-    }));
     this.apiKey = options.apiKey;
     this.models = options.models ?? DEFAULT_MODELS;
     this.strictModels = options.strictModels ?? false;
@@ -131,9 +132,7 @@ class MockProviderServer implements MockProvider {
     this.clock = options.clock ?? systemClock;
     this.window = new RateLimitWindow(this.clock);
     this.current = applyBehaviour(DEFAULT_BEHAVIOUR, options.behaviour ?? {});
-    this.server = createServer((request, response) => {
-      void this.serve(request, response);
-    });
+    this.server = createServer(this.app());
   }
 
   get dialect(): string {
@@ -191,7 +190,30 @@ class MockProviderServer implements MockProvider {
     return this.address;
   }
 
-  private async serve(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
+  /**
+   * Routing is express's, on the dialect's routes. Decisions keep the order real APIs show: body size and auth
+   * (before routing: an unknown path with a bad key is a 401), then routing (the dialect's not-found), then JSON,
+   * injected faults and the route itself. Bodies are read here, not by express's parsers: an over-long body is
+   * refused unread, as the real APIs do, and a malformed one is the dialect's error, decided after routing.
+   */
+  private app(): Express {
+    const app = express();
+    app.disable('x-powered-by');
+    app.use((req, res, next) => void this.arrive(req, res, next));
+    for (const route of this.dialectImpl.routes) {
+      const method = route.method === 'GET' ? 'get' : route.method === 'POST' ? 'post' : 'delete';
+      app[method](route.pattern, (req, res) =>
+        this.answer(res, (exchange) => this.decideRoute(exchange, route, textParams(req.params))),
+      );
+    }
+    app.use((req, res) =>
+      this.answer(res, () => this.refuse({ kind: 'not-found', method: req.method, path: req.path })),
+    );
+    return app;
+  }
+
+  /** Counts the request, reads its body, applies hang and latency, and refuses what fails before routing. */
+  private async arrive(incoming: Request, response: Response, next: () => void): Promise<void> {
     const startedAt = performance.now();
     const stats = this.stats;
     const behaviour = this.current;
@@ -207,6 +229,9 @@ class MockProviderServer implements MockProvider {
       if (!cutOnPurpose && !this.closing) stats.clientAborts += 1;
       requestEnded.abort(RESPONSE_CLOSED);
     });
+    const markCut = () => {
+      cutOnPurpose = true;
+    };
 
     try {
       const received = await this.receive(incoming);
@@ -216,45 +241,54 @@ class MockProviderServer implements MockProvider {
       }
       const jitter = behaviour.latencyJitterMs > 0 ? this.rng() * behaviour.latencyJitterMs : 0;
       if (!(await sleep(behaviour.latencyMs + jitter, signal))) return;
-
-      const decision = this.decide(received, behaviour);
-      if (decision.charge) this.window.record(1, decision.reply.tokens ?? 0);
-      const headers = {
-        ...this.dialectImpl.commonHeaders({
-          providerName: this.name,
-          elapsedMs: performance.now() - startedAt,
-          randomId: this.randomId,
-        }),
-        ...this.dialectImpl.rateLimitHeaders(this.rateLimitState(behaviour, decision), this.clock.now()),
-        'x-mock-provider': this.name,
-        // An over-long body was left unread, so the connection cannot carry another request.
-        ...(received.body.kind === 'too-large' ? { connection: 'close' } : {}),
-      };
-      await this.send(response, decision.reply, headers, behaviour, signal, () => {
-        cutOnPurpose = true;
-      });
+      const exchange: Exchange = { startedAt, behaviour, signal, received, markCut };
+      const refusal = this.admit(received);
+      if (refusal) return await this.respond(response, exchange, refusal);
+      this.exchanges.set(response, exchange);
+      next();
     } catch {
-      if (signal.aborted) return;
-      if (!response.headersSent) {
-        const failure = this.dialectImpl.failure({ kind: 'server-error' });
-        response.writeHead(failure.status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(failure.body));
-      } else {
-        response.destroy();
-      }
+      this.failed(response, signal);
     }
   }
 
-  private match(
-    method: string,
-    path: string,
-  ): { route: MockRoute; params: Record<string, string> } | undefined {
-    for (const { route, matches } of this.routes) {
-      if (route.method !== method) continue;
-      const params = matches(path);
-      if (params !== undefined) return { route, params };
+  /** Decides with the exchange `arrive` recorded, then sends; a failure becomes the dialect's server error. */
+  private answer(response: Response, decide: (exchange: Exchange) => Decision): void {
+    const exchange = this.exchanges.get(response);
+    if (exchange === undefined) return;
+    this.exchanges.delete(response);
+    try {
+      this.respond(response, exchange, decide(exchange)).catch(() => this.failed(response, exchange.signal));
+    } catch {
+      this.failed(response, exchange.signal);
     }
-    return undefined;
+  }
+
+  private async respond(response: ServerResponse, exchange: Exchange, decision: Decision): Promise<void> {
+    const { received, behaviour } = exchange;
+    if (decision.charge) this.window.record(1, decision.reply.tokens ?? 0);
+    const headers = {
+      ...this.dialectImpl.commonHeaders({
+        providerName: this.name,
+        elapsedMs: performance.now() - exchange.startedAt,
+        randomId: this.randomId,
+      }),
+      ...this.dialectImpl.rateLimitHeaders(this.rateLimitState(behaviour, decision), this.clock.now()),
+      'x-mock-provider': this.name,
+      // An over-long body was left unread, so the connection cannot carry another request.
+      ...(received.body.kind === 'too-large' ? { connection: 'close' } : {}),
+    };
+    await this.send(response, decision.reply, headers, behaviour, exchange.signal, exchange.markCut);
+  }
+
+  private failed(response: ServerResponse, signal: AbortSignal): void {
+    if (signal.aborted) return;
+    if (!response.headersSent) {
+      const failure = this.dialectImpl.failure({ kind: 'server-error' });
+      response.writeHead(failure.status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(failure.body));
+    } else {
+      response.destroy();
+    }
   }
 
   /** Records what arrived (stats) and reads the body. */
@@ -273,27 +307,21 @@ class MockProviderServer implements MockProvider {
     return { method, url, headers: incoming.headers, body };
   }
 
-  /** Order: body size, auth, routing, JSON, then injected faults, then the route itself (which validates). */
-  private decide(received: Received, behaviour: Readonly<MockBehaviour>): Decision {
+  /** What is refused before routing: an over-long body, then a missing or wrong API key. */
+  private admit(received: Received): Decision | undefined {
     if (received.body.kind === 'too-large') {
       return this.refuse({ kind: 'body-too-large', limitBytes: this.maxBodyBytes });
     }
-    const matched = this.match(received.method, received.url.pathname);
-    const request: MockRequest = {
-      method: received.method,
-      path: received.url.pathname,
-      params: matched?.params ?? {},
-      query: received.url.searchParams,
-      headers: received.headers,
-      body: received.body.kind === 'json' ? received.body.value : undefined,
-    };
     if (this.apiKey !== undefined) {
-      const presentedKey = this.dialectImpl.apiKeyOf(request);
+      const presentedKey = this.dialectImpl.apiKeyOf(this.mockRequest(received, {}));
       if (presentedKey !== this.apiKey) return this.refuse({ kind: 'unauthorized', presentedKey });
     }
-    if (matched === undefined) {
-      return this.refuse({ kind: 'not-found', method: request.method, path: request.path });
-    }
+    return undefined;
+  }
+
+  /** For a routed request: JSON, then injected faults, then the route itself (which validates). */
+  private decideRoute(exchange: Exchange, route: MockRoute, params: Record<string, string>): Decision {
+    const { received, behaviour } = exchange;
     if (received.body.kind === 'malformed') return this.refuse({ kind: 'malformed-json' });
     if (behaviour.insufficientQuota) return this.refuse({ kind: 'insufficient-quota' });
     if (behaviour.enforceRateLimits) {
@@ -306,11 +334,12 @@ class MockProviderServer implements MockProvider {
     if (behaviour.rateLimitRate > 0 && this.rng() < behaviour.rateLimitRate) {
       return this.throttle('requests', behaviour.requestsPerMinute, behaviour.retryAfterS * 1000);
     }
+    const request = this.mockRequest(received, params);
     const serverError = this.serverError(request, behaviour);
     if (behaviour.errorRate > 0 && this.rng() < behaviour.errorRate) {
       return { reply: this.dialectImpl.failure(serverError), charge: true };
     }
-    const reply = matched.route.handle({
+    const reply = route.handle({
       request,
       providerName: this.name,
       models: this.models,
@@ -331,14 +360,21 @@ class MockProviderServer implements MockProvider {
     };
   }
 
-  /** A stream cut short by the dialect's mid-stream server error (the `streamErrorAfterEvents` knob). */
+  /**
+   * A stream without its terminal event (`omitStreamEnd`), or cut short by the dialect's mid-stream server error
+   * (`streamErrorAfterEvents`).
+   */
   private withStreamError(
     reply: MockReply,
     behaviour: Readonly<MockBehaviour>,
     failure: MockFailure,
   ): MockReply {
+    if (reply.kind !== 'sse') return reply;
+    if (behaviour.omitStreamEnd && this.dialectImpl.streamEndMarker) {
+      reply = { ...reply, events: reply.events.slice(0, -1) };
+    }
     const after = behaviour.streamErrorAfterEvents;
-    if (reply.kind !== 'sse' || after === null || after >= reply.events.length) return reply;
+    if (after === null || after >= reply.events.length) return reply;
     return { ...reply, events: [...reply.events.slice(0, after), this.dialectImpl.streamFailure(failure)] };
   }
 
@@ -346,6 +382,17 @@ class MockProviderServer implements MockProvider {
   private cutsThisStream(behaviour: Readonly<MockBehaviour>): boolean {
     if (behaviour.cutStreamAfterChunks === null) return false;
     return behaviour.cutStreamRate >= 1 || this.rng() < behaviour.cutStreamRate;
+  }
+
+  private mockRequest(received: Received, params: Record<string, string>): MockRequest {
+    return {
+      method: received.method,
+      path: received.url.pathname,
+      params,
+      query: received.url.searchParams,
+      headers: received.headers,
+      body: received.body.kind === 'json' ? received.body.value : undefined,
+    };
   }
 
   private refuse(failure: MockFailure): Decision {
@@ -478,6 +525,13 @@ function parseJson(text: string): { kind: 'json'; value: unknown } | { kind: 'ma
   } catch {
     return { kind: 'malformed' };
   }
+}
+
+/** Route parameters as text (express gives wildcard parameters as arrays of segments; the dialects use none). */
+function textParams(params: Record<string, string | string[]>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(params).map(([name, value]) => [name, Array.isArray(value) ? value.join('/') : value]),
+  );
 }
 
 function urlHost(host: string): string {

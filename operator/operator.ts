@@ -3,20 +3,23 @@
  * (/healthz, /readyz once the informers have synced, /metrics).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { systemClock, type Clock } from '../sidecar/core/clock.ts';
 import { createLogger, type Logger } from '../sidecar/core/log.ts';
-import { KubeClient } from './kube/client.ts';
-import { loadInCluster, loadKubeconfig, type KubeConfig } from './kube/config.ts';
+import { listenApp, type ListeningApp } from '../sidecar/core/express-app.ts';
+import { operatorApp } from './http/operator-app.ts';
+import { contextNamespace, loadKubeConfig } from './kube/kube-config.ts';
+import { checkReachable } from './kube/reachable.ts';
 import { LeaderElector } from './leader/elector.ts';
 import { PoolController } from './controller/pool-controller.ts';
 
 export interface OperatorOptions {
-  /** A kubeconfig file; in-cluster configuration when undefined. */
+  /** A kubeconfig file; undefined: $KUBECONFIG, ~/.kube/config, else in-cluster (client-node's loadFromDefault). */
   readonly kubeconfig?: string;
+  /** A context of that configuration instead of its current-context. */
+  readonly context?: string;
   /** Watch only this namespace; all namespaces when undefined. */
   readonly namespace?: string;
   /** Namespace of the leader-election Lease (default: the kubeconfig's or pod's namespace, else "default"). */
@@ -70,15 +73,13 @@ class OperatorMetrics {
 export async function startOperator(options: OperatorOptions = {}): Promise<RunningOperator> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
-  const config: KubeConfig = options.kubeconfig
-    ? await loadKubeconfig(options.kubeconfig, { clock })
-    : await loadInCluster({ clock });
-  const client = new KubeClient(config);
+  const config = loadKubeConfig(options);
+  const serverVersion = await checkReachable(config);
   const identity = options.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const metrics = new OperatorMetrics();
 
   const controller = new PoolController({
-    client,
+    config,
     clock,
     namespace: options.namespace,
     // Read only once workers run, after `elector` below exists.
@@ -90,8 +91,8 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
     },
   });
   const elector = new LeaderElector({
-    client,
-    namespace: options.leaseNamespace ?? config.namespace ?? options.namespace ?? 'default',
+    leases: config.makeApiClient(CoordinationV1Api),
+    namespace: options.leaseNamespace ?? contextNamespace(config) ?? options.namespace ?? 'default',
     name: options.leaseName ?? 'switchboard-operator',
     identity,
     ...(options.leaseDurationMs === undefined ? {} : { leaseDurationMs: options.leaseDurationMs }),
@@ -111,30 +112,26 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
   controller.start();
   elector.start();
 
-  let server: Server | undefined;
+  let http: ListeningApp | undefined;
   let url: string | undefined;
   if (options.port !== null) {
-    server = createServer((req, res) => {
-      if (req.url === '/healthz') return void res.writeHead(200).end('ok');
-      if (req.url === '/readyz') {
-        return void res
-          .writeHead(controller.hasSynced() ? 200 : 503)
-          .end(controller.hasSynced() ? 'ok' : 'syncing');
-      }
-      if (req.url === '/metrics') {
-        metrics.queueDepth.set(controller.queueDepth);
-        void metrics.registry.metrics().then((text) => {
-          res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
-        });
-        return;
-      }
-      res.writeHead(404).end();
+    const app = operatorApp({
+      ready: () => controller.hasSynced(),
+      registry: metrics.registry,
+      beforeScrape: () => metrics.queueDepth.set(controller.queueDepth),
     });
     const host = options.host ?? '127.0.0.1';
-    await new Promise<void>((resolve) => server?.listen(options.port ?? 0, host, resolve));
-    url = `http://${host}:${(server.address() as AddressInfo).port}`;
+    http = await listenApp(app, options.port ?? 0, host);
+    url = `http://${host}:${http.port}`;
   }
-  logger.info('operator started', { identity, namespace: options.namespace ?? '(all)', url: url ?? null });
+  logger.info('operator started', {
+    identity,
+    context: config.getCurrentContext(),
+    server: config.getCurrentCluster()?.server,
+    serverVersion,
+    namespace: options.namespace ?? '(all)',
+    url: url ?? null,
+  });
 
   return {
     identity,
@@ -144,8 +141,7 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
     async stop(stopOptions = {}) {
       await elector.stop(stopOptions);
       await controller.stop();
-      if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
-      await client.close();
+      await http?.close();
     },
   };
 }

@@ -1,30 +1,38 @@
 /**
- * A standalone sidecar: loads a ProviderPool file, serves the OpenAI API on one port and Prometheus metrics on
- * another, and reloads the pool when the file changes (keeping breaker and load state of what stays).
+ * The sidecar's composition root: a PoolSource (a ProviderPool file, or the operator's sync channel) feeds a
+ * RuntimeHolder; the API server routes requests over the current runtime; metrics on their own port; and, when
+ * the source is the operator, a FleetReporter sends reports back.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ProviderPool } from '../api/v1alpha1/providerpool.ts';
 import { systemClock, systemRng, type Clock, type Rng } from './core/clock.ts';
 import { createLogger, type Logger } from './core/log.ts';
-import { parsePoolYaml } from './config/load-pool.ts';
 import { DEFAULT_SECRETS_DIR, type SecretSources } from './config/resolve-secrets.ts';
-import { watchFile } from './config/watch-file.ts';
 import { SidecarMetrics } from './metrics/metrics.ts';
-import { buildPoolRuntime, type PoolRuntime } from './routing/pool-runtime.ts';
+import type { PoolRuntime } from './routing/pool-runtime.ts';
+import { RuntimeHolder } from './routing/runtime-holder.ts';
+import { metricsApp } from './metrics/metrics-server.ts';
 import { createRequestHandler } from './server/routes.ts';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './server/http-limits.ts';
 import { startHttpServer, type RunningHttpServer } from './server/http-server.ts';
-import type { BreakerTransition } from './breaker/circuit-breaker.ts';
+import { FilePoolSource } from './source/file-pool-source.ts';
+import type { PoolSource } from './source/pool-source.ts';
+import { FleetReporter } from './sync/fleet-reporter.ts';
+import { ReportCollector } from './sync/report-collector.ts';
 
 export interface SidecarOptions {
-  readonly poolFile: string;
+  /** A ProviderPool file (standalone); or give `source`. */
+  readonly poolFile?: string;
+  /** Where the pool comes from, when not a file (e.g. an OperatorPoolSource). */
+  readonly source?: PoolSource;
+  /** Identity in reports to the operator (the pod name in a cluster). */
+  readonly sidecarId?: string;
+  /** How often reports go to the operator (default 5 s). */
+  readonly reportIntervalMs?: number;
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port?: number;
   /** Metrics port; 0 picks a free one; null serves no metrics endpoint. */
   readonly metricsPort?: number | null;
+  /** Watch the pool file for changes (default true). */
   readonly watch?: boolean;
   readonly secrets?: Partial<SecretSources>;
   readonly clock?: Clock;
@@ -40,8 +48,12 @@ export interface RunningSidecar {
   readonly port: number;
   readonly metricsUrl: string | undefined;
   readonly metrics: SidecarMetrics;
+  readonly source: PoolSource;
+  /** The running runtime; throws while no pool has been applied yet (an operator source still connecting). */
   runtime(): PoolRuntime;
-  /** Re-reads the pool file now; resolves to true when a new config was applied. */
+  /** The version of the configuration being served, if any. */
+  version(): string | undefined;
+  /** Re-reads the pool file now (file sources); resolves to true when a new config was applied. */
   reload(): Promise<boolean>;
   /**
    * A graceful stop: stops accepting, lets requests in flight finish (then closes their connections) for up to
@@ -50,107 +62,98 @@ export interface RunningSidecar {
   close(): Promise<void>;
 }
 
+function sourceOf(options: SidecarOptions, logger: Logger, metrics: SidecarMetrics): PoolSource {
+  if (options.source !== undefined) return options.source;
+  if (options.poolFile === undefined) throw new Error('a sidecar needs a pool file or a pool source');
+  return new FilePoolSource(options.poolFile, {
+    watch: options.watch !== false,
+    logger,
+    onReload: (result) => metrics.configReloads.inc({ result }),
+  });
+}
+
 export async function startSidecar(options: SidecarOptions): Promise<RunningSidecar> {
   const clock = options.clock ?? systemClock;
   const rng = options.rng ?? systemRng;
   const logger = options.logger ?? createLogger();
   const metrics = new SidecarMetrics();
-  const secrets: SecretSources = {
-    env: options.secrets?.env ?? process.env,
-    secretsDir: options.secrets?.secretsDir ?? DEFAULT_SECRETS_DIR,
-  };
-  const onBreakerTransition = (provider: string, t: BreakerTransition) => {
-    metrics.setBreakerState(provider, t.to);
-    logger.warn('circuit breaker transition', { provider, from: t.from, to: t.to, reason: t.reason });
-  };
-
-  let current: PoolRuntime | undefined;
-  let currentHash = '';
-  const apply = (pool: ProviderPool): void => {
-    const previous = current;
-    const next = buildPoolRuntime(pool, previous, { secrets, rng, now: clock.now(), onBreakerTransition });
-    for (const [name, provider] of previous?.providers ?? []) {
-      if (!next.providers.has(name))
-        metrics.forgetProvider(
-          name,
-          provider.spec.models.map((m) => m.name),
-        );
-    }
-    for (const [model, targets] of next.models) {
-      for (const t of targets) metrics.weight.set({ provider: t.provider.name, model }, t.weight);
-    }
-    for (const [name, provider] of next.providers)
-      metrics.setBreakerState(name, provider.breaker.state(clock.now()));
-    current = next;
-  };
-
-  const load = async (): Promise<boolean> => {
-    const text = await readFile(options.poolFile, 'utf8');
-    const hash = createHash('sha256').update(text).digest('hex');
-    if (hash === currentHash) return false;
-    apply(parsePoolYaml(text, options.poolFile));
-    currentHash = hash;
-    return true;
-  };
-  await load(); // a bad file at start is fatal: the error lists every problem
-
-  const reload = async (): Promise<boolean> => {
-    try {
-      const applied = await load();
-      if (applied) {
-        metrics.configReloads.inc({ result: 'applied' });
-        logger.info('pool configuration reloaded', { file: options.poolFile });
-      }
-      return applied;
-    } catch (err) {
-      metrics.configReloads.inc({ result: 'rejected' });
-      logger.error('pool configuration rejected; keeping the previous one', {
-        file: options.poolFile,
-        error: err instanceof Error ? err.message : String(err),
-      });
-      return false;
-    }
-  };
-  const stopWatching = options.watch === false ? () => {} : watchFile(options.poolFile, () => void reload());
+  const source = sourceOf(options, logger, metrics);
+  const post = source.postReport?.bind(source);
+  const reporter: FleetReporter | undefined =
+    post === undefined
+      ? undefined
+      : new FleetReporter({
+          collector: new ReportCollector(options.sidecarId ?? 'sidecar', clock.now()),
+          post,
+          runtime: () => holder.current,
+          version: () => holder.version,
+          clock,
+          logger,
+          ...(options.reportIntervalMs === undefined ? {} : { intervalMs: options.reportIntervalMs }),
+        });
+  const holder: RuntimeHolder = new RuntimeHolder({
+    secrets: {
+      env: options.secrets?.env ?? process.env,
+      secretsDir: options.secrets?.secretsDir ?? DEFAULT_SECRETS_DIR,
+    },
+    clock,
+    rng,
+    metrics,
+    logger,
+    ...(reporter === undefined
+      ? {}
+      : { onLocalCoolDown: (p: string, until: number) => reporter.coolDownStarted(p, until) }),
+  });
+  await source.start((document) => holder.apply(document));
+  reporter?.start();
 
   const host = options.host ?? '127.0.0.1';
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.http };
   const server = await startHttpServer(
-    createRequestHandler({ runtime: () => current, clock, rng, metrics, logger, limits }),
+    createRequestHandler({
+      runtime: () => holder.current,
+      clock,
+      rng,
+      metrics,
+      logger,
+      limits,
+      notReadyReason: () => source.problem(),
+    }),
     { host, port: options.port ?? 0, limits },
   );
   const port = server.port;
 
-  let metricsServer: RunningHttpServer | undefined;
-  let metricsUrl: string | undefined;
-  if (options.metricsPort !== null) {
-    const serveMetrics = (req: IncomingMessage, res: ServerResponse) => {
-      if (req.url !== '/metrics') {
-        res.writeHead(404).end();
-        return;
-      }
-      void metrics.registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
-      });
-    };
-    metricsServer = await startHttpServer(serveMetrics, { host, port: options.metricsPort ?? 0, limits });
-    metricsUrl = `http://${host}:${metricsServer.port}/metrics`;
-  }
+  const metricsServer: RunningHttpServer | undefined =
+    options.metricsPort === null
+      ? undefined
+      : await startHttpServer(metricsApp(metrics.registry), { host, port: options.metricsPort ?? 0, limits });
+  const metricsUrl = metricsServer && `http://${host}:${metricsServer.port}/metrics`;
   let closing: Promise<void> | undefined;
-  logger.info('sidecar listening', { url: `http://${host}:${port}/v1`, metrics: metricsUrl ?? null });
+  logger.info('sidecar listening', {
+    url: `http://${host}:${port}/v1`,
+    metrics: metricsUrl ?? null,
+    pool: source.description,
+  });
 
   return {
     url: `http://${host}:${port}/v1`,
     port,
     metricsUrl,
     metrics,
-    runtime: () => current as PoolRuntime,
-    reload,
+    source,
+    runtime: () => {
+      const runtime = holder.current;
+      if (runtime === undefined) throw new Error(`no pool applied yet: ${source.problem() ?? 'starting'}`);
+      return runtime;
+    },
+    version: () => holder.version,
+    reload: () => (source instanceof FilePoolSource ? source.reload() : Promise.resolve(false)),
     close() {
       closing ??= (async () => {
-        stopWatching();
+        await reporter?.stop();
+        await source.close();
         await Promise.all([server.close(), metricsServer?.close()]);
-        await Promise.all([...(current?.providers.values() ?? [])].map((p) => p.close()));
+        await Promise.all([...(holder.current?.providers.values() ?? [])].map((p) => p.close()));
       })();
       return closing;
     },

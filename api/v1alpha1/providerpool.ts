@@ -127,12 +127,28 @@ const timeoutOverride = (name: keyof typeof TIMEOUTS) =>
     .optional()
     .describe(`${TIMEOUTS[name].text} In milliseconds. Unset: the pool's value.`);
 
+/** Optional, with no default in the pool either: unset means no deadline. `unset` says what unset means where. */
+const firstTokenMs = (unset: string) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(3_600_000)
+    .optional()
+    .describe(
+      'Time allowed from sending a streaming request to the first token of the answer (content, a tool call or a ' +
+        'finish reason; a role-only opener does not count). A stream without one by then is abandoned and, as ' +
+        'nothing reached the app yet, retried on another provider; it counts as a timeout of the provider. ' +
+        `In milliseconds. Unset: ${unset}.`,
+    );
+
 export const TimeoutsSchema = z
   .strictObject({
     connectMs: timeoutField('connectMs'),
     firstByteMs: timeoutField('firstByteMs'),
     idleStreamMs: timeoutField('idleStreamMs'),
     totalMs: timeoutField('totalMs'),
+    firstTokenMs: firstTokenMs('no deadline'),
   })
   .describe('Timeouts of one upstream attempt.');
 
@@ -142,6 +158,7 @@ export const TimeoutOverridesSchema = z
     firstByteMs: timeoutOverride('firstByteMs'),
     idleStreamMs: timeoutOverride('idleStreamMs'),
     totalMs: timeoutOverride('totalMs'),
+    firstTokenMs: firstTokenMs("the pool's value"),
   })
   .describe('Overrides of the pool’s timeouts for this provider.');
 
@@ -180,6 +197,17 @@ export const ProviderSchema = z
       .max(1_000_000)
       .default(1)
       .describe('Relative share of traffic; fractions allowed; 0 drains the provider.'),
+    priority: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(0)
+      .describe(
+        'Priority tier: lower is preferred. Traffic goes to the best tier with an available provider (the ' +
+          'strategy picks within it); a worse tier serves only while the better ones have none available, or ' +
+          'for a retry once the better tiers failed the request (retries stay in the tier first).',
+      ),
     models: z
       .array(ModelMappingSchema)
       .min(1)
@@ -266,6 +294,28 @@ export const BreakerSchema = z
       .min(1)
       .default(2)
       .describe('Successful probes in half-open state that close the breaker.'),
+    activeProbeIntervalMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .optional()
+      .describe(
+        'While a provider’s breaker is open, probe it this often with a free request of its dialect (listing or ' +
+          'reading models; no tokens spent), independent of traffic; the first success turns the breaker ' +
+          'half-open at once, so real requests test the provider within seconds of its recovery. In milliseconds. ' +
+          'Unset: no active probes (the breaker waits out its backoff).',
+      ),
+    slowStartMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .default(0)
+      .describe(
+        'After a provider’s breaker closes again, ramp its share of traffic up linearly over this window ' +
+          '(from 10 % of its weight), so a recovered provider is not flooded at once. In milliseconds; 0: no ramp.',
+      ),
   })
   .prefault({})
   .describe('Per-provider circuit breaker.')

@@ -99,7 +99,12 @@ function poolManifest(providers: ReadonlyArray<{ name: string; url: string; weig
   });
 }
 
-function sidecarCase(id: string, description: string, weights: readonly number[]): BenchCase {
+function sidecarCase(
+  id: string,
+  description: string,
+  weights: readonly number[],
+  http: 'node' | 'express' = 'node',
+): BenchCase {
   return {
     id,
     description,
@@ -114,6 +119,7 @@ function sidecarCase(id: string, description: string, weights: readonly number[]
       await writeFile(poolFile, poolManifest(providers));
       const sidecar = await startNodeScript(context, id, context.cores.sut, 'sidecar-process.ts', [
         `--pool=${poolFile}`,
+        `--http=${http}`,
       ]);
       return { baseUrl: urlOf(sidecar.ready, id), headers: {}, sut: sidecar.child, upstream: upstream.child };
     },
@@ -157,6 +163,12 @@ export const CASES: readonly BenchCase[] = [
     },
   },
   sidecarCase('sidecar', 'Switchboard sidecar, standalone, one provider (the mock)', [1]),
+  sidecarCase(
+    'sidecar-express',
+    'the same sidecar request handler served through express, routes from the endpoint table (issue #9)',
+    [1],
+    'express',
+  ),
   sidecarCase(
     'sidecar-weighted',
     'Switchboard sidecar, two providers weighted 3:1 (weighted round robin), two mocks in one upstream process',

@@ -10,8 +10,13 @@ const count = Number(values.count);
 if (!Number.isInteger(count) || count < 1)
   throw new Error(`--count must be a positive integer, not ${values.count}`);
 
+// Rate limits far above any load here: the default 10 000 requests a minute runs out within a few phases, and
+// the sidecar (rightly) stops sending to a provider that announces none left.
+const behaviour = { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000 };
 const mocks = await Promise.all(
-  Array.from({ length: count }, (_, i) => startMockProvider({ name: `upstream-${i + 1}`, seed: i + 1 })),
+  Array.from({ length: count }, (_, i) =>
+    startMockProvider({ name: `upstream-${i + 1}`, seed: i + 1, behaviour }),
+  ),
 );
 process.stdout.write(JSON.stringify({ urls: mocks.map((m) => m.url) }) + '\n');
 

@@ -12,7 +12,7 @@
 import type { Cooldown } from '../../api/sync/sync-protocol.ts';
 import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
 import { mergeCooldowns } from '../cooldown/pool-cooldowns.ts';
-import { aggregateFleet, type SidecarRecord } from '../fleet/fleet-aggregate.ts';
+import { aggregateFleet, type FleetAggregate, type SidecarRecord } from '../fleet/fleet-aggregate.ts';
 import { providerStatuses, providerWindows } from '../fleet/provider-status.ts';
 import type { FleetObservation } from '../reconcile/reconcile-pool.ts';
 import {
@@ -56,6 +56,8 @@ export interface FleetRoundResult {
   readonly weights: Readonly<Record<string, number>>;
   readonly cooldowns: readonly Cooldown[];
   readonly observation: FleetObservation;
+  /** The merged view the round decided on (for dashboards). */
+  readonly fleet: FleetAggregate;
   /** Every provider is down: sidecars are on their own (spec weights, least-bad routing). */
   readonly panic: boolean;
 }
@@ -90,6 +92,7 @@ export function fleetRound(input: FleetRoundInput): FleetRoundResult {
     weights: Object.fromEntries(effective),
     cooldowns,
     observation: { sidecars: fleet.sidecars, nacks: fleet.nacks, providers: statuses },
+    fleet,
     panic: result.panic,
   };
 }

@@ -7,7 +7,8 @@
  * - on a report carrying a new cool-down: merge and push at once, so a 429 one sidecar saw reaches the others
  *   in well under a second instead of a round later.
  */
-import type { Report } from '../../api/sync/sync-protocol.ts';
+import type { Cooldown, Report } from '../../api/sync/sync-protocol.ts';
+import type { FleetAggregate } from '../fleet/fleet-aggregate.ts';
 import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
 import type { ProviderPoolStatus } from '../../api/v1alpha1/providerpool-status.ts';
 import type { Logger } from '../../sidecar/core/log.ts';
@@ -36,6 +37,34 @@ export interface PoolLoopDeps {
   readonly settings?: FleetRoundSettings;
 }
 
+/** What a dashboard shows of one pool: the latest computed status and the fleet behind it. */
+export interface PoolView {
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  readonly spec: ProviderPoolSpec | undefined;
+  readonly configVersion: string | undefined;
+  /** The status as last computed (written to the API server or file at most every statusIntervalMs). */
+  readonly status: ProviderPoolStatus | undefined;
+  readonly providers: readonly {
+    readonly name: string;
+    readonly costPerSecondUSD: number;
+    readonly tokensPerSecond: number;
+    readonly inFlight: number;
+    readonly sidecarsReporting: number;
+    readonly breakersOpen: number;
+  }[];
+  readonly sidecars: readonly {
+    readonly id: string;
+    readonly connected: boolean;
+    readonly appliedVersion: string | undefined;
+    readonly nack: { readonly version: string; readonly reason: string } | undefined;
+  }[];
+  readonly cooldowns: readonly Cooldown[];
+  readonly panic: boolean;
+  readonly at: number;
+}
+
 interface Published {
   readonly configVersion: string;
   readonly spec: ProviderPoolSpec;
@@ -55,6 +84,9 @@ export class PoolLoop {
   #state: PoolControlState = INITIAL_CONTROL_STATE;
   #published: Published | undefined;
   #observation: FleetObservation | undefined;
+  #fleet: FleetAggregate | undefined;
+  #panic = false;
+  #computed: ProviderPoolStatus | undefined;
   #stored: ProviderPoolStatus | undefined;
   #lastWriteAt = -Infinity;
   #writing = false;
@@ -116,6 +148,8 @@ export class PoolLoop {
     const cooldownsChanged = !sameCooldowns(result.cooldowns, this.#state.cooldowns);
     this.#state = result.state;
     this.#observation = result.observation;
+    this.#fleet = result.fleet;
+    this.#panic = result.panic;
     if (cooldownsChanged || !sameWeights(result.weights, published.weights))
       this.#publish(published.configVersion, published.spec, result.weights);
     this.#reconcile();
@@ -159,8 +193,43 @@ export class PoolLoop {
     });
   }
 
+  view(): PoolView {
+    const fleet = this.#fleet;
+    const seconds = fleet?.seconds ?? 0;
+    const names = this.#published?.spec.providers.map((p) => p.name) ?? [];
+    return {
+      namespace: this.key.namespace,
+      name: this.key.name,
+      generation: this.#pool.metadata.generation,
+      spec: this.#published?.spec,
+      configVersion: this.#published?.configVersion,
+      status: this.#computed,
+      providers: names.map((name) => {
+        const a = fleet?.providers.get(name);
+        return {
+          name,
+          costPerSecondUSD: a !== undefined && seconds > 0 ? a.costUSD / seconds : 0,
+          tokensPerSecond: a !== undefined && seconds > 0 ? (a.inputTokens + a.outputTokens) / seconds : 0,
+          inFlight: a?.inFlight ?? 0,
+          sidecarsReporting: a?.sidecarsReporting ?? 0,
+          breakersOpen: a?.breakersOpen ?? 0,
+        };
+      }),
+      sidecars: this.#deps.hub.sidecars(this.key).map((s) => ({
+        id: s.id,
+        connected: s.connected,
+        appliedVersion: s.appliedVersion,
+        nack: s.nack,
+      })),
+      cooldowns: this.#state.cooldowns,
+      panic: this.#panic,
+      at: this.#deps.scheduler.clock.now(),
+    };
+  }
+
   /** Writes when the status changed, at most every statusIntervalMs unless `urgent` (a spec change). */
   #writeStatus(status: ProviderPoolStatus, urgent: boolean): void {
+    this.#computed = status;
     if (this.#writing || !statusDiffers(this.#stored, status)) return;
     const now = this.#deps.scheduler.clock.now();
     if (!urgent && now - this.#lastWriteAt < this.#deps.statusIntervalMs) return;

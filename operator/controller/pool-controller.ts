@@ -6,9 +6,17 @@
 import { API_GROUP, API_VERSION, KIND, ProviderPoolSpecSchema } from '../../api/v1alpha1/providerpool.ts';
 import type { Clock } from '../../sidecar/core/clock.ts';
 import { silentLogger, type Logger } from '../../sidecar/core/log.ts';
-import type { KubeClient } from '../kube/client.ts';
-import { events, providerPools, secrets } from '../kube/resources.ts';
-import { objectKey, type KubeObject } from '../kube/types.ts';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { describeKubeError } from '../kube/api-error.ts';
+import {
+  PROVIDER_POOLS,
+  providerPoolCollection,
+  secretCollection,
+  type Collection,
+  type PoolObject,
+} from '../kube/collections.ts';
+import { SERVER_SIDE_APPLY } from '../kube/patch-options.ts';
+import { objectKey } from '../kube/types.ts';
 import { Informer } from '../informer/informer.ts';
 import { WorkQueue } from '../workqueue/work-queue.ts';
 import type { SidecarConfig } from '../reconcile/desired-config.ts';
@@ -19,18 +27,8 @@ import { conditionEvents, type ConditionEvent } from './condition-events.ts';
 
 export const FIELD_MANAGER = 'switchboard-operator';
 
-interface PoolResource extends KubeObject {
-  spec?: unknown;
-  status?: unknown;
-}
-
-interface SecretResource extends KubeObject {
-  data?: Record<string, string>;
-  stringData?: Record<string, string>;
-}
-
 export interface PoolControllerOptions {
-  readonly client: KubeClient;
+  readonly config: KubeConfig;
   readonly clock: Clock;
   /** Watch one namespace; all when undefined. */
   readonly namespace?: string;
@@ -44,8 +42,10 @@ export interface PoolControllerOptions {
 export class PoolController {
   readonly #options: PoolControllerOptions;
   readonly #log: Logger;
-  readonly #pools: Informer<PoolResource>;
-  readonly #secrets: Informer<SecretResource>;
+  readonly #pools: Informer<PoolObject>;
+  readonly #secrets: Informer<V1Secret>;
+  readonly #customObjects: CustomObjectsApi;
+  readonly #core: CoreV1Api;
   readonly #queue = new WorkQueue();
   /** The last good configuration per pool: what sidecars are served, kept while a Secret is missing. */
   readonly #published = new Map<string, SidecarConfig>();
@@ -54,19 +54,19 @@ export class PoolController {
   constructor(options: PoolControllerOptions) {
     this.#options = options;
     this.#log = options.logger ?? silentLogger;
-    const common = { client: options.client, namespace: options.namespace, logger: this.#log };
-    this.#pools = new Informer<PoolResource>({ ...common, type: providerPools });
-    this.#secrets = new Informer<SecretResource>({ ...common, type: secrets });
-    const enqueuePool = (pool: PoolResource) => this.#queue.add(objectKey(pool));
-    this.#pools.addHandlers({
-      onAdd: enqueuePool,
-      onUpdate: (_old, pool) => enqueuePool(pool),
-      onDelete: enqueuePool,
-    });
-    const enqueueReferrers = (secret: SecretResource) => this.#enqueueReferrers(secret);
+    const { config, namespace } = options;
+    const informer = <T extends PoolObject | V1Secret>(collection: Collection<T>) =>
+      new Informer<T>({ config, ...collection, logger: this.#log });
+    this.#pools = informer(providerPoolCollection(config, namespace));
+    this.#secrets = informer(secretCollection(config, namespace));
+    this.#customObjects = config.makeApiClient(CustomObjectsApi);
+    this.#core = config.makeApiClient(CoreV1Api);
+    const enqueuePool = (pool: PoolObject) => this.#queue.add(objectKey(pool));
+    this.#pools.addHandlers({ onAdd: enqueuePool, onUpdate: enqueuePool, onDelete: enqueuePool });
+    const enqueueReferrers = (secret: V1Secret) => this.#enqueueReferrers(secret);
     this.#secrets.addHandlers({
       onAdd: enqueueReferrers,
-      onUpdate: (_old, secret) => enqueueReferrers(secret),
+      onUpdate: enqueueReferrers,
       onDelete: enqueueReferrers,
     });
   }
@@ -100,7 +100,7 @@ export class PoolController {
     await Promise.all([this.#pools.stop(), this.#secrets.stop(), ...this.#workers]);
   }
 
-  #enqueueReferrers(secret: SecretResource): void {
+  #enqueueReferrers(secret: V1Secret): void {
     const namespace = secret.metadata?.namespace;
     const name = secret.metadata?.name;
     for (const pool of this.#pools.store.list()) {
@@ -133,7 +133,7 @@ export class PoolController {
       } catch (err) {
         this.#log.warn('reconcile failed; retrying with backoff', {
           pool: key,
-          error: err instanceof Error ? err.message : String(err),
+          error: describeKubeError(err),
         });
         this.#queue.addRateLimited(key);
         this.#options.onReconcile?.(key, 'error', this.#options.clock.now() - started);
@@ -166,15 +166,22 @@ export class PoolController {
       this.#log.info('configuration published', { pool: key, version: outcome.config.version });
     }
     if (!outcome.statusChanged || !this.#options.isLeader()) return;
-    await this.#options.client.applyStatus(
-      providerPools,
+    await this.#customObjects.patchNamespacedCustomObjectStatus(
       {
-        apiVersion: `${API_GROUP}/${API_VERSION}`,
-        kind: KIND,
-        metadata: { name, namespace },
-        status: outcome.status,
+        ...PROVIDER_POOLS,
+        namespace,
+        name,
+        body: {
+          apiVersion: `${API_GROUP}/${API_VERSION}`,
+          kind: KIND,
+          metadata: { name, namespace },
+          status: outcome.status,
+        },
+        fieldManager: FIELD_MANAGER,
+        // The operator owns status: take over fields another manager (a user's kubectl) wrote there.
+        force: true,
       },
-      { fieldManager: FIELD_MANAGER, force: true },
+      SERVER_SIDE_APPLY,
     );
     this.#log.info('status written', { pool: key, generation: outcome.status.observedGeneration ?? null });
     const before = ProviderPoolStatusSchema.safeParse(pool.status ?? {});
@@ -187,13 +194,13 @@ export class PoolController {
   }
 
   /** A core/v1 Event on the pool, so `kubectl describe providerpool` shows what happened. Best effort. */
-  async #recordEvent(pool: PoolResource, event: ConditionEvent): Promise<void> {
+  async #recordEvent(pool: PoolObject, event: ConditionEvent): Promise<void> {
     const namespace = pool.metadata?.namespace ?? 'default';
-    const now = new Date(this.#options.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = new Date(this.#options.clock.now());
     try {
-      await this.#options.client.create(
-        events,
-        {
+      await this.#core.createNamespacedEvent({
+        namespace,
+        body: {
           apiVersion: 'v1',
           kind: 'Event',
           metadata: { generateName: `${pool.metadata?.name ?? 'pool'}.`, namespace },
@@ -212,12 +219,9 @@ export class PoolController {
           lastTimestamp: now,
           count: 1,
         },
-        namespace,
-      );
-    } catch (err) {
-      this.#log.warn('could not record an event', {
-        error: err instanceof Error ? err.message : String(err),
       });
+    } catch (err) {
+      this.#log.warn('could not record an event', { error: describeKubeError(err) });
     }
   }
 }

@@ -4,8 +4,9 @@
  *   Draining    weight 0 in the spec
  *   Unhealthy   its breaker is open on every sidecar that reports it (traffic blocked but for probes)
  *   RateLimited a pool-wide cool-down after 429s is running
- *   Unknown     no sidecar has reported it in the window
- *   Degraded    its breaker is open on some sidecars, or DEGRADED_ERROR_RATE of its attempts failed
+ *   Degraded    its breaker is open on some sidecars
+ *   Unknown     no attempt in the window: no evidence either way
+ *   Degraded    DEGRADED_ERROR_RATE of its attempts failed
  *   Healthy     otherwise
  */
 import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
@@ -22,9 +23,9 @@ function stateOf(weight: number, a: ProviderAggregate | undefined, rateLimited: 
   if (a !== undefined && a.sidecarsReporting > 0 && a.breakersOpen === a.sidecarsReporting)
     return 'Unhealthy';
   if (rateLimited) return 'RateLimited';
-  if (a === undefined || (a.sidecarsReporting === 0 && a.attempts === 0)) return 'Unknown';
-  if (a.breakersOpen > 0) return 'Degraded';
-  if (a.attempts > 0 && a.failures / a.attempts >= DEGRADED_ERROR_RATE) return 'Degraded';
+  if (a !== undefined && a.breakersOpen > 0) return 'Degraded';
+  if (a === undefined || a.attempts === 0) return 'Unknown'; // no evidence either way
+  if (a.failures / a.attempts >= DEGRADED_ERROR_RATE) return 'Degraded';
   return 'Healthy';
 }
 

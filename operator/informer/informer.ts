@@ -1,26 +1,46 @@
+import {
+  ADD,
+  DELETE,
+  ERROR,
+  ListWatch,
+  UPDATE,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { systemRng, type Rng } from '../../sidecar/core/clock.ts';
 import { silentLogger, type Logger } from '../../sidecar/core/log.ts';
-import { KubeApiError } from '../kube/api-error.ts';
-import type { KubeClient } from '../kube/client.ts';
-import { objectKey, type KubeObject, type ResourceType, type Status } from '../kube/types.ts';
+import { describeKubeError } from '../kube/api-error.ts';
+import { objectKey } from '../kube/types.ts';
 import { backoffDelay } from '../timing/backoff.ts';
-import { Sleeper, systemScheduler, type CancelTimer, type Scheduler } from '../timing/scheduler.ts';
-import { Store, type ReadonlyStore } from './store.ts';
+import { Sleeper, systemScheduler, type Scheduler } from '../timing/scheduler.ts';
+import { InformerWatch } from './informer-watch.ts';
 
-export interface InformerHandlers<T extends KubeObject> {
+export interface InformerHandlers<T extends KubernetesObject> {
   onAdd?(object: T): void;
-  onUpdate?(old: T, object: T): void;
+  onUpdate?(object: T): void;
   /** `object` is the last state known (from the DELETED event, or the store when a relist found it gone). */
   onDelete?(object: T): void;
 }
 
-export interface InformerOptions {
-  readonly client: KubeClient;
-  readonly type: ResourceType;
-  /** Only this namespace; all namespaces when undefined. */
-  readonly namespace?: string;
-  readonly labelSelector?: string;
-  readonly fieldSelector?: string;
+/** One page of a list: its items, the list's resourceVersion, and the token of the next page. */
+export interface Page<T extends KubernetesObject> {
+  readonly items: T[];
+  readonly resourceVersion?: string;
+  readonly continue?: string;
+}
+
+/** Lists one page of the collection (with a typed API, see collections.ts). */
+export type ListPage<T extends KubernetesObject> = (page: {
+  limit: number;
+  continue?: string;
+}) => Promise<Page<T>>;
+
+export interface InformerOptions<T extends KubernetesObject> {
+  readonly config: KubeConfig;
+  /** The collection's REST path, e.g. /apis/switchboard.dev/v1alpha1/namespaces/team/providerpools. */
+  readonly path: string;
+  readonly listPage: ListPage<T>;
   readonly scheduler?: Scheduler;
   readonly rng?: Rng;
   readonly logger?: Logger;
@@ -30,189 +50,147 @@ export interface InformerOptions {
   /** The server ends each watch after between this and twice this (default 5 min), spreading reconnects. */
   readonly watchTimeoutSeconds?: number;
   /**
-   * A watch with neither an event nor a bookmark for this long is presumed stalled (a half-open connection)
-   * and restarted from the last resourceVersion. The API server sends bookmarks about once a minute.
+   * A watch with no byte (neither event nor bookmark) for this long is presumed stalled, e.g. a half-open
+   * connection, and resumed from the last resourceVersion. The API server sends bookmarks about once a minute.
    */
-  readonly stallTimeoutMs?: number;
+  readonly inactivityTimeoutMs?: number;
 }
 
-/** Why a watch ended, when it did not throw. */
-type WatchEnd = 'closed' | 'stalled' | 'stopped';
+/** The informer's objects, keyed namespace/name. */
+export interface ReadonlyStore<T extends KubernetesObject> {
+  get(key: string): T | undefined;
+  list(): readonly T[];
+  keys(): string[];
+}
 
 /**
- * List + watch of one resource type into an in-memory store, calling handlers on each change (client-go's
- * reflector and informer in one): resumes watches from the last resourceVersion (bookmarks move it too),
- * restarts after errors with jittered exponential backoff, relists after 410 Gone (diffing the store so
- * objects that vanished meanwhile produce deletes), and restarts watches that fall silent.
+ * List + watch of one collection into a store, calling handlers on changes: the library's ListWatch (store,
+ * resume from the last resourceVersion, relist after 410 Gone with deletes for what vanished, reconnect after a
+ * clean end or a silent watch) with what it lacks on top:
+ * - after any other error (a refused connection, a 500, a cut mid-list) ListWatch stops for good; here it is
+ *   restarted after a jittered exponential backoff, reset by any event;
+ * - bookmarks, the watch timeout spread and the inactivity timeout (see InformerWatch);
+ * - lists in pages of 500 (ListWatch lists in one request);
+ * - `hasSynced`, handlers isolated from each other (ListWatch calls them from an async function: one that throws
+ *   would be an unhandled rejection), and virtual time for tests (injected scheduler and rng).
  */
-export class Informer<T extends KubeObject> {
-  readonly #options: InformerOptions;
+export class Informer<T extends KubernetesObject> {
+  readonly #options: InformerOptions<T>;
   readonly #scheduler: Scheduler;
-  readonly #sleeper: Sleeper;
+  readonly #delays: Sleeper;
+  readonly #restarts: Sleeper;
   readonly #rng: Rng;
   readonly #logger: Logger;
-  readonly #store = new Store<T>();
-  readonly #handlers: InformerHandlers<T>[] = [];
-  #resourceVersion: string | undefined;
+  readonly #listWatch: ListWatch<T>;
+  #failures = 0;
   #synced = false;
-  #running: Promise<void> | undefined;
+  #started = false;
   #stopped = false;
-  #abortWatch: AbortController | undefined;
 
-  constructor(options: InformerOptions) {
+  constructor(options: InformerOptions<T>) {
     this.#options = options;
     this.#scheduler = options.scheduler ?? systemScheduler;
-    this.#sleeper = new Sleeper(this.#scheduler);
+    this.#delays = new Sleeper(this.#scheduler);
+    this.#restarts = new Sleeper(this.#scheduler);
     this.#rng = options.rng ?? systemRng;
-    this.#logger = (options.logger ?? silentLogger).child({
-      component: 'informer',
-      resource: options.type.plural,
-    });
+    this.#logger = (options.logger ?? silentLogger).child({ component: 'informer', path: options.path });
+    const minTimeout = options.watchTimeoutSeconds ?? 300;
+    const watch = new InformerWatch(
+      options.config,
+      {
+        query: () => ({
+          allowWatchBookmarks: true,
+          timeoutSeconds: Math.floor(minTimeout * (1 + this.#rng())),
+        }),
+        onEvent: () => (this.#failures = 0),
+        onOpen: () => (this.#synced = true),
+        stopped: () => this.#stopped,
+      },
+      options.inactivityTimeoutMs ?? 150_000,
+    );
+    this.#listWatch = new ListWatch<T>(
+      options.path,
+      watch,
+      () => this.#listAll(),
+      false,
+      undefined,
+      undefined,
+      {
+        delayFn: (ms) => this.#delays.sleep(ms),
+      },
+    );
+    this.#listWatch.on(ERROR, (err: unknown) => this.#restartAfter(err));
   }
 
   get store(): ReadonlyStore<T> {
-    return this.#store;
+    const listWatch = this.#listWatch;
+    return {
+      get(key) {
+        const slash = key.indexOf('/');
+        return slash < 0 ? listWatch.get(key) : listWatch.get(key.slice(slash + 1), key.slice(0, slash));
+      },
+      list: () => listWatch.list(),
+      keys: () => listWatch.list().map(objectKey),
+    };
   }
 
-  /** The version the next watch resumes from (undefined: the next round lists). */
-  get resourceVersion(): string | undefined {
-    return this.#resourceVersion;
+  /** The version the next watch resumes from ('' : the next round lists). */
+  get resourceVersion(): string {
+    return this.#listWatch.latestResourceVersion();
   }
 
-  /** True once the first list has been loaded into the store and its handlers called. */
+  /** True once the first list is in the store and its handlers were called. */
   hasSynced(): boolean {
     return this.#synced;
   }
 
   addHandlers(handlers: InformerHandlers<T>): void {
-    this.#handlers.push(handlers);
+    const isolate = (what: string, handler: ((object: T) => void) | undefined) => (object: T) => {
+      try {
+        handler?.(object);
+      } catch (err) {
+        this.#logger.error(`informer ${what} handler threw`, { error: String(err) });
+      }
+    };
+    this.#listWatch.on(ADD, isolate('add', handlers.onAdd?.bind(handlers)));
+    this.#listWatch.on(UPDATE, isolate('update', handlers.onUpdate?.bind(handlers)));
+    this.#listWatch.on(DELETE, isolate('delete', handlers.onDelete?.bind(handlers)));
   }
 
   start(): void {
-    if (this.#running) return;
+    if (this.#started) return;
+    this.#started = true;
     this.#stopped = false;
-    this.#running = this.#run();
+    void this.#listWatch.start();
   }
 
-  /** Ends the watch and the loop; resolves when the loop has exited. */
+  /** Ends the watch and any wait; nothing is reopened afterwards. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#abortWatch?.abort();
-    this.#sleeper.wake();
-    await this.#running;
-    this.#running = undefined;
+    this.#started = false;
+    this.#delays.wake();
+    this.#restarts.wake();
+    await this.#listWatch.stop();
   }
 
-  async #run(): Promise<void> {
-    let failures = 0;
-    while (!this.#stopped) {
-      try {
-        if (this.#resourceVersion === undefined) await this.#relist();
-        const { end, events } = await this.#watch();
-        if (end === 'stalled') this.#logger.warn('watch silent too long; restarting it');
-        if (end !== 'closed' || events > 0) {
-          failures = 0;
-          continue;
-        }
-        // Closed at once with nothing in it (a misbehaving proxy, a server shutting down): back off rather
-        // than spin. Nothing is lost: the next watch resumes from the same version.
-        await this.#sleeper.sleep(this.#backoff(failures++));
-      } catch (err) {
-        if (this.#stopped) break;
-        if (err instanceof KubeApiError && err.gone) {
-          this.#logger.info('resourceVersion expired; relisting', { resourceVersion: this.#resourceVersion });
-          this.#resourceVersion = undefined;
-          continue;
-        }
-        const delay = this.#backoff(failures++);
-        this.#logger.warn('list/watch failed; retrying', { error: String(err), delayMs: delay });
-        await this.#sleeper.sleep(delay);
-      }
-    }
-  }
-
-  async #relist(): Promise<void> {
-    const { client, type, namespace, labelSelector, fieldSelector } = this.#options;
-    // Pages of 500, as client-go's reflector, so a large collection is not one huge response.
-    const list = await client.list<T>(type, { namespace, labelSelector, fieldSelector, limit: 500 });
+  #restartAfter(err: unknown): void {
     if (this.#stopped) return;
-    const seen = new Set<string>();
-    for (const object of list.items) {
-      seen.add(objectKey(object));
-      this.#apply('MODIFIED', object);
-    }
-    for (const old of this.#store.list()) if (!seen.has(objectKey(old))) this.#apply('DELETED', old);
-    this.#resourceVersion = list.metadata.resourceVersion;
-    this.#synced = true;
+    const delay = this.#backoff(this.#failures++);
+    this.#logger.warn('list/watch failed; restarting', { error: describeKubeError(err), delayMs: delay });
+    void this.#restarts.sleep(delay).then(() => {
+      if (!this.#stopped) return this.#listWatch.start();
+    });
   }
 
-  async #watch(): Promise<{ end: WatchEnd; events: number }> {
-    const { client, type, namespace, labelSelector, fieldSelector } = this.#options;
-    const abort = new AbortController();
-    this.#abortWatch = abort;
-    const stallMs = this.#options.stallTimeoutMs ?? 150_000;
-    let stalled = false;
-    let received = 0;
-    let cancelWatchdog: CancelTimer = () => {};
-    const armWatchdog = () => {
-      cancelWatchdog();
-      cancelWatchdog = this.#scheduler.setTimer(stallMs, () => {
-        stalled = true;
-        abort.abort();
-      });
-    };
-    const minTimeout = this.#options.watchTimeoutSeconds ?? 300;
-    armWatchdog();
-    try {
-      const events = client.watch<T>(type, {
-        namespace,
-        labelSelector,
-        fieldSelector,
-        resourceVersion: this.#resourceVersion,
-        allowWatchBookmarks: true,
-        timeoutSeconds: Math.floor(minTimeout * (1 + this.#rng())),
-        signal: abort.signal,
-      });
-      for await (const event of events) {
-        armWatchdog();
-        received++;
-        if (event.type === 'ERROR') throw errorFromStatus(event.object);
-        if (event.type === 'BOOKMARK') {
-          this.#resourceVersion = event.object.metadata?.resourceVersion ?? this.#resourceVersion;
-          continue;
-        }
-        this.#apply(event.type, event.object);
-        this.#resourceVersion = event.object.metadata?.resourceVersion ?? this.#resourceVersion;
-      }
-    } finally {
-      cancelWatchdog();
-      this.#abortWatch = undefined;
-    }
-    const end = this.#stopped ? 'stopped' : stalled ? 'stalled' : 'closed';
-    return { end, events: received };
-  }
-
-  /** Applies one change to the store and tells the handlers (ADDED of a known object is an update). */
-  #apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: T): void {
-    if (type === 'DELETED') {
-      this.#store.remove(object);
-      this.#notify((h) => h.onDelete?.(object));
-      return;
-    }
-    const old = this.#store.put(object);
-    if (!old) this.#notify((h) => h.onAdd?.(object));
-    else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion)
-      this.#notify((h) => h.onUpdate?.(old, object));
-  }
-
-  #notify(call: (handlers: InformerHandlers<T>) => void): void {
-    for (const handlers of this.#handlers) {
-      try {
-        call(handlers);
-      } catch (err) {
-        this.#logger.error('informer handler threw', { error: String(err) });
-      }
-    }
+  async #listAll(): Promise<KubernetesListObject<T>> {
+    const items: T[] = [];
+    let page: Page<T> | undefined;
+    do {
+      page = await this.#options.listPage({ limit: 500, continue: page?.continue || undefined });
+      items.push(...page.items);
+    } while (page.continue);
+    this.#failures = 0;
+    return { metadata: { resourceVersion: page.resourceVersion }, items };
   }
 
   #backoff(failures: number): number {
@@ -223,8 +201,4 @@ export class Informer<T extends KubeObject> {
     );
     return delay / 2 + (this.#rng() * delay) / 2;
   }
-}
-
-function errorFromStatus(status: Status): KubeApiError {
-  return new KubeApiError('WATCH event', status.code ?? 500, status);
 }

@@ -1,47 +1,56 @@
+import { ApiException } from '@kubernetes/client-node';
 import { isRecord } from '../../sidecar/core/json.ts';
-import type { Status } from './types.ts';
+
+/** What the API server said about a failed call (its metav1.Status), or how the connection failed. */
+export interface KubeFailure {
+  /** The HTTP status (404 not found, 409 conflict, 410 gone); undefined when no answer came. */
+  readonly code: number | undefined;
+  readonly reason: string;
+  readonly message: string;
+}
 
 /**
- * Any non-2xx answer from the API server (and ERROR watch events), carrying its metav1.Status so callers can
- * branch on `code` (404 not found, 409 conflict, 410 gone) or `reason` ('NotFound', 'Conflict', 'Expired').
+ * Reads any error from @kubernetes/client-node: ApiException (the typed APIs; its own message holds the whole body
+ * and headers), the Watch's `statusCode` errors, and fetch failures whose cause is the socket error.
  */
-export class KubeApiError extends Error {
-  readonly code: number;
-  readonly reason: string;
-  readonly status: Status;
-
-  constructor(what: string, code: number, body: unknown) {
-    const status = toStatus(code, body);
-    super(`${what}: ${code} ${status.reason ?? ''} ${status.message ?? ''}`.trim());
-    this.name = 'KubeApiError';
-    this.code = code;
-    this.reason = status.reason ?? '';
-    this.status = status;
-  }
-
-  get notFound(): boolean {
-    return this.code === 404;
-  }
-  get conflict(): boolean {
-    return this.code === 409;
-  }
-  /** The resourceVersion asked for is too old: relist. */
-  get gone(): boolean {
-    return this.code === 410;
-  }
-}
-
-function toStatus(code: number, body: unknown): Status {
-  if (isRecord(body)) {
-    const text = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : undefined);
+export function kubeFailure(err: unknown): KubeFailure {
+  if (err instanceof ApiException) {
+    const status = statusBody(err.body);
     return {
-      kind: 'Status',
-      status: text('status'),
-      code: typeof body.code === 'number' ? body.code : code,
-      reason: text('reason'),
-      message: text('message'),
-      details: body.details,
+      code: err.code,
+      reason: text(status?.reason) ?? '',
+      message: text(status?.message) ?? (typeof err.body === 'string' ? err.body : `HTTP ${err.code}`),
     };
   }
-  return { kind: 'Status', code, message: typeof body === 'string' ? body : undefined };
+  if (!(err instanceof Error)) return { code: undefined, reason: '', message: String(err) };
+  const code = Reflect.get(err, 'statusCode');
+  const cause: unknown = err.cause;
+  const message = cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+  return { code: typeof code === 'number' ? code : undefined, reason: '', message };
 }
+
+export const isNotFound = (err: unknown): boolean => kubeFailure(err).code === 404;
+export const isConflict = (err: unknown): boolean => kubeFailure(err).code === 409;
+
+/** One line for logs: "409 Conflict: the object has been modified". */
+export function describeKubeError(err: unknown): string {
+  const { code, reason, message } = kubeFailure(err);
+  return (
+    [code, reason].filter((part) => part !== undefined && part !== '').join(' ') +
+    (code ? ': ' : '') +
+    message
+  );
+}
+
+function statusBody(body: unknown): Record<string, unknown> | undefined {
+  if (isRecord(body)) return body;
+  if (typeof body !== 'string') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return isRecord(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);

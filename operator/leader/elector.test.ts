@@ -1,17 +1,22 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { waitFor } from '../../test/support/wait.ts';
-import { KubeClient } from '../kube/client.ts';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { FakeApiServer, json } from '../testing/fake-api-server.ts';
 import { ManualScheduler } from '../timing/manual-scheduler.ts';
 import type { LeaseSpec } from './decide.ts';
-import { LeaderElector, type Lease } from './elector.ts';
+import { LeaderElector } from './elector.ts';
+
+interface Lease {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  spec?: LeaseSpec;
+}
 
 const LEASE_MS = 15_000;
 const DEADLINE_MS = 9_000;
 const RETRY_MS = 2_000;
 
 let server: FakeApiServer;
-let client: KubeClient;
+let leases: CoordinationV1Api;
 let scheduler: ManualScheduler;
 let elector: LeaderElector;
 let events: string[];
@@ -50,11 +55,11 @@ beforeEach(async () => {
     store(body.spec ?? {});
     json(response, 200, stored);
   };
-  client = new KubeClient(server.config());
+  leases = server.config().makeApiClient(CoordinationV1Api);
   scheduler = new ManualScheduler(1_000_000);
   events = [];
   elector = new LeaderElector({
-    client,
+    leases,
     namespace: 'ns',
     name: 'op',
     identity: 'me',
@@ -70,7 +75,6 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await elector.stop({ release: false });
-  await client.destroy();
   await server.close();
 });
 
@@ -179,7 +183,7 @@ describe('LeaderElector', () => {
     expect(
       () =>
         new LeaderElector({
-          client,
+          leases,
           namespace: 'ns',
           name: 'op',
           identity: 'x',

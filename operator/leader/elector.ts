@@ -1,18 +1,12 @@
 import { systemRng, type Rng } from '../../sidecar/core/clock.ts';
 import { silentLogger, type Logger } from '../../sidecar/core/log.ts';
-import { KubeApiError } from '../kube/api-error.ts';
-import type { KubeClient } from '../kube/client.ts';
-import { leases } from '../kube/resources.ts';
-import type { KubeObject } from '../kube/types.ts';
+import { CoordinationV1Api, V1MicroTime, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
+import { describeKubeError, isConflict, isNotFound } from '../kube/api-error.ts';
 import { Sleeper, systemScheduler, type Scheduler } from '../timing/scheduler.ts';
 import { decide, nextSpec, releasedSpec, type LeaseSpec, type Observation } from './decide.ts';
 
-export interface Lease extends KubeObject {
-  spec?: LeaseSpec;
-}
-
 export interface LeaderElectorOptions {
-  readonly client: KubeClient;
+  readonly leases: CoordinationV1Api;
   readonly namespace: string;
   readonly name: string;
   /** Unique per replica (the pod name, plus a random suffix when restarts could reuse it). */
@@ -33,7 +27,8 @@ export interface LeaderElectorOptions {
 }
 
 /**
- * Leader election on a coordination.k8s.io/v1 Lease, as client-go's: candidates try every retry period
+ * Leader election on a coordination.k8s.io/v1 Lease, as client-go's (@kubernetes/client-node has none; it
+ * gives the typed Lease API this loop reads and writes through): candidates try every retry period
  * (jittered) to take the lease when it is free or expired; the leader renews every retry period and steps
  * down when it could not renew within the renew deadline; on a graceful stop it releases the lease (clears
  * the holder) so a peer takes over at once. Writes are guarded by resourceVersion: a 409 means someone else
@@ -48,7 +43,7 @@ export class LeaderElector {
   readonly #sleeper: Sleeper;
   readonly #rng: Rng;
   readonly #logger: Logger;
-  #lease: Lease | undefined;
+  #lease: V1Lease | undefined;
   #observed: Observation | undefined;
   #observedVersion: string | undefined;
   #leaderSeen = '';
@@ -136,16 +131,15 @@ export class LeaderElector {
     try {
       return await this.#withDeadline(this.#tryAcquireOrRenew());
     } catch (err) {
-      if (!(err instanceof KubeApiError && err.conflict))
-        this.#logger.warn('lease attempt failed', { error: String(err) });
+      if (!isConflict(err)) this.#logger.warn('lease attempt failed', { error: describeKubeError(err) });
       return false;
     }
   }
 
   async #tryAcquireOrRenew(): Promise<boolean> {
-    const { client, namespace, name, identity } = this.#options;
-    this.#lease = await client.get<Lease>(leases, name, namespace).catch((err: unknown) => {
-      if (err instanceof KubeApiError && err.notFound) return undefined;
+    const { leases, namespace, name, identity } = this.#options;
+    this.#lease = await leases.readNamespacedLease({ name, namespace }).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
       throw err;
     });
     const now = this.#scheduler.clock.now();
@@ -157,23 +151,27 @@ export class LeaderElector {
       leaseDurationMs: this.#leaseDurationMs,
     });
     if (verdict.action === 'wait') return false;
-    const spec = nextSpec(this.#lease?.spec, verdict, identity, now, this.#leaseDurationMs);
+    const spec = toV1(nextSpec(fromV1(this.#lease?.spec), verdict, identity, now, this.#leaseDurationMs));
     const written =
       verdict.action === 'create'
-        ? await client.create<Lease>(leases, {
-            apiVersion: 'coordination.k8s.io/v1',
-            kind: 'Lease',
-            metadata: { name, namespace },
-            spec,
+        ? await leases.createNamespacedLease({
+            namespace,
+            body: {
+              apiVersion: 'coordination.k8s.io/v1',
+              kind: 'Lease',
+              metadata: { name, namespace },
+              spec,
+            },
           })
-        : await client.update<Lease>(leases, { ...this.#lease, spec });
+        : // A replace carries the resourceVersion read: a 409 means someone else wrote first.
+          await leases.replaceNamespacedLease({ name, namespace, body: { ...this.#lease, spec } });
     if (verdict.action === 'acquire') this.#logger.info('acquired the lease', { reason: verdict.reason });
     this.#lease = written;
     this.#observe(written, now);
     return true;
   }
 
-  #observe(lease: Lease | undefined, now: number): void {
+  #observe(lease: V1Lease | undefined, now: number): void {
     if (!lease) {
       this.#observed = undefined;
       this.#observedVersion = undefined;
@@ -181,7 +179,7 @@ export class LeaderElector {
     }
     const version = lease.metadata?.resourceVersion;
     if (this.#observed && version === this.#observedVersion) return;
-    this.#observed = { spec: lease.spec ?? {}, observedAt: now };
+    this.#observed = { spec: fromV1(lease.spec), observedAt: now };
     this.#observedVersion = version;
     const holder = lease.spec?.holderIdentity ?? '';
     if (holder !== this.#leaderSeen) {
@@ -195,11 +193,13 @@ export class LeaderElector {
     if (!lease?.spec || lease.spec.holderIdentity !== this.#options.identity) return;
     try {
       const now = this.#scheduler.clock.now();
-      await this.#options.client.update<Lease>(leases, { ...lease, spec: releasedSpec(lease.spec, now) });
+      const spec = toV1(releasedSpec(fromV1(lease.spec), now));
+      const { namespace, name } = this.#options;
+      await this.#options.leases.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } });
       this.#logger.info('released the lease');
     } catch (err) {
       // Peers will take over once the lease expires.
-      this.#logger.warn('could not release the lease', { error: String(err) });
+      this.#logger.warn('could not release the lease', { error: describeKubeError(err) });
     }
   }
 
@@ -230,4 +230,25 @@ export class LeaderElector {
       );
     });
   }
+}
+
+/**
+ * The library types MicroTimes as V1MicroTime (a Date that prints six fractional digits) but hands over, and
+ * passes on, the strings of the JSON; decide.ts works on those strings.
+ */
+function fromV1(spec: V1LeaseSpec | undefined): LeaseSpec {
+  if (!spec) return {};
+  const time = (value: Date | string | undefined) => (value instanceof Date ? value.toISOString() : value);
+  return { ...spec, acquireTime: time(spec.acquireTime), renewTime: time(spec.renewTime) };
+}
+
+function toV1(spec: LeaseSpec): V1LeaseSpec {
+  const time = (value: string | null | undefined) => (value ? new V1MicroTime(Date.parse(value)) : undefined);
+  return {
+    holderIdentity: spec.holderIdentity ?? undefined,
+    leaseDurationSeconds: spec.leaseDurationSeconds ?? undefined,
+    acquireTime: time(spec.acquireTime),
+    renewTime: time(spec.renewTime),
+    leaseTransitions: spec.leaseTransitions ?? undefined,
+  };
 }

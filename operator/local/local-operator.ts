@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Registry } from 'prom-client';
 import type { Logger } from '../../sidecar/core/log.ts';
-import { PoolLoop } from '../control/pool-loop.ts';
+import { PoolLoop, type PoolView } from '../control/pool-loop.ts';
 import type { FleetRoundSettings } from '../control/fleet-round.ts';
 import type { PoolObject } from '../reconcile/reconcile-pool.ts';
 import type { SecretIndex } from '../reconcile/secret-references.ts';
@@ -41,7 +41,11 @@ export interface LocalOperatorOptions {
 export interface LocalOperatorContext {
   readonly hub: SyncHub;
   readonly statuses: StatusDirectory;
+  /** The pool directory (the dashboard's controls edit its files). */
+  readonly dir: string;
   pools(): ReadonlyMap<string, PoolObject>;
+  /** Each pool's latest computed state, for dashboards. */
+  views(): PoolView[];
 }
 
 export interface RunningLocalOperator extends LocalOperatorContext {
@@ -132,7 +136,13 @@ export async function startLocalOperator(options: LocalOperatorOptions): Promise
   app.use(
     syncRoutes({ hub, auth: loopbackOnly, logger, onRefused: (status) => metrics.refused.inc({ status }) }),
   );
-  const context: LocalOperatorContext = { hub, statuses, pools: () => pools };
+  const context: LocalOperatorContext = {
+    hub,
+    statuses,
+    dir: options.dir,
+    pools: () => pools,
+    views: () => [...loops.values()].map((loop) => loop.view()),
+  };
   options.extend?.(app, context);
 
   const server: Server = await new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { KubeConfig } from '../kube/config.ts';
+import { KubeConfig } from '@kubernetes/client-node';
 
 export interface FakeRequest {
   readonly method: string;
@@ -83,8 +83,16 @@ export class FakeApiServer {
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
 
-  config(extra: Partial<KubeConfig> = {}): KubeConfig {
-    return { server: this.url, ...extra };
+  /** A client-node configuration for this server (plain HTTP, which the library allows only with skipTLSVerify). */
+  config(token = 'fake-token'): KubeConfig {
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [{ name: 'fake', server: this.url, skipTLSVerify: true }],
+      users: [{ name: 'fake', token }],
+      contexts: [{ name: 'fake', cluster: 'fake', user: 'fake', namespace: 'ns' }],
+      currentContext: 'fake',
+    });
+    return config;
   }
 
   /** Watches the server has received (including closed ones). */

@@ -16,7 +16,8 @@ export interface WorkQueueOptions {
 }
 
 /**
- * A keyed, de-duplicating work queue with the semantics of client-go's:
+ * A keyed, de-duplicating work queue with the semantics of client-go's (@kubernetes/client-node has no work
+ * queue):
  * - a key added while it waits is queued once;
  * - a key added while a worker processes it is queued again when the worker calls `done`, so one key is
  *   never processed by two workers at once and no change is lost;

@@ -52,6 +52,34 @@ describe('breaker transitions, one (state, event, now) at a time', () => {
     expected: Partial<BreakerState>;
   }[] = [
     {
+      name: 'a successful active probe turns an open breaker half-open at once, keeping its backoff level',
+      from: open,
+      event: { kind: 'probe-ok' },
+      now: 500,
+      expected: {
+        phase: 'half-open',
+        generation: 6,
+        since: 500,
+        reason: 'active-probe-succeeded',
+        backoffMs: 2_000,
+        probesInFlight: 0,
+      },
+    },
+    {
+      name: 'a successful active probe leaves a closed breaker alone',
+      from: closed,
+      event: { kind: 'probe-ok' },
+      now: 500,
+      expected: { phase: 'closed', generation: 4 },
+    },
+    {
+      name: 'a successful active probe leaves a half-open breaker to its real probes',
+      from: halfOpen,
+      event: { kind: 'probe-ok' },
+      now: 2_500,
+      expected: { phase: 'half-open', generation: 6, probesInFlight: 1 },
+    },
+    {
       name: 'a first failure while closed only counts',
       from: closed,
       event: outcome('failure', 4),

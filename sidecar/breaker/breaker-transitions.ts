@@ -4,6 +4,7 @@
  *
  *   closed ──(N failures in a row, or failure ratio ≥ threshold over ≥ minRequests)──► open
  *   open ──(backoff elapsed: a matter of time, no event needed)──► half-open
+ *   open ──(an active probe, outside traffic, found it answering)──► half-open   (at once: real probes follow)
  *   half-open ──(successesToClose probes succeeded)──► closed        (backoff back to base)
  *   half-open ──(a probe failed)──► open                             (backoff doubled, capped)
  */
@@ -18,7 +19,12 @@ import { emptyWindow, recordOutcome, windowTotals, type OutcomeWindow } from './
 export type BreakerPhase = 'closed' | 'open' | 'half-open';
 
 export type TransitionReason =
-  'consecutive-failures' | 'failure-rate' | 'probe-failed' | 'backoff-elapsed' | 'probes-succeeded';
+  | 'consecutive-failures'
+  | 'failure-rate'
+  | 'probe-failed'
+  | 'backoff-elapsed'
+  | 'active-probe-succeeded'
+  | 'probes-succeeded';
 
 /** What a request's outcome says about the target: 'neutral' says nothing (client abort, 429, …). */
 export type BreakerVerdict = 'success' | 'failure' | 'neutral';
@@ -60,7 +66,9 @@ export type BreakerEvent =
   /** A request was let through; only meaningful where `canAdmit` said yes. */
   | { readonly kind: 'admit' }
   /** A request admitted under `generation` finished. */
-  | { readonly kind: 'outcome'; readonly verdict: BreakerVerdict; readonly generation: number };
+  | { readonly kind: 'outcome'; readonly verdict: BreakerVerdict; readonly generation: number }
+  /** An active probe (a free request outside traffic, e.g. listing models) got an answer. */
+  | { readonly kind: 'probe-ok' };
 
 export interface StepContext {
   readonly now: number;
@@ -86,18 +94,23 @@ export function jitteredBackoff(backoffMs: number, settings: BreakerSettings, rn
   return Math.min(settings.maxBackoffMs, backoffMs + spread);
 }
 
-/** Applies the passage of time: an open breaker whose backoff has elapsed is half-open. */
-export function elapse(state: BreakerState, now: number): BreakerState {
-  if (state.phase !== 'open' || now < state.until) return state;
+/** An open breaker turned half-open at `since`, keeping its backoff level for the next opening. */
+function halfOpen(from: OpenState, since: number, reason: TransitionReason): HalfOpenState {
   return {
     phase: 'half-open',
-    generation: state.generation + 1,
-    since: state.until,
-    reason: 'backoff-elapsed',
-    backoffMs: state.backoffMs,
+    generation: from.generation + 1,
+    since,
+    reason,
+    backoffMs: from.backoffMs,
     probesInFlight: 0,
     successes: 0,
   };
+}
+
+/** Applies the passage of time: an open breaker whose backoff has elapsed is half-open. */
+export function elapse(state: BreakerState, now: number): BreakerState {
+  if (state.phase !== 'open' || now < state.until) return state;
+  return halfOpen(state, state.until, 'backoff-elapsed');
 }
 
 /** May a request be let through now? (Call on an elapsed state.) */
@@ -122,6 +135,10 @@ export function step(
   if (event.kind === 'admit') {
     if (current.phase !== 'half-open' || !canAdmit(current, settings)) return current;
     return { ...current, probesInFlight: current.probesInFlight + 1 };
+  }
+  if (event.kind === 'probe-ok') {
+    // Only an open breaker is cut short; the real requests of half-open still decide whether it closes.
+    return current.phase === 'open' ? halfOpen(current, ctx.now, 'active-probe-succeeded') : current;
   }
   if (event.generation !== current.generation) return current;
   switch (current.phase) {

@@ -100,6 +100,14 @@ export class CircuitBreaker {
   }
 
   /**
+   * An active probe found the target answering: an open breaker turns half-open now rather than at the end of its
+   * backoff, so real requests test the target within seconds of its recovery.
+   */
+  activeProbeSucceeded(now: number): void {
+    this.dispatch({ kind: 'probe-ok' }, now);
+  }
+
+  /**
    * A config reload: the settings become the defaults overlaid with `overrides` (not the previous settings), and
    * the state is kept: phase, consecutive failures, backoff, deadline and probes in flight. Only a changed
    * `windowMs` starts the failure-rate window afresh, as its buckets cannot be re-sliced.

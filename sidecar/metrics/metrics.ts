@@ -70,6 +70,12 @@ export class SidecarMetrics {
     labelNames: ['from_provider', 'to_provider'] as const,
     registers: [this.registry],
   });
+  readonly panicRouted = new Counter({
+    name: 'switchboard_panic_routed_total',
+    help: 'Attempts sent to the least-bad provider because breakers, cool-downs and rate limits left none available, by provider and logical model.',
+    labelNames: ['provider', 'model'] as const,
+    registers: [this.registry],
+  });
   readonly breakerState = new Gauge({
     name: 'switchboard_breaker_state',
     help: 'Circuit breaker state per provider: 1 for the current state, 0 for the others (open = traffic blocked).',

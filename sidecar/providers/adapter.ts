@@ -20,6 +20,12 @@ export interface UpstreamRequest {
   readonly body: string;
 }
 
+/** A free GET that shows whether the provider answers (listing or reading models), for active health probes. */
+export interface ProbeRequest {
+  readonly url: URL;
+  readonly headers: Record<string, string>;
+}
+
 export interface TokenUsage {
   readonly inputTokens: number;
   readonly outputTokens: number;
@@ -33,16 +39,34 @@ export interface UpstreamEvent {
 
 /**
  * Turns a provider's stream into OpenAI `chat.completion.chunk` SSE data payloads, one upstream event at a time.
- * A translator knows when its dialect's stream has ended properly; anything else is a cut stream.
+ * A translator knows when its dialect's answer is complete and when its stream has ended properly; a body that
+ * ends before the answer is complete is a cut stream. Generic code asks these questions, never the dialect's name.
  */
 export interface StreamTranslator {
   /**
    * Data payloads (without `data: ` framing) to send to the client for this upstream event, in order. An error
-   * event from the provider is thrown as an `UpstreamStreamError` (sidecar/core/errors.ts).
+   * the provider reports inside the stream (an error event, an OpenAI `{"error": …}` frame) is thrown as an
+   * `UpstreamStreamError` (sidecar/core/errors.ts), never passed on as content.
    */
   onEvent(event: UpstreamEvent): readonly string[];
-  /** True once the dialect's terminal event arrived. */
+  /** True once the dialect's terminal event arrived (`[DONE]`, `message_stop`, …). */
   readonly finished: boolean;
+  /**
+   * True once the answer is complete: every choice has its finish reason. A body that ends cleanly then is a
+   * complete answer even without the terminal event (several OpenAI-compatible servers omit `[DONE]`).
+   */
+  readonly complete: boolean;
+  /**
+   * True once a payload carried part of the answer (content, a tool call, a refusal or a finish reason). Payloads
+   * before it (a role-only first chunk) may be held back, so a failure before the answer starts can still be
+   * retried on another target, and the first token is what a time-to-first-token deadline waits for.
+   */
+  readonly answering: boolean;
+  /**
+   * The payloads that end a complete answer whose terminal event never came (the usage chunk the client asked
+   * for, then `[DONE]`). Called at most once, when the body ended with `complete && !finished`.
+   */
+  closeComplete(): readonly string[];
   /** Usage as reported by the provider, once known. */
   readonly usage: TokenUsage | undefined;
 }
@@ -89,6 +113,8 @@ export type HeaderLookup = (name: string) => string | undefined;
 export interface TranslateOptions {
   /** The client asked for a final usage chunk (`stream_options.include_usage`). */
   readonly clientWantsUsage: boolean;
+  /** Choices the request asked for (`n`); the answer is complete once each has its finish reason. Default 1. */
+  readonly choices?: number;
 }
 
 /** One wire dialect. Generic code looks adapters up by `spec.providers[].type`, never by name. */
@@ -118,4 +144,6 @@ export interface ProviderAdapter {
   parseError(status: number, bodyText: string): UpstreamErrorInfo;
   /** Reads the rate-limit headers of any response, so load can shift away before the provider answers 429. */
   readRateLimits(header: HeaderLookup, now: number): RateLimitSnapshot | undefined;
+  /** The dialect's free request for active health probes of a provider whose breaker is open (no tokens spent). */
+  probeRequest(target: TargetEndpoint): ProbeRequest;
 }

@@ -9,16 +9,10 @@ import { readFileSync } from 'node:fs';
 import { UpstreamStreamError } from '../core/errors.ts';
 import { SseParser } from '../sse/sse-parser.ts';
 import type { ProviderType } from '../../api/v1alpha1/providerpool.ts';
-import type { TargetEndpoint } from './adapter.ts';
 import { adapterFor } from './registry.ts';
+import { testEndpoint } from './test-endpoint.ts';
 
-const endpoint: TargetEndpoint = {
-  baseURL: 'http://127.0.0.1:1',
-  model: 'm',
-  apiKey: undefined,
-  maxOutputTokens: undefined,
-  apiVersion: undefined,
-};
+const endpoint = testEndpoint();
 
 const STREAMS: { dialect: ProviderType; file: string }[] = [
   { dialect: 'anthropic', file: 'anthropic/fixtures/text-stream.sse' },

@@ -14,12 +14,15 @@ import { echoInput } from '../core/echo.ts';
 import type { Logger } from '../core/log.ts';
 import { STRATEGY_NAMES, type StrategyName } from '../balancer/types.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
-import type { Operation, ProviderAdapter, TokenUsage } from '../providers/adapter.ts';
+import type { Operation, ProviderAdapter } from '../providers/adapter.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
-import { selectTarget, type NoneAvailable, type Selected } from '../routing/select-target.ts';
+import { selectOrPanic, type NoneAvailable, type Selected } from '../routing/select-target.ts';
 import type { Target } from '../routing/target.ts';
 import type { ClientApi } from '../api/client-api.ts';
+import { metricsObserver } from '../metrics/metrics-observer.ts';
 import { sendError } from './client-response.ts';
+import { ClientSink } from './client-sink.ts';
+import { observeAll, type OutcomeObserver } from './outcome-observer.ts';
 import { UpstreamAttempt, type AttemptInput } from './upstream-attempt.ts';
 
 export const STRATEGY_HEADER = 'x-switchboard-strategy';
@@ -30,6 +33,8 @@ export interface ForwardDeps {
   readonly clock: Clock;
   readonly rng: Rng;
   readonly metrics: SidecarMetrics;
+  /** Observers of every attempt's outcome besides the metrics (e.g. fleet reports to the operator). */
+  readonly observers?: readonly OutcomeObserver[];
 }
 
 export interface ForwardRequest {
@@ -103,20 +108,6 @@ function resolveTargets(
   return able;
 }
 
-function recordUsage(metrics: SidecarMetrics, target: Target, usage: TokenUsage | undefined): void {
-  if (!usage) return;
-  const labels = { provider: target.provider.name, model: target.logicalModel };
-  metrics.tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
-  metrics.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
-  if (target.price) {
-    const cost =
-      (usage.inputTokens * target.price.inputPerMillionTokens +
-        usage.outputTokens * target.price.outputPerMillionTokens) /
-      1e6;
-    metrics.cost.inc(labels, cost);
-  }
-}
-
 function noProviderError(model: string, selection: NoneAvailable, now: number): NoProviderAvailableError {
   const retryAfter =
     selection.retryAt === undefined ? 1 : Math.max(1, Math.ceil((selection.retryAt - now) / 1000));
@@ -131,6 +122,7 @@ function attemptInput(
   request: ForwardRequest,
   { target, permit }: Selected,
   attempt: number,
+  observer: OutcomeObserver,
 ): AttemptInput {
   return {
     operation: request.operation,
@@ -143,14 +135,13 @@ function attemptInput(
     receivedAt: request.receivedAt,
     rateLimit: runtime.pool.spec.rateLimit,
     clientSignal: request.clientSignal,
-    res: request.res,
-    clientApi: request.clientApi,
-    redactor: runtime.redactor,
-    responseHeaders: {
+    sink: new ClientSink(request.res, request.clientApi, {
       'x-request-id': request.requestId,
       [PROVIDER_HEADER]: target.provider.name,
       [ATTEMPTS_HEADER]: String(attempt),
-    },
+    }),
+    observer,
+    redactor: runtime.redactor,
   };
 }
 
@@ -161,6 +152,9 @@ export async function forward(
 ): Promise<void> {
   const { clock, rng, metrics } = deps;
   const { res, logger: log } = request;
+  const observer = deps.observers?.length
+    ? observeAll([metricsObserver(metrics), ...deps.observers])
+    : metricsObserver(metrics);
   let servedBy = 'none';
   let status = 200;
   try {
@@ -183,26 +177,29 @@ export async function forward(
         break;
       }
       const ctx = { now, rng, tokens: request.tokens };
-      // Other providers first; a provider already tried is taken again only when nothing else is left.
-      const selection = selectTarget(targets, strategy, ctx, tried);
+      // The best tier first, other providers before one already tried; for a first attempt with nothing available,
+      // the least-bad provider (panic routing, routing/least-bad.ts).
+      const selection = selectOrPanic(targets, strategy, ctx, tried);
       if (!selection.target) {
         lastError ??= noProviderError(request.model, selection, now);
         break;
       }
       const { target } = selection;
+      if (selection.panic) {
+        metrics.panicRouted.inc({ provider: target.provider.name, model: target.logicalModel });
+        log.warn('no provider available: routing to the least-bad one', { provider: target.provider.name });
+      }
       attempts = attempt;
       firstProvider ??= target.provider.name;
       if (attempt > 1)
         metrics.retries.inc({ provider: lastTried ?? 'none', reason: lastError?.code ?? 'unknown' });
-      const result = await new UpstreamAttempt(attemptInput(runtime, request, selection, attempt), {
+      const result = await new UpstreamAttempt(attemptInput(runtime, request, selection, attempt, observer), {
         clock,
-        metrics,
         logger: log,
       }).run();
 
       if (result.kind === 'served') {
         servedBy = target.provider.name;
-        recordUsage(metrics, target, result.usage);
         if (firstProvider !== servedBy)
           metrics.fallbacks.inc({ from_provider: firstProvider, to_provider: servedBy });
         log.info('request served', { provider: servedBy, attempts: attempt, model: request.model });

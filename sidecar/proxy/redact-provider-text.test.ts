@@ -12,6 +12,9 @@ const redactor = createRedactor([new Secret(KEY)]);
 function translator(payloads: readonly string[], error?: Error): StreamTranslator {
   return {
     finished: true,
+    complete: true,
+    answering: true,
+    closeComplete: () => [],
     usage: { inputTokens: 1, outputTokens: 2 },
     onEvent: (_event: UpstreamEvent) => {
       if (error) throw error;

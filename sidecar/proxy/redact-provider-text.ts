@@ -8,7 +8,8 @@
  * and scanning every content chunk would cost the stream's hot path and could alter answers.
  */
 import type { Redactor } from '../core/redactor.ts';
-import type { StreamTranslator, TokenUsage, UpstreamEvent } from '../providers/adapter.ts';
+import type { StreamTranslator, UpstreamEvent } from '../providers/adapter.ts';
+import { DelegatingStreamTranslator } from '../providers/delegating-stream-translator.ts';
 
 /**
  * Cheap test for JSON text that may hold an error object: a member named "error" is written `"error"` with
@@ -27,25 +28,16 @@ export function redactErrorJson(redactor: Redactor, json: string): string {
  * A dialect's stream translator whose error payloads reach the client redacted. (Error events it throws as
  * `UpstreamStreamError` are redacted where the attempt catches every error, stream or not.)
  */
-export class RedactingStreamTranslator implements StreamTranslator {
-  readonly #inner: StreamTranslator;
+export class RedactingStreamTranslator extends DelegatingStreamTranslator {
   readonly #redactor: Redactor;
 
   constructor(inner: StreamTranslator, redactor: Redactor) {
-    this.#inner = inner;
+    super(inner);
     this.#redactor = redactor;
   }
 
-  get finished(): boolean {
-    return this.#inner.finished;
-  }
-
-  get usage(): TokenUsage | undefined {
-    return this.#inner.usage;
-  }
-
   onEvent(event: UpstreamEvent): readonly string[] {
-    const payloads = this.#inner.onEvent(event);
+    const payloads = this.inner.onEvent(event);
     // Content chunks go through as they are, without a copy of the list.
     if (!payloads.some(mayHoldError)) return payloads;
     return payloads.map((data) => redactErrorJson(this.#redactor, data));

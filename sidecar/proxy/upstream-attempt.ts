@@ -1,9 +1,9 @@
 /**
- * One attempt against one target: translate, send, and either answer the client or report a failure that the
- * caller may retry elsewhere. An attempt that has written a byte to the client is committed: it ends the
- * request whatever happens next.
+ * One attempt against one target: the upstream call. It translates and sends the request, reads the answer into
+ * the client sink (client-sink.ts), gathers the facts of how it ended, has them judged (judge-outcome.ts) and
+ * records the outcome once through its lease (attempt-lease.ts). An attempt whose answer reached the client is
+ * committed: it ends the request whatever happens next; one that failed before may be retried elsewhere.
  */
-import type { ServerResponse } from 'node:http';
 import { request, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.ts';
 import {
@@ -18,15 +18,16 @@ import {
 } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Redactor } from '../core/redactor.ts';
-import type { BreakerPermit, BreakerVerdict } from '../breaker/circuit-breaker.ts';
-import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
+import type { BreakerPermit } from '../breaker/circuit-breaker.ts';
 import type { Operation, TokenUsage, UpstreamRequest } from '../providers/adapter.ts';
-import { classifyOutcome, type TransportErrorKind } from '../retry/retryable.ts';
+import type { TransportErrorKind } from '../retry/retryable.ts';
 import { retryDeadlineFromHeaders } from '../retry/cooldown.ts';
 import { SseParser } from '../sse/sse-parser.ts';
 import type { Target } from '../routing/target.ts';
-import type { ClientApi, ClientStreamEncoder } from '../api/client-api.ts';
-import { endStreamWithError, sendText, writeChunk } from './client-response.ts';
+import { AttemptLease } from './attempt-lease.ts';
+import type { ClientSink } from './client-sink.ts';
+import { judgeOutcome, type AttemptFacts, type Judgement } from './judge-outcome.ts';
+import type { OutcomeObserver } from './outcome-observer.ts';
 import { redactErrorJson, RedactingStreamTranslator } from './redact-provider-text.ts';
 
 export type AttemptResult =
@@ -53,30 +54,22 @@ export interface AttemptInput {
   readonly receivedAt: number;
   readonly rateLimit: { readonly defaultCooldownMs: number; readonly quotaExhaustedCooldownMs: number };
   readonly clientSignal: AbortSignal;
-  readonly res: ServerResponse;
-  /** The API shape the app speaks; answers are converted to it. */
-  readonly clientApi: ClientApi;
-  /** Headers for the client's answer (request id, serving provider, attempt count). */
-  readonly responseHeaders: Record<string, string>;
+  /** Where the answer goes, in the client's API shape. */
+  readonly sink: ClientSink;
+  /** Who learns the outcome (metrics, and any other observer). */
+  readonly observer: OutcomeObserver;
   /** Hides the pool's keys in provider text passed on to the client, logs and metrics. */
   readonly redactor: Redactor;
 }
 
 export interface AttemptDeps {
   readonly clock: Clock;
-  readonly metrics: SidecarMetrics;
   readonly logger: Logger;
 }
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const CONFIG_FAULTS = new Set([401, 403, 404]);
 const CREDENTIAL_FAULTS = new Set([401, 403]);
-
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  'x-accel-buffering': 'no',
-};
 
 /** Maps undici's and the socket layer's errors to what they say about the provider. */
 function transportKind(err: unknown): TransportErrorKind {
@@ -94,6 +87,8 @@ function transportKind(err: unknown): TransportErrorKind {
   return 'reset';
 }
 
+const NOT_JUDGED: Judgement = judgeOutcome({ kind: 'client-gone' });
+
 const TRANSPORT_MESSAGES: Record<Exclude<TransportErrorKind, 'aborted-by-client'>, string> = {
   connect: 'could not connect to provider',
   timeout: 'no answer in time from provider',
@@ -105,11 +100,18 @@ export class UpstreamAttempt {
   readonly #deps: AttemptDeps;
   readonly #log: Logger;
   readonly #totalTimeout = new AbortController();
-  #verdict: BreakerVerdict = 'neutral';
+  /** Aborted when a stream's first token did not come within `timeouts.firstTokenMs`. */
+  readonly #firstTokenTimeout = new AbortController();
+  #firstTokenTimer: NodeJS.Timeout | undefined;
+  /** What the lease records; filled in as the attempt learns how it went (until then: nothing to hold against anyone). */
+  #judgement: Judgement = NOT_JUDGED;
   #status: number | undefined;
   #latencyMs: number | undefined;
-  #committed = false;
-  #encoder: ClientStreamEncoder | undefined;
+  #ttftMs: number | undefined;
+  #usage: TokenUsage | undefined;
+  #rateLimited = false;
+  /** The wait a cool-down asked for, in whole seconds, for the client's Retry-After. */
+  #retryAfterSeconds: number | undefined;
 
   constructor(input: AttemptInput, deps: AttemptDeps) {
     this.#in = input;
@@ -143,7 +145,7 @@ export class UpstreamAttempt {
     }
   }
 
-  /** Refused before sending: the breaker permit goes back unused, and nothing is recorded against the provider. */
+  /** Refused before sending: the breaker permit goes back unused; with nothing sent there is no outcome to record. */
   #notSent(err: unknown): AttemptResult {
     const error = err instanceof SwitchboardError ? err : new InternalError();
     this.#in.permit.release('neutral', this.#deps.clock.now());
@@ -152,20 +154,22 @@ export class UpstreamAttempt {
 
   async #send(upstream: UpstreamRequest): Promise<AttemptResult> {
     const { target, clientSignal } = this.#in;
-    const { clock, metrics } = this.#deps;
+    const { clock } = this.#deps;
     const provider = target.provider;
     const startedAt = clock.now();
-    const handle = target.stats.start(startedAt);
-    provider.inFlight += 1;
-    metrics.inFlight.inc({ provider: provider.name });
+    const lease = new AttemptLease(target, this.#in.permit, this.#in.observer, startedAt);
     const timer = setTimeout(() => this.#totalTimeout.abort(), provider.timeouts.totalMs);
+    const firstTokenMs = provider.timeouts.firstTokenMs;
+    if (this.#in.stream && firstTokenMs !== undefined) {
+      this.#firstTokenTimer = setTimeout(() => this.#firstTokenTimeout.abort(), firstTokenMs);
+    }
     try {
       const res = await request(upstream.url, {
         method: 'POST',
         headers: upstream.headers,
         body: upstream.body,
         dispatcher: provider.dispatcher,
-        signal: AbortSignal.any([clientSignal, this.#totalTimeout.signal]),
+        signal: AbortSignal.any([clientSignal, this.#totalTimeout.signal, this.#firstTokenTimeout.signal]),
         headersTimeout: provider.timeouts.firstByteMs,
         bodyTimeout: provider.timeouts.idleStreamMs,
       });
@@ -183,88 +187,97 @@ export class UpstreamAttempt {
       return this.#caught(err);
     } finally {
       clearTimeout(timer);
-      const now = clock.now();
-      if (this.#verdict === 'neutral') handle.abandon(now);
-      else handle.end(now, { ok: this.#verdict === 'success', latencyMs: this.#latencyMs });
-      this.#in.permit.release(this.#verdict, now);
-      provider.inFlight -= 1;
-      metrics.inFlight.dec({ provider: provider.name });
-      metrics.attempts.inc({
-        provider: provider.name,
-        model: target.logicalModel,
-        status_class: statusClass(this.#status),
-      });
+      clearTimeout(this.#firstTokenTimer);
+      lease.end(
+        {
+          verdict: this.#judgement.verdict,
+          status: this.#status,
+          latencyMs: this.#latencyMs,
+          ttftMs: this.#ttftMs,
+          usage: this.#usage,
+          rateLimited: this.#rateLimited,
+          credentialsRefused: this.#judgement.credentialsRefused,
+        },
+        clock.now(),
+      );
     }
   }
 
+  /** Judges `facts`, keeps the judgement for the lease and applies a cool-down it calls for. */
+  #judge(facts: AttemptFacts, asked?: number, quotaExhausted = false): Judgement {
+    const judgement = judgeOutcome(facts);
+    this.#judgement = judgement;
+    if (judgement.coolDown || quotaExhausted) this.#coolDown(asked, quotaExhausted);
+    return judgement;
+  }
+
   #fail(error: SwitchboardError, retryable: boolean, reason: string): AttemptResult {
-    if (this.#committed) {
-      const name = this.#in.target.provider.name;
-      endStreamWithError(
-        this.#in.res,
-        this.#encoder ?? this.#in.clientApi.streamEncoder(),
-        new StreamCutError(`the stream from provider ${name} ended before it was complete (${reason})`),
-      );
-      return { kind: 'committed-failure' };
-    }
-    return { kind: 'failed', error, retryable, reason };
+    const { sink } = this.#in;
+    if (!sink.committed) return { kind: 'failed', error, retryable, reason };
+    const name = this.#in.target.provider.name;
+    // The provider's own in-stream error says more than "cut": it is the one error event the client gets.
+    sink.fail(
+      error instanceof UpstreamStreamError
+        ? error
+        : new StreamCutError(`the stream from provider ${name} ended before it was complete (${reason})`),
+    );
+    return { kind: 'committed-failure' };
   }
 
   #caught(err: unknown): AttemptResult {
     if (this.#in.clientSignal.aborted) {
-      this.#verdict = 'neutral';
+      this.#judge({ kind: 'client-gone' });
       return { kind: 'client-gone' };
     }
     if (err instanceof SwitchboardError && err.blame !== 'provider') {
-      this.#verdict = 'neutral';
+      this.#judge({ kind: 'not-provider', blame: err.blame });
       return this.#fail(err, false, err.code);
     }
     if (err instanceof UpstreamStreamError) {
-      this.#verdict = err.retryable ? 'failure' : 'success';
-      const redacted = err.redacted((text) => this.#in.redactor.redact(text));
-      return this.#fail(redacted, err.retryable, redacted.code);
+      // Judged like the HTTP answer it stands for: a 5xx fails the provider, a 429 cools it down, a 400 is the request's.
+      this.#status = err.status;
+      const j = this.#judge({ kind: 'stream-error', status: err.status, retryable: err.retryable });
+      const name = this.#in.target.provider.name;
+      const redacted = err.redacted((text) => `provider ${name}: ${this.#in.redactor.redact(text)}`);
+      this.#log.warn('upstream reported an error in its stream', {
+        status: err.status,
+        code: this.#in.redactor.redact(err.code),
+        committed: this.#in.sink.committed,
+      });
+      return this.#fail(redacted, j.retryable, redacted.code);
     }
+    this.#status = undefined; // a 200 head followed by a failure is not a 2xx outcome
     if (err instanceof SwitchboardError) {
-      this.#verdict = 'failure';
-      return this.#fail(err, true, err.code);
+      const j = this.#judge({ kind: 'bad-answer' });
+      return this.#fail(err, j.retryable, err.code);
     }
-    const kind = this.#totalTimeout.signal.aborted ? 'timeout' : transportKind(err);
-    const c = classifyOutcome({ transportError: kind });
-    this.#verdict = c.breaker;
+    const firstTokenLate = this.#firstTokenTimeout.signal.aborted;
+    const kind = this.#totalTimeout.signal.aborted || firstTokenLate ? 'timeout' : transportKind(err);
+    const failure = kind === 'aborted-by-client' ? 'reset' : kind;
+    const j = this.#judge({ kind: 'transport', error: failure });
     this.#log.warn('upstream attempt failed', {
       reason: kind,
-      committed: this.#committed,
+      committed: this.#in.sink.committed,
       error: this.#in.redactor.redact(errorMessage(err)),
     });
-    const failure = kind === 'aborted-by-client' ? 'reset' : kind;
-    const message = `${TRANSPORT_MESSAGES[failure]} ${this.#in.target.provider.name}`;
-    return this.#fail(new UpstreamUnavailableError(failure, message), c.retryable, kind);
+    const name = this.#in.target.provider.name;
+    const message = firstTokenLate
+      ? `no first token in time (timeouts.firstTokenMs) from provider ${name}`
+      : `${TRANSPORT_MESSAGES[failure]} ${name}`;
+    return this.#fail(new UpstreamUnavailableError(failure, message), j.retryable, kind);
   }
 
   async #errorAnswer(res: Dispatcher.ResponseData): Promise<AttemptResult> {
-    const { target } = this.#in;
-    const { clock, metrics } = this.#deps;
+    const { target, redactor } = this.#in;
     const provider = target.provider;
     const text = await readBounded(res.body, MAX_ERROR_BODY_BYTES);
     const info = provider.adapter.parseError(res.statusCode, text);
     const meant = info.status ?? res.statusCode;
-    const c = classifyOutcome({ status: meant });
-    this.#verdict = c.breaker;
-    let retryAfterSeconds: number | undefined;
-    if (c.coolDown || info.quotaExhausted) {
-      const now = clock.now();
-      const asked =
-        retryDeadlineFromHeaders((name) => res.headers[name], now) ??
-        (info.retryAfterMs === undefined ? undefined : now + info.retryAfterMs);
-      // A used-up quota does not come back in seconds, whatever Retry-After says: leave the provider alone longer.
-      const until = info.quotaExhausted
-        ? Math.max(asked ?? now, now + this.#in.rateLimit.quotaExhaustedCooldownMs)
-        : (asked ?? now + this.#in.rateLimit.defaultCooldownMs);
-      provider.cooldown.coolDown(until);
-      retryAfterSeconds = Math.max(1, Math.ceil((until - now) / 1000));
-      metrics.rateLimited.inc({ provider: provider.name });
-    }
-    const { redactor } = this.#in;
+    const now = this.#deps.clock.now();
+    const asked =
+      retryDeadlineFromHeaders((name) => res.headers[name], now) ??
+      (info.retryAfterMs === undefined ? undefined : now + info.retryAfterMs);
+    const j = this.#judge({ kind: 'answer', status: meant }, asked, info.quotaExhausted === true);
     const code = info.code === null ? null : redactor.redact(info.code);
     this.#log.warn('upstream answered with an error', { status: res.statusCode, code });
     // The sidecar, not the app, holds the provider's credentials and model names: a 401/403/404 from upstream
@@ -276,10 +289,22 @@ export class UpstreamAttempt {
       : redactor.redact(info.message);
     const message = `provider ${provider.name} answered HTTP ${res.statusCode}: ${detail}`;
     return this.#fail(
-      new UpstreamError(status, message, code, retryAfterSeconds),
-      c.retryable,
+      new UpstreamError(status, message, code, this.#retryAfterSeconds),
+      j.retryable,
       `http-${res.statusCode}`,
     );
+  }
+
+  /** Cools the provider down until `asked` (or the pool's default), and keeps the wait for Retry-After. */
+  #coolDown(asked: number | undefined, quotaExhausted: boolean): void {
+    const now = this.#deps.clock.now();
+    // A used-up quota does not come back in seconds, whatever Retry-After says: leave the provider alone longer.
+    const until = quotaExhausted
+      ? Math.max(asked ?? now, now + this.#in.rateLimit.quotaExhaustedCooldownMs)
+      : (asked ?? now + this.#in.rateLimit.defaultCooldownMs);
+    this.#in.target.provider.cooldown.coolDown(until);
+    this.#rateLimited = true;
+    this.#retryAfterSeconds = Math.max(1, Math.ceil((until - now) / 1000));
   }
 
   async #jsonAnswer(res: Dispatcher.ResponseData, startedAt: number): Promise<AttemptResult> {
@@ -298,36 +323,34 @@ export class UpstreamAttempt {
       this.#in.body,
     );
     this.#latencyMs = this.#deps.clock.now() - startedAt;
-    this.#verdict = 'success';
-    const answer = this.#in.clientApi.answer(translated.body);
+    this.#judge({ kind: 'answer', status: res.statusCode });
+    this.#usage = translated.usage;
+    const { sink } = this.#in;
+    const answer = sink.answer(translated.body);
     // OpenAI in, OpenAI out hands back the very object: send the provider's bytes instead of re-serializing.
-    const out = redactErrorJson(this.#in.redactor, answer === parsed ? text : JSON.stringify(answer));
-    sendText(this.#in.res, 200, out, this.#in.responseHeaders);
+    sink.sendJson(redactErrorJson(this.#in.redactor, answer === parsed ? text : JSON.stringify(answer)));
     return { kind: 'served', usage: translated.usage };
   }
 
+  /** The stream's first token: the answer starts, the first-token deadline is met, TTFT is measured. */
+  #firstToken(startedAt: number): void {
+    clearTimeout(this.#firstTokenTimer);
+    const now = this.#deps.clock.now();
+    this.#latencyMs = now - startedAt;
+    this.#ttftMs = now - this.#in.receivedAt;
+  }
+
   async #streamAnswer(res: Dispatcher.ResponseData, startedAt: number): Promise<AttemptResult> {
-    const { target, res: client } = this.#in;
-    const { clock, metrics } = this.#deps;
+    const { target, sink } = this.#in;
     const parser = new SseParser();
-    const encoder = this.#in.clientApi.streamEncoder();
-    this.#encoder = encoder;
+    const encoder = sink.encoder;
     const translator = new RedactingStreamTranslator(
       target.provider.adapter.createStreamTranslator(target.endpoint, {
         clientWantsUsage: this.#in.clientWantsUsage,
+        choices: typeof this.#in.body.n === 'number' ? this.#in.body.n : 1,
       }),
       this.#in.redactor,
     );
-    const commit = () => {
-      this.#committed = true;
-      const now = clock.now();
-      this.#latencyMs = now - startedAt;
-      metrics.timeToFirstToken.observe(
-        { provider: target.provider.name, model: target.logicalModel },
-        (now - this.#in.receivedAt) / 1000,
-      );
-      client.writeHead(200, { ...this.#in.responseHeaders, ...SSE_HEADERS });
-    };
     for await (const chunk of res.body) {
       // One write per upstream chunk, however many events it carried: fewer syscalls on the hot path.
       let frames = '';
@@ -342,26 +365,40 @@ export class UpstreamAttempt {
         for (const data of payloads) frames += encoder.encode(data);
       }
       if (frames === '') continue;
-      if (!this.#committed) commit();
-      if (!(await writeChunk(client, frames))) {
-        this.#verdict = 'neutral';
+      if (!sink.committed) {
+        // Nothing goes out before the answer starts (a role-only opener waits): until then a failure can be retried.
+        if (!translator.answering) {
+          sink.hold(frames);
+          continue;
+        }
+        this.#firstToken(startedAt);
+      }
+      if (!(await sink.write(frames))) {
+        this.#judge({ kind: 'client-gone' });
         res.body.destroy();
         return { kind: 'client-gone' };
       }
     }
     parser.end();
+    let closing = '';
     if (!translator.finished) {
-      this.#verdict = 'failure';
-      this.#log.warn('upstream stream ended before its end marker', { committed: this.#committed });
-      return this.#fail(
-        new StreamCutError(`the stream from provider ${target.provider.name} ended before it was complete`),
-        true,
-        'no end marker',
-      );
+      if (!translator.complete) {
+        const j = this.#judge({ kind: 'stream-cut' });
+        this.#status = undefined;
+        this.#log.warn('upstream stream ended before its answer was complete', { committed: sink.committed });
+        return this.#fail(
+          new StreamCutError(`the stream from provider ${target.provider.name} ended before it was complete`),
+          j.retryable,
+          'no end marker',
+        );
+      }
+      // A clean end after every finish reason is a whole answer without its terminal event: close it properly.
+      for (const data of translator.closeComplete()) closing += encoder.encode(data);
     }
-    this.#verdict = 'success';
-    if (!this.#committed) commit();
-    client.end();
+    this.#judge({ kind: 'answer', status: res.statusCode });
+    if (!sink.committed) this.#firstToken(startedAt);
+    this.#usage = translator.usage;
+    sink.end(closing);
     return { kind: 'served', usage: translator.usage };
   }
 }

@@ -12,9 +12,18 @@ export {
 
 export class CoolDown {
   private until: number | undefined;
+  /** Told of each cool-down this sidecar starts itself (to spread it to the fleet), not of adopted ones. */
+  onCoolDown: ((until: number) => void) | undefined;
 
   /** Cools the target down until `until` (ms). Never shortens a cool-down already running. */
   coolDown(until: number): void {
+    if (this.until !== undefined && until <= this.until) return;
+    this.until = until;
+    this.onCoolDown?.(until);
+  }
+
+  /** A cool-down another sidecar saw, pushed by the operator: applied like one's own, not reported back. */
+  adopt(until: number): void {
     if (this.until === undefined || until > this.until) this.until = until;
   }
 

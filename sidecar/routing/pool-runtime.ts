@@ -1,5 +1,6 @@
 import type { ProviderPool, ProviderSpec, Timeouts } from '../../api/v1alpha1/providerpool.ts';
-import type { Rng } from '../core/clock.ts';
+import { systemClock, type Clock, type Rng } from '../core/clock.ts';
+import { timerScheduler, type Scheduler } from '../health/active-prober.ts';
 import { createRedactor, type Redactor } from '../core/redactor.ts';
 import type { Secret } from '../core/secret.ts';
 import { createStrategy } from '../balancer/strategies/index.ts';
@@ -18,6 +19,11 @@ export interface RuntimeDeps {
   readonly rng: Rng;
   readonly now: number;
   readonly onBreakerTransition: (provider: string, transition: BreakerTransition) => void;
+  /** Cluster-wide weights from the operator, used in place of the spec's; absent standalone. */
+  readonly weights?: Readonly<Record<string, number>>;
+  /** Active probes' timers and clock; Node's timers and the system clock unless given (tests: virtual time). */
+  readonly scheduler?: Scheduler;
+  readonly clock?: Clock;
 }
 
 /**
@@ -74,7 +80,8 @@ export class PoolRuntime {
 /** The pool's timeouts with the provider's overrides on top (only those it sets). */
 function mergeTimeouts(pool: Timeouts, provider: ProviderSpec['timeouts']): Timeouts {
   const merged = { ...pool };
-  for (const key of Object.keys(pool) as (keyof Timeouts)[]) {
+  // The provider's keys too: an optional timeout (firstTokenMs) may be set for one provider and not for the pool.
+  for (const key of Object.keys(provider ?? {}) as (keyof Timeouts)[]) {
     const override = provider?.[key];
     if (override !== undefined) merged[key] = override;
   }
@@ -113,6 +120,8 @@ export function buildPoolRuntime(
       rng: deps.rng,
       now: deps.now,
       onBreakerTransition: deps.onBreakerTransition,
+      scheduler: deps.scheduler ?? timerScheduler,
+      clock: deps.clock ?? systemClock,
     };
     const kept = previous?.providers.get(p.name);
     if (kept) kept.reconfigure(init);
@@ -141,7 +150,8 @@ export function buildPoolRuntime(
           maxOutputTokens: m.maxOutputTokens,
           apiVersion: p.apiVersion,
         },
-        weight: p.weight,
+        weight: deps.weights?.[p.name] ?? p.weight,
+        priority: p.priority,
         price: m.pricing,
         stats: previousTargets.get(key)?.stats ?? new TargetStats(),
       };

@@ -1,11 +1,13 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { BreakerSpec, ProviderSpec, Timeouts } from '../../api/v1alpha1/providerpool.ts';
-import type { Rng } from '../core/clock.ts';
+import type { Clock, Rng } from '../core/clock.ts';
 import type { Secret } from '../core/secret.ts';
 import { CircuitBreaker, type BreakerTransition } from '../breaker/circuit-breaker.ts';
 import { CoolDown } from '../retry/cooldown.ts';
 import { ProviderRateLimits } from '../ratelimit/provider-rate-limits.ts';
-import type { ProviderAdapter } from '../providers/adapter.ts';
+import type { ProviderAdapter, TargetEndpoint } from '../providers/adapter.ts';
+import { ActiveProber, type Scheduler } from '../health/active-prober.ts';
+import { httpProbe } from '../health/probe-provider.ts';
 
 export interface ProviderRuntimeInit {
   readonly spec: ProviderSpec;
@@ -17,7 +19,13 @@ export interface ProviderRuntimeInit {
   /** Time the runtime is built at (a new breaker starts closed then). */
   readonly now: number;
   readonly onBreakerTransition: (provider: string, transition: BreakerTransition) => void;
+  /** Runs active probes (breaker.activeProbeIntervalMs) and reads their time. */
+  readonly scheduler: Scheduler;
+  readonly clock: Clock;
 }
+
+/** Longest an active probe may take. */
+const PROBE_TIMEOUT_MS = 10_000;
 
 const KEEP_ALIVE_MS = 30_000;
 
@@ -36,8 +44,18 @@ export class ProviderRuntime {
   readonly cooldown = new CoolDown();
   /** Budgets announced by the provider's rate-limit headers. */
   readonly rateLimits = new ProviderRateLimits();
+  /** Window over which a provider whose breaker closed again ramps up its share (breaker.slowStartMs). */
+  slowStartMs: number;
+  /** Probes the provider while its breaker is open, when the pool asks for it. */
+  #prober: ActiveProber | undefined;
+  #probeIntervalMs: number | undefined;
   /** Requests this sidecar has in flight to the provider, for `maxInFlight`. */
   inFlight = 0;
+  /**
+   * The provider refused the pool's credentials (401/403) and has not succeeded since: it is hard-down, and panic
+   * routing never picks it. Cleared by a success and by a reload (which may bring a new key).
+   */
+  credentialsRefused = false;
   #dispatcherKey: string;
 
   constructor(init: ProviderRuntimeInit) {
@@ -52,16 +70,58 @@ export class ProviderRuntime {
       now: init.now,
       settings: init.breaker,
       rng: init.rng,
-      onTransition: (t) => init.onBreakerTransition(this.name, t),
+      onTransition: (t) => {
+        init.onBreakerTransition(this.name, t);
+        if (t.to === 'open') this.#prober?.breakerOpened();
+      },
     });
+    this.slowStartMs = init.breaker.slowStartMs;
+    this.#configureProbes(init);
+  }
+
+  /** Starts, restarts or stops active probes to match `breaker.activeProbeIntervalMs`. */
+  #configureProbes(init: ProviderRuntimeInit): void {
+    const intervalMs = init.breaker.activeProbeIntervalMs;
+    if (intervalMs === this.#probeIntervalMs) return;
+    this.#prober?.stop();
+    this.#probeIntervalMs = intervalMs;
+    this.#prober =
+      intervalMs === undefined
+        ? undefined
+        : new ActiveProber({
+            breaker: this.breaker,
+            scheduler: init.scheduler,
+            clock: init.clock,
+            intervalMs,
+            probe: httpProbe(
+              () => this.adapter.probeRequest(this.#probeEndpoint()),
+              () => this.dispatcher,
+              PROBE_TIMEOUT_MS,
+            ),
+          });
+    if (this.breaker.state(init.clock.now()) === 'open') this.#prober?.breakerOpened();
+  }
+
+  /** The provider's endpoint for probes, with its first model (a dialect may probe a model rather than list them). */
+  #probeEndpoint(): TargetEndpoint {
+    return {
+      baseURL: this.spec.baseURL,
+      model: this.spec.models[0]?.model ?? '',
+      apiKey: this.apiKey,
+      maxOutputTokens: undefined,
+      apiVersion: this.spec.apiVersion,
+    };
   }
 
   reconfigure(init: ProviderRuntimeInit): void {
+    this.credentialsRefused = false;
     this.spec = init.spec;
     this.adapter = init.adapter;
     this.apiKey = init.apiKey;
     this.timeouts = init.timeouts;
     this.breaker.updateSettings(init.breaker);
+    this.slowStartMs = init.breaker.slowStartMs;
+    this.#configureProbes(init);
     const key = dispatcherKey(init.spec, init.timeouts);
     if (key !== this.#dispatcherKey) {
       const old = this.dispatcher;
@@ -77,6 +137,7 @@ export class ProviderRuntime {
   }
 
   async close(): Promise<void> {
+    this.#prober?.stop();
     await this.dispatcher.close();
   }
 }

@@ -3,7 +3,7 @@ import { seededRng } from '../core/clock.ts';
 import { createStrategy } from '../balancer/strategies/index.ts';
 import { parsePool } from '../config/load-pool.ts';
 import { buildPoolRuntime, type PoolRuntime } from './pool-runtime.ts';
-import { selectTarget } from './select-target.ts';
+import { selectOrPanic, selectTarget } from './select-target.ts';
 
 const NOW = 1_000_000;
 
@@ -116,5 +116,161 @@ describe('selecting a target', () => {
       return selectTarget(runtime.models.get('chat') ?? [], strategy, ctx, new Set()).target?.provider.name;
     });
     expect(new Set(picks)).toEqual(new Set(['b']));
+  });
+});
+
+/** Opens `name`'s breaker at `at` (consecutiveFailures: 1 in these pools). */
+function openBreaker(runtime: PoolRuntime, name: string, at: number): void {
+  runtime.providers.get(name)?.breaker.tryAcquire(at)?.release('failure', at);
+}
+
+describe('panic routing when every target is blocked', () => {
+  const breaker = { consecutiveFailures: 1, baseBackoffMs: 10_000 };
+  it.each([
+    {
+      name: 'routes to the provider whose breaker reopens soonest',
+      providers: [{ name: 'a' }, { name: 'b' }],
+      prepare: (r: PoolRuntime) => {
+        openBreaker(r, 'a', NOW);
+        openBreaker(r, 'b', NOW - 5_000);
+      },
+      picked: 'b',
+    },
+    {
+      name: 'weighs a cool-down’s end against a breaker’s reopening alike',
+      providers: [{ name: 'a' }, { name: 'b' }],
+      prepare: (r: PoolRuntime) => {
+        openBreaker(r, 'a', NOW); // until NOW + 10 s
+        r.providers.get('b')?.cooldown.coolDown(NOW + 3_000);
+      },
+      picked: 'b',
+    },
+    {
+      name: 'takes the later of a provider’s blocks: an ended cool-down does not hide an open breaker',
+      providers: [{ name: 'a' }, { name: 'b' }],
+      prepare: (r: PoolRuntime) => {
+        openBreaker(r, 'a', NOW - 8_000); // until NOW + 2 s
+        r.providers.get('a')?.cooldown.coolDown(NOW + 6_000);
+        r.providers.get('b')?.cooldown.coolDown(NOW + 4_000);
+      },
+      picked: 'b',
+    },
+    {
+      name: 'breaks a tie by priority tier, then by manifest order',
+      providers: [{ name: 'a', priority: 1 }, { name: 'b' }, { name: 'c' }],
+      prepare: (r: PoolRuntime) => {
+        for (const n of ['a', 'b', 'c']) openBreaker(r, n, NOW);
+      },
+      picked: 'b',
+    },
+    {
+      name: 'never picks a provider that refused the pool’s credentials',
+      providers: [{ name: 'a' }, { name: 'b' }],
+      prepare: (r: PoolRuntime) => {
+        openBreaker(r, 'a', NOW - 9_000);
+        openBreaker(r, 'b', NOW);
+        const a = r.providers.get('a');
+        if (a) a.credentialsRefused = true;
+      },
+      picked: 'b',
+    },
+    {
+      name: 'refuses only when every provider is hard-down',
+      providers: [{ name: 'a' }, { name: 'b' }],
+      prepare: (r: PoolRuntime) => {
+        for (const n of ['a', 'b']) {
+          openBreaker(r, n, NOW);
+          const p = r.providers.get(n);
+          if (p) p.credentialsRefused = true;
+        }
+      },
+      picked: undefined,
+    },
+    {
+      name: 'never picks a drained provider',
+      providers: [{ name: 'a', weight: 0 }, { name: 'b' }],
+      prepare: (r: PoolRuntime) => openBreaker(r, 'b', NOW),
+      picked: 'b',
+    },
+  ])('$name', ({ providers, prepare, picked }) => {
+    const runtime = runtimeOf(providers, breaker);
+    prepare(runtime);
+    const targets = runtime.models.get('chat') ?? [];
+    expect(selectTarget(targets, wrr(), ctx, new Set()).target).toBeUndefined();
+    const chosen = selectOrPanic(targets, wrr(), ctx, new Set());
+    expect(chosen.target?.provider.name).toBe(picked);
+    if (chosen.target) expect(chosen).toMatchObject({ panic: true });
+  });
+
+  it('does not panic for a retry: the request was tried', () => {
+    const runtime = runtimeOf([{ name: 'a' }, { name: 'b' }], breaker);
+    openBreaker(runtime, 'a', NOW);
+    openBreaker(runtime, 'b', NOW);
+    const chosen = selectOrPanic(runtime.models.get('chat') ?? [], wrr(), ctx, new Set(['a']));
+    expect(chosen.target).toBeUndefined();
+  });
+
+  it('leaves the breaker alone: a panic attempt’s outcome is not a probe', () => {
+    const runtime = runtimeOf([{ name: 'a' }], breaker);
+    openBreaker(runtime, 'a', NOW);
+    const chosen = selectOrPanic(runtime.models.get('chat') ?? [], wrr(), ctx, new Set());
+    expect(chosen.target?.provider.name).toBe('a');
+    if (chosen.target) chosen.permit.release('success', NOW);
+    expect(runtime.providers.get('a')?.breaker.state(NOW)).toBe('open');
+  });
+});
+
+describe('priority tiers', () => {
+  const pool = () =>
+    runtimeOf([
+      { name: 'p1', priority: 0 },
+      { name: 'p2', priority: 0 },
+      { name: 'f1', priority: 1 },
+      { name: 'f2', priority: 2 },
+    ]);
+  it.each([
+    { name: 'the strategy picks within the best tier', block: [], tried: [], from: ['p1', 'p2'] },
+    {
+      name: 'a retry stays in its tier while it has an untried provider',
+      block: [],
+      tried: ['p1'],
+      from: ['p2'],
+    },
+    {
+      name: 'a retry moves down a tier once the better one failed the request',
+      block: [],
+      tried: ['p1', 'p2'],
+      from: ['f1'],
+    },
+    {
+      name: 'a worse tier serves while the better one has none available',
+      block: ['p1', 'p2'],
+      tried: [],
+      from: ['f1'],
+    },
+    {
+      name: 'tiers are skipped until one has a provider',
+      block: ['p1', 'p2', 'f1'],
+      tried: [],
+      from: ['f2'],
+    },
+    {
+      name: 'a tried provider of the best tier comes after every untried one',
+      block: [],
+      tried: ['p1', 'p2', 'f1', 'f2'],
+      from: ['p1', 'p2'],
+    },
+  ])('$name', ({ block, tried, from }) => {
+    const runtime = pool();
+    for (const n of block) runtime.providers.get(n)?.cooldown.coolDown(NOW + 1_000);
+    const strategy = createStrategy('round-robin');
+    const picks = new Set(
+      Array.from({ length: 8 }, () => {
+        const chosen = selectTarget(runtime.models.get('chat') ?? [], strategy, ctx, new Set(tried));
+        if (chosen.target) chosen.permit.release('neutral', NOW);
+        return chosen.target?.provider.name;
+      }),
+    );
+    expect([...picks].sort()).toEqual(from);
   });
 });

@@ -1,10 +1,35 @@
 import type { Candidate, PickContext, Strategy } from '../balancer/types.ts';
 import type { BreakerPermit } from '../breaker/circuit-breaker.ts';
+import { admission } from './admission.ts';
+import { leastBad } from './least-bad.ts';
+import { slowStartFactor } from './slow-start.ts';
 import type { Target } from './target.ts';
 
 export interface Selected {
   readonly target: Target;
   readonly permit: BreakerPermit;
+  /** Chosen by panic routing (see least-bad.ts): every target was blocked. */
+  readonly panic?: boolean;
+}
+
+/** Panic routing sends without the breaker's leave: the outcome is not the breaker's to count. */
+const PANIC_PERMIT: BreakerPermit = { probe: false, release: () => {} };
+
+/**
+ * `selectTarget`, and when it finds nothing for a request's first attempt, the least-bad target (panic routing);
+ * nothing only when every target is drained, hard-down or saturated. A retry never panics: the request was tried,
+ * and a second blocked provider would only multiply the load on a pool in trouble.
+ */
+export function selectOrPanic(
+  targets: readonly Target[],
+  strategy: Strategy,
+  ctx: PickContext,
+  avoid: ReadonlySet<string>,
+): Selected | NoneAvailable {
+  const selection = selectTarget(targets, strategy, ctx, avoid);
+  if (selection.target || avoid.size > 0) return selection;
+  const target = leastBad(targets, ctx.now, avoid);
+  return target ? { target, permit: PANIC_PERMIT, panic: true } : selection;
 }
 
 export interface NoneAvailable {
@@ -16,11 +41,14 @@ export interface NoneAvailable {
 }
 
 function toCandidate(t: Target, now: number, probing: boolean): Candidate {
+  const p = t.provider;
+  // A provider running out of its announced rate limit takes less, before it starts answering 429; one that has just
+  // recovered takes a growing share (slow start).
+  const slowStart = p.slowStartMs > 0 ? slowStartFactor(p.breaker.snapshot(now), now, p.slowStartMs) : 1;
   return {
     key: t.key,
-    provider: t.provider.name,
-    // A provider running out of its announced rate limit takes less, before it starts answering 429.
-    weight: t.weight * t.provider.rateLimits.headroom(now),
+    provider: p.name,
+    weight: t.weight * p.rateLimits.headroom(now) * slowStart,
     inFlight: t.stats.inFlight,
     latencyMs: t.stats.latencyMs(now),
     errorRate: t.stats.errorRate(now),
@@ -32,7 +60,9 @@ function toCandidate(t: Target, now: number, probing: boolean): Candidate {
 /**
  * Filters out what may not take traffic now (drained, breaker open, cooling down after a 429, rate-limit budget
  * used up, at its in-flight limit), asks the strategy to pick among the rest and takes a breaker permit for the
- * pick. Providers in `avoid` (already tried for this request) are picked only when no other can serve.
+ * pick. The strategy picks within the best priority tier that has an available provider not yet tried; providers in
+ * `avoid` (already tried for this request) are picked only when no other, in any tier, can serve. So a retry stays
+ * in its tier while the tier has an untried provider, then moves down the tiers.
  */
 export function selectTarget(
   targets: readonly Target[],
@@ -48,39 +78,16 @@ export function selectTarget(
   const eligible = new Map<string, Target>();
   const candidates: Candidate[] = [];
   for (const t of targets) {
-    const p = t.provider;
-    if (t.weight === 0) {
-      skipped.push(`${p.name}: drained (weight 0)`);
-      continue;
-    }
-    if (p.cooldown.isCoolingDown(ctx.now)) {
-      skipped.push(`${p.name}: rate limited (cooling down)`);
-      later(p.cooldown.coolingUntil ?? ctx.now);
-      continue;
-    }
-    const exhaustedUntil = p.rateLimits.exhaustedUntil(ctx.now);
-    if (exhaustedUntil !== undefined) {
-      skipped.push(`${p.name}: rate limit used up until it resets`);
-      later(exhaustedUntil);
-      continue;
-    }
-    const phase = p.breaker.state(ctx.now);
-    if (phase === 'open') {
-      skipped.push(`${p.name}: circuit breaker open`);
-      const at = p.breaker.nextChangeAt(ctx.now);
-      if (at !== undefined) later(at);
-      continue;
-    }
-    if (p.saturated) {
-      skipped.push(`${p.name}: at its in-flight limit`);
+    const blocked = admission(t, ctx.now);
+    if (blocked) {
+      skipped.push(`${t.provider.name}: ${blocked.why}`);
+      if (blocked.until !== undefined) later(blocked.until);
       continue;
     }
     eligible.set(t.key, t);
-    candidates.push(toCandidate(t, ctx.now, phase === 'half-open'));
+    candidates.push(toCandidate(t, ctx.now, t.provider.breaker.state(ctx.now) === 'half-open'));
   }
-  const fresh = candidates.filter((c) => !avoid.has(c.provider));
-  const tried = candidates.filter((c) => avoid.has(c.provider));
-  for (const group of [fresh, tried]) {
+  for (const group of pickingOrder(candidates, eligible, avoid)) {
     // A half-open breaker may refuse once its probe slots are taken; then the pick is retried without it.
     while (group.length > 0) {
       const picked = strategy.pick(group, ctx);
@@ -93,4 +100,22 @@ export function selectTarget(
     }
   }
   return { target: undefined, skipped, retryAt };
+}
+
+/** The candidates in the groups the strategy picks from, in turn: untried by tier, best first, then tried by tier. */
+function pickingOrder(
+  candidates: readonly Candidate[],
+  eligible: ReadonlyMap<string, Target>,
+  avoid: ReadonlySet<string>,
+): Candidate[][] {
+  const tierOf = (c: Candidate) => eligible.get(c.key)?.priority ?? 0;
+  const tiers = [...new Set(candidates.map(tierOf))].sort((a, b) => a - b);
+  const groups: Candidate[][] = [];
+  for (const triedBefore of [false, true]) {
+    for (const tier of tiers) {
+      const group = candidates.filter((c) => tierOf(c) === tier && avoid.has(c.provider) === triedBefore);
+      if (group.length > 0) groups.push(group);
+    }
+  }
+  return groups;
 }

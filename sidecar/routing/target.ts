@@ -11,6 +11,8 @@ export interface Target {
   readonly provider: ProviderRuntime;
   readonly endpoint: TargetEndpoint;
   readonly weight: number;
+  /** The provider's priority tier: lower is preferred (spec.providers[].priority). */
+  readonly priority: number;
   readonly price: Price | undefined;
   readonly stats: TargetStats;
 }

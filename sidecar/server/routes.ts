@@ -27,6 +27,8 @@ export interface RouteDeps {
   readonly metrics: SidecarMetrics;
   readonly logger: Logger;
   readonly limits: HttpLimits;
+  /** Why there is no pool to serve yet (for /readyz), e.g. "waiting for the operator". */
+  readonly notReadyReason?: () => string | undefined;
 }
 
 /** Request ids from the client are kept when they look like ids; anything else is replaced. */
@@ -78,7 +80,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps
     if (path === '/readyz') {
       return runtime
         ? sendJson(res, 200, { status: 'ready', pool: runtime.pool.metadata.name })
-        : sendJson(res, 503, { status: 'not ready' });
+        : sendJson(res, 503, { status: 'not ready', reason: deps.notReadyReason?.() ?? 'no pool loaded' });
     }
     if (!runtime) throw new NotReadyError();
     if (path === '/v1/models') return sendJson(res, 200, listModels(runtime), idHeader);

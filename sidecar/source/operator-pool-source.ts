@@ -12,6 +12,7 @@
 import { request, type Dispatcher } from 'undici';
 import { SnapshotSchema, type Ack, type Report, type Snapshot } from '../../api/sync/sync-protocol.ts';
 import { API_GROUP, API_VERSION, KIND } from '../../api/v1alpha1/providerpool.ts';
+import { PoolLoadError } from '../config/load-pool.ts';
 import type { Rng } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
 import { SseParser } from '../sse/sse-parser.ts';
@@ -59,6 +60,10 @@ export function documentOf(snapshot: Snapshot): PoolDocument {
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/** Why a configuration was refused, on one line: a NACK's reason shows in the pool's Ready condition. */
+const refusalOf = (err: unknown): string =>
+  (err instanceof PoolLoadError ? err.problems.join('; ') : messageOf(err)).replace(/\s+/g, ' ').trim();
+
 export class OperatorPoolSource implements PoolSource {
   readonly description: string;
   readonly #o: OperatorPoolSourceOptions;
@@ -77,6 +82,10 @@ export class OperatorPoolSource implements PoolSource {
     const root = options.operatorUrl.replace(/\/+$/, '');
     this.#base = `${root}/sync/v1/pools/${encodeURIComponent(options.namespace)}/${encodeURIComponent(options.pool)}`;
     this.description = `operator ${root}, pool ${options.namespace}/${options.pool}`;
+  }
+
+  get sidecarId(): string {
+    return this.#o.sidecarId;
   }
 
   /** The configuration version this sidecar runs. */
@@ -239,7 +248,7 @@ export class OperatorPoolSource implements PoolSource {
     try {
       this.#applySnapshot(snapshot, true);
     } catch (err) {
-      await this.#refuse(snapshot.configVersion, messageOf(err));
+      await this.#refuse(snapshot.configVersion, refusalOf(err));
       return;
     }
     this.#problem = undefined;

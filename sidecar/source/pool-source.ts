@@ -3,7 +3,7 @@
  * delivers full documents; the runtime diffs each against what it runs, keeping breaker, latency and strategy
  * state of the providers that stay.
  */
-import type { Cooldown, QuotaShare } from '../../api/sync/sync-protocol.ts';
+import type { Cooldown, QuotaShare, Report } from '../../api/sync/sync-protocol.ts';
 import type { ProviderPool } from '../../api/v1alpha1/providerpool.ts';
 
 /** What the operator adds to the spec: the fleet's view, recomputed every few seconds. */
@@ -35,5 +35,7 @@ export interface PoolSource {
   start(apply: ApplyPool): Promise<void>;
   /** Why there is no configuration yet (or why it is stale), for /readyz; undefined when all is well. */
   problem(): string | undefined;
+  /** Sends a report to whoever manages the pool; present on sources that have one (the operator). */
+  postReport?(report: Report): Promise<void>;
   close(): Promise<void>;
 }

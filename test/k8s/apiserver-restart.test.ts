@@ -6,26 +6,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binary, toolEnv } from '../../scripts/cluster/paths.ts';
 import { silentLogger } from '../../sidecar/core/log.ts';
-import { KubeClient } from '../../operator/kube/client.ts';
-import { loadKubeconfig } from '../../operator/kube/config.ts';
-import { providerPools } from '../../operator/kube/resources.ts';
+import { CustomObjectsApi, Health, type KubeConfig } from '@kubernetes/client-node';
+import { PROVIDER_POOLS } from '../../operator/kube/collections.ts';
+import { loadKubeConfig } from '../../operator/kube/kube-config.ts';
+import { SERVER_SIDE_APPLY } from '../../operator/kube/patch-options.ts';
 import { startOperator, type RunningOperator } from '../../operator/operator.ts';
+import { freePort } from './support/free-port.ts';
 
 const crdDir = fileURLToPath(new URL('../../crds/', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -72,7 +65,13 @@ describe('an API server restart under the operator', () => {
   let port: number;
   let kubeconfig: string;
   let server: ChildProcess | undefined;
-  let client: KubeClient;
+  let config: KubeConfig;
+  const pools = () => config.makeApiClient(CustomObjectsApi);
+  const applyPool = async (weight: number): Promise<{ metadata: { generation: number } }> =>
+    (await pools().patchNamespacedCustomObject(
+      { ...PROVIDER_POOLS, namespace: 'default', name: 'chat', body: pool(weight), fieldManager: 'test' },
+      SERVER_SIDE_APPLY,
+    )) as { metadata: { generation: number } };
   let operator: RunningOperator | undefined;
 
   const startServer = async () => {
@@ -83,9 +82,8 @@ describe('an API server restart under the operator', () => {
         stdio: 'ignore',
       },
     );
-    const probe = new KubeClient(await until('the kubeconfig', () => loadKubeconfig(kubeconfig)));
-    await until('/readyz', () => probe.request<string>('GET', '/readyz').then(() => true));
-    await probe.close();
+    const probe = await until('the kubeconfig', async () => loadKubeConfig({ kubeconfig }));
+    await until('/readyz', () => new Health(probe).readyz({}).then((ready) => ready || undefined));
   };
   // SIGKILL, as a crash: a graceful stop waits up to a minute for open watches to drain.
   const stopServer = async () => {
@@ -100,7 +98,7 @@ describe('an API server restart under the operator', () => {
     kubeconfig = join(dir, 'kubeconfig');
     port = await freePort();
     await startServer();
-    client = new KubeClient(await loadKubeconfig(kubeconfig));
+    config = loadKubeConfig({ kubeconfig });
     await kubectl(kubeconfig, ['apply', '--server-side', '-f', crdDir]);
     await kubectl(kubeconfig, [
       'wait',
@@ -112,13 +110,12 @@ describe('an API server restart under the operator', () => {
 
   afterAll(async () => {
     await operator?.stop({ release: false });
-    await client?.close();
     if (server) await stopServer();
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
   it('resumes its watches and observes a change made after the restart', async () => {
-    await client.apply(providerPools, pool(1), { fieldManager: 'test' });
+    await applyPool(1);
     operator = await startOperator({
       kubeconfig,
       namespace: 'default',
@@ -131,17 +128,17 @@ describe('an API server restart under the operator', () => {
       logger: silentLogger,
     });
     const generationObserved = (g: number) => () =>
-      client
-        .get<{ status?: { observedGeneration?: number } }>(providerPools, 'chat', 'default')
-        .then((p) => (p.status?.observedGeneration === g ? true : undefined));
+      pools()
+        .getNamespacedCustomObject({ ...PROVIDER_POOLS, namespace: 'default', name: 'chat' })
+        .then((p: { status?: { observedGeneration?: number } }) =>
+          p.status?.observedGeneration === g ? true : undefined,
+        );
     await until('generation 1 observed', generationObserved(1));
 
     await stopServer();
     await startServer();
 
-    const after = await client.apply<{ metadata: { generation: number } }>(providerPools, pool(2), {
-      fieldManager: 'test',
-    });
+    const after = await applyPool(2);
     expect(after.metadata.generation).toBe(2);
     await until('generation 2 observed after the restart', generationObserved(2), 90_000);
     expect(operator.isLeader()).toBe(true);

@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
-import { KubeApiError } from '../../operator/kube/api-error.ts';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { kubeFailure } from '../../operator/kube/api-error.ts';
+import { MERGE_PATCH, SERVER_SIDE_APPLY } from '../../operator/kube/patch-options.ts';
 import { kubectl, ok } from './support/kube.ts';
 import { useNamespace } from './support/namespace.ts';
 
 const crdFile = fileURLToPath(new URL('./fixtures/widgets-crd.yaml', import.meta.url));
-const widgets = (namespace: string) => `/apis/fixtures.switchboard.dev/v1/namespaces/${namespace}/widgets`;
+const widgets = { group: 'fixtures.switchboard.dev', version: 'v1', plural: 'widgets' } as const;
 
 const widget = (name: string, spec: Record<string, unknown>) =>
   JSON.stringify({ apiVersion: 'fixtures.switchboard.dev/v1', kind: 'Widget', metadata: { name }, spec });
@@ -66,42 +68,54 @@ describe('a CRD with CEL validation rules, applied from YAML', () => {
   });
 
   test('the status subresource: status is written only through /status, and server-side apply tracks managers', async () => {
-    const { client, name } = ns;
-    const created = await client.request<{ metadata: { generation: number } }>('POST', widgets(name), {
-      apiVersion: 'fixtures.switchboard.dev/v1',
-      kind: 'Widget',
-      metadata: { name: 'w' },
-      spec: { region: 'eu', minReplicas: 1, maxReplicas: 2 },
-      status: { phase: 'ignored' },
-    });
-    expect(created).not.toHaveProperty('status');
-
-    // Server-side apply of the status, as the operator will write it.
-    const applied = await client.request<{
-      status: { phase: string };
-      metadata: { managedFields: { manager: string; subresource?: string }[] };
-    }>(
-      'PATCH',
-      `${widgets(name)}/w/status?fieldManager=switchboard-test&force=true`,
-      {
+    const { name: namespace } = ns;
+    const api = ns.config.makeApiClient(CustomObjectsApi);
+    const created = (await api.createNamespacedCustomObject({
+      ...widgets,
+      namespace,
+      body: {
         apiVersion: 'fixtures.switchboard.dev/v1',
         kind: 'Widget',
         metadata: { name: 'w' },
-        status: { phase: 'Ready' },
+        spec: { region: 'eu', minReplicas: 1, maxReplicas: 2 },
+        status: { phase: 'ignored' },
       },
-      'application/apply-patch+yaml',
-    );
+    })) as object;
+    expect(created).not.toHaveProperty('status');
+
+    // Server-side apply of the status, as the operator writes it.
+    const applied = (await api.patchNamespacedCustomObjectStatus(
+      {
+        ...widgets,
+        namespace,
+        name: 'w',
+        body: {
+          apiVersion: 'fixtures.switchboard.dev/v1',
+          kind: 'Widget',
+          metadata: { name: 'w' },
+          status: { phase: 'Ready' },
+        },
+        fieldManager: 'switchboard-test',
+        force: true,
+      },
+      SERVER_SIDE_APPLY,
+    )) as {
+      status: { phase: string };
+      metadata: { managedFields: { manager: string; subresource?: string }[] };
+    };
     expect(applied.status.phase).toBe('Ready');
     expect(applied.metadata.managedFields).toContainEqual(
       expect.objectContaining({ manager: 'switchboard-test', subresource: 'status' }),
     );
 
     // The rules hold for every writer, not only kubectl: an API patch that breaks one is refused with 422.
-    const err = await client
-      .request('PATCH', `${widgets(name)}/w`, { spec: { maxReplicas: 0 } }, 'application/merge-patch+json')
+    const err = await api
+      .patchNamespacedCustomObject(
+        { ...widgets, namespace, name: 'w', body: { spec: { maxReplicas: 0 } } },
+        MERGE_PATCH,
+      )
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(KubeApiError);
-    expect((err as KubeApiError).code).toBe(422);
-    expect((err as KubeApiError).message).toContain('minReplicas must not be greater than maxReplicas');
+    expect(kubeFailure(err)).toMatchObject({ code: 422 });
+    expect(kubeFailure(err).message).toContain('minReplicas must not be greater than maxReplicas');
   });
 });

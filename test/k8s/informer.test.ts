@@ -1,12 +1,10 @@
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { Informer } from '../../operator/informer/informer.ts';
-import { KubeClient } from '../../operator/kube/client.ts';
-import { loadKubeconfig, type KubeConfig } from '../../operator/kube/config.ts';
-import { configMaps } from '../../operator/kube/resources.ts';
-import type { KubeObject } from '../../operator/kube/types.ts';
+import { configMapCollection } from '../../operator/kube/collections.ts';
+import { MERGE_PATCH } from '../../operator/kube/patch-options.ts';
 import { waitFor } from '../support/wait.ts';
-import { kubeconfigPath } from './support/kube.ts';
 import { useNamespace } from './support/namespace.ts';
 
 /** A TCP proxy in front of the API server whose connections the test can cut, and refuse while paused. */
@@ -58,57 +56,52 @@ async function startProxy(target: string): Promise<Proxy> {
 
 describe('informer against the API server', () => {
   const ns = useNamespace('informer');
-  let config: KubeConfig;
-  let client: KubeClient | undefined;
-  let informer: Informer<KubeObject> | undefined;
+  let informer: Informer<V1ConfigMap> | undefined;
   let proxy: Proxy | undefined;
   let seen: string[];
 
-  const path = () => `/api/v1/namespaces/${ns.name}/configmaps`;
   const createMap = (name: string, mode: string) =>
-    ns.client.request('POST', path(), {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name },
-      data: { mode },
-    });
+    ns.core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name }, data: { mode } } });
   const patchMap = (name: string, mode: string) =>
-    ns.client.request('PATCH', `${path()}/${name}`, { data: { mode } }, 'application/merge-patch+json');
+    ns.core.patchNamespacedConfigMap({ name, namespace: ns.name, body: { data: { mode } } }, MERGE_PATCH);
+  const deleteMap = (name: string) => ns.core.deleteNamespacedConfigMap({ name, namespace: ns.name });
+  const server = () => ns.config.getCurrentCluster()?.server ?? '';
 
   const startInformer = (server: string) => {
-    client = new KubeClient({ ...config, server });
-    informer = new Informer<KubeObject>({ client, type: configMaps, namespace: ns.name, backoffBaseMs: 50 });
+    const config = withServer(ns.config, server);
+    informer = new Informer<V1ConfigMap>({
+      config,
+      ...configMapCollection(config, ns.name),
+      backoffBaseMs: 50,
+    });
     informer.addHandlers({
       onAdd: (o) => seen.push(`add ${describeMap(o)}`),
-      onUpdate: (_old, o) => seen.push(`update ${describeMap(o)}`),
+      onUpdate: (o) => seen.push(`update ${describeMap(o)}`),
       onDelete: (o) => seen.push(`delete ${o.metadata?.name}`),
     });
     informer.start();
     return informer;
   };
 
-  beforeEach(async () => {
-    config = await loadKubeconfig(kubeconfigPath());
+  beforeEach(() => {
     seen = [];
   });
   afterEach(async () => {
     await informer?.stop();
-    await client?.destroy();
     await proxy?.close();
     informer = undefined;
-    client = undefined;
     proxy = undefined;
   });
 
   test('lists what exists, then sees an add, an update and a delete', async () => {
     await createMap('before', 'fast');
-    const running = startInformer(config.server);
+    const running = startInformer(server());
     await waitFor('the initial list', () => running.hasSynced());
     expect(seen).toEqual(['add before=fast']);
 
     await createMap('settings', 'fast');
     await patchMap('settings', 'cheap');
-    await ns.client.request('DELETE', `${path()}/settings`);
+    await deleteMap('settings');
     await waitFor('the delete', () => seen.includes('delete settings'), 10_000);
     expect(seen).toEqual([
       'add before=fast',
@@ -120,7 +113,7 @@ describe('informer against the API server', () => {
   });
 
   test('a watch cut by the network resumes without losing the changes made meanwhile', async () => {
-    proxy = await startProxy(config.server);
+    proxy = await startProxy(server());
     await createMap('settings', 'fast');
     const running = startInformer(proxy.server);
     await waitFor('the initial list', () => running.hasSynced());
@@ -133,7 +126,7 @@ describe('informer against the API server', () => {
     proxy.cut();
     await patchMap('settings', 'cheap');
     await createMap('other', 'slow');
-    await ns.client.request('DELETE', `${path()}/settings`);
+    await deleteMap('settings');
     proxy.resume();
 
     await waitFor('the delete after reconnecting', () => seen.includes('delete settings'), 20_000);
@@ -149,7 +142,18 @@ describe('informer against the API server', () => {
   });
 });
 
-function describeMap(object: KubeObject): string {
-  const data = object.data as Record<string, string> | undefined;
-  return `${object.metadata?.name}=${data?.mode}`;
+function describeMap(object: V1ConfigMap): string {
+  return `${object.metadata?.name}=${object.data?.mode}`;
+}
+
+/** The same configuration with another server address (the proxy's). */
+function withServer(config: KubeConfig, server: string): KubeConfig {
+  const moved = new KubeConfig();
+  moved.loadFromOptions({
+    clusters: config.getClusters().map((cluster) => ({ ...cluster, server })),
+    users: config.getUsers(),
+    contexts: config.getContexts(),
+    currentContext: config.getCurrentContext(),
+  });
+  return moved;
 }

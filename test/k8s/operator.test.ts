@@ -1,73 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../sidecar/core/log.ts';
 import { startOperator, type RunningOperator } from '../../operator/operator.ts';
 import { kubeconfigPath, kubectl, ok } from './support/kube.ts';
+import { eventually, installCrds, pool, ready, secret } from './support/providerpool.ts';
 import { useNamespace } from './support/namespace.ts';
-
-const crdDir = fileURLToPath(new URL('../../crds/', import.meta.url));
-
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-}
-interface PoolStatus {
-  observedGeneration?: number;
-  conditions?: Condition[];
-  configVersion?: string;
-  providerCount?: number;
-}
-
-const pool = (weight: number) => ({
-  apiVersion: 'switchboard.dev/v1alpha1',
-  kind: 'ProviderPool',
-  metadata: { name: 'chat' },
-  spec: {
-    providers: [
-      {
-        name: 'primary',
-        type: 'openai',
-        baseURL: 'https://api.openai.com/v1',
-        apiKey: { secretKeyRef: { name: 'openai', key: 'api-key' } },
-        weight,
-        models: [{ name: 'chat', model: 'gpt-4o-mini' }],
-      },
-    ],
-  },
-});
-
-const secret = {
-  apiVersion: 'v1',
-  kind: 'Secret',
-  metadata: { name: 'openai' },
-  stringData: { 'api-key': 'sk-test-not-a-real-key' },
-};
-
-async function statusOf(namespace: string): Promise<PoolStatus> {
-  const out = await ok(kubectl(['get', 'providerpool', 'chat', '-n', namespace, '-o', 'json']));
-  return ((JSON.parse(out) as { status?: PoolStatus }).status ?? {}) as PoolStatus;
-}
-
-/** Polls the stored status until `check` holds (the operator works asynchronously); returns it. */
-async function eventually(
-  namespace: string,
-  what: string,
-  check: (s: PoolStatus) => boolean,
-): Promise<PoolStatus> {
-  const deadline = Date.now() + 20_000;
-  let last: PoolStatus = {};
-  while (Date.now() < deadline) {
-    last = await statusOf(namespace);
-    if (check(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}`);
-}
-
-const ready = (s: PoolStatus) => s.conditions?.find((c) => c.type === 'Ready');
 
 describe('the operator on a real API server', () => {
   const ns = useNamespace('operator');
@@ -88,12 +24,7 @@ describe('the operator on a real API server', () => {
       return op;
     });
 
-  beforeAll(async () => {
-    await ok(kubectl(['apply', '--server-side', '-f', crdDir]));
-    await ok(
-      kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd/providerpools.switchboard.dev']),
-    );
-  });
+  beforeAll(installCrds);
   afterEach(async () => {
     await Promise.all(running.splice(0).map((op) => op.stop()));
   });

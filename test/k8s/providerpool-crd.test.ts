@@ -11,6 +11,9 @@ import { parse as parseYaml } from 'yaml';
 import { ProviderPoolSchema, ProviderPoolSpecSchema } from '../../api/v1alpha1/providerpool.ts';
 import { CRD_NAME } from '../../api/v1alpha1/providerpool-crd.ts';
 import { ProviderPoolStatusSchema, type ProviderPoolStatus } from '../../api/v1alpha1/providerpool-status.ts';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { PROVIDER_POOLS } from '../../operator/kube/collections.ts';
+import { SERVER_SIDE_APPLY } from '../../operator/kube/patch-options.ts';
 import { kubectl, ok } from './support/kube.ts';
 import { useNamespace } from './support/namespace.ts';
 
@@ -624,17 +627,25 @@ describe('kubectl get and the status subresource', () => {
 
   test('the operator’s server-side apply of the status is accepted, owned by its manager on the status subresource', async () => {
     await ok(kubectl(['apply', '-n', ns.name, '-f', poolFile]));
-    const { client } = ns;
-    const path = `/apis/switchboard.dev/v1alpha1/namespaces/${ns.name}/providerpools/chat/status`;
-    const applied = await client.request<{
+    const applied = (await ns.config.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
+      {
+        ...PROVIDER_POOLS,
+        namespace: ns.name,
+        name: 'chat',
+        body: {
+          apiVersion: 'switchboard.dev/v1alpha1',
+          kind: 'ProviderPool',
+          metadata: { name: 'chat' },
+          status,
+        },
+        fieldManager: 'switchboard-operator',
+        force: true,
+      },
+      SERVER_SIDE_APPLY,
+    )) as {
       status: ProviderPoolStatus;
       metadata: { managedFields: { manager: string; subresource?: string }[] };
-    }>(
-      'PATCH',
-      `${path}?fieldManager=switchboard-operator&force=true`,
-      { apiVersion: 'switchboard.dev/v1alpha1', kind: 'ProviderPool', metadata: { name: 'chat' }, status },
-      'application/apply-patch+yaml',
-    );
+    };
     expect(applied.status).toEqual(status);
     expect(ProviderPoolStatusSchema.parse(status)).toEqual(status);
     expect(applied.metadata.managedFields).toContainEqual(

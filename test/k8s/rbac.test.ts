@@ -46,7 +46,7 @@ describe('RBAC authorization', () => {
     expect(await canI(name, 'get', 'secrets')).toBe('no');
 
     // A Role grants nothing outside its namespace.
-    const other = await createNamespace(ns.client, 'rbac-other');
+    const other = await createNamespace(ns.config, 'rbac-other');
     expect(await canI(other, 'list', 'configmaps')).toBe('no');
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { HELM_VERSION, KUBERNETES_VERSION } from '../../scripts/cluster/binaries.ts';
-import type { KubeObject } from '../../operator/kube/types.ts';
+import { MERGE_PATCH } from '../../operator/kube/patch-options.ts';
 import { helm, kubectl, ok } from './support/kube.ts';
 import { useNamespace } from './support/namespace.ts';
 
@@ -32,27 +32,26 @@ describe('the test cluster', () => {
   });
 
   test('a pod can be created (no scheduler runs) and its status written through the status subresource', async () => {
-    const { client, name } = ns;
-    const path = `/api/v1/namespaces/${name}/pods`;
-    await client.request('POST', path, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'app' },
-      spec: { containers: [{ name: 'app', image: 'example.invalid/app:1' }] },
+    const { core, name: namespace } = ns;
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'app' },
+        spec: { containers: [{ name: 'app', image: 'example.invalid/app:1' }] },
+      },
     });
     // The namespace helper created the default ServiceAccount, which admission assigned.
-    const created = await client.request<KubeObject & { spec: { serviceAccountName: string } }>(
-      'GET',
-      `${path}/app`,
-    );
-    expect(created.spec.serviceAccountName).toBe('default');
+    const created = await core.readNamespacedPod({ name: 'app', namespace });
+    expect(created.spec?.serviceAccountName).toBe('default');
 
     // Standing in for a kubelet: the pod becomes Running with an IP.
-    const patched = await client.request<KubeObject & { status: { phase: string; podIP: string } }>(
-      'PATCH',
-      `${path}/app/status`,
-      { status: { phase: 'Running', podIP: '10.1.0.7', podIPs: [{ ip: '10.1.0.7' }] } },
-      'application/merge-patch+json',
+    const patched = await core.patchNamespacedPodStatus(
+      {
+        name: 'app',
+        namespace,
+        body: { status: { phase: 'Running', podIP: '10.1.0.7', podIPs: [{ ip: '10.1.0.7' }] } },
+      },
+      MERGE_PATCH,
     );
     expect(patched.status).toMatchObject({ phase: 'Running', podIP: '10.1.0.7' });
   });

@@ -1,41 +1,29 @@
 import { describe, expect, test } from '@jest/globals';
+import { AuthenticationV1Api } from '@kubernetes/client-node';
 import { waitFor } from '../support/wait.ts';
 import { kubectl, ok } from './support/kube.ts';
 import { useNamespace } from './support/namespace.ts';
 
-interface TokenReview {
-  status: {
-    authenticated?: boolean;
-    audiences?: string[];
-    user?: { username?: string; groups?: string[] };
-    error?: string;
-  };
-}
-
 describe('service-account tokens', () => {
   const ns = useNamespace('tokens');
 
-  const review = (token: string, audiences: string[]) =>
-    ns.client.request<TokenReview>('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'TokenReview',
-      spec: { token, audiences },
-    });
+  const review = async (token: string, audiences: string[]) => {
+    const reviewed = await ns.config
+      .makeApiClient(AuthenticationV1Api)
+      .createTokenReview({ body: { spec: { token, audiences } } });
+    return { status: reviewed.status ?? {} };
+  };
 
   test('a TokenRequest token (audience "switchboard") is accepted by a TokenReview for that audience', async () => {
-    const { client, name } = ns;
+    const { core, name } = ns;
     await ok(kubectl(['create', 'serviceaccount', 'sidecar', '-n', name]));
     // What a projected volume gives a pod: a TokenRequest for the audience, bound to a short lifetime.
-    const request = await client.request<{ status: { token: string; expirationTimestamp: string } }>(
-      'POST',
-      `/api/v1/namespaces/${name}/serviceaccounts/sidecar/token`,
-      {
-        apiVersion: 'authentication.k8s.io/v1',
-        kind: 'TokenRequest',
-        spec: { audiences: ['switchboard'], expirationSeconds: 600 },
-      },
-    );
-    const { token } = request.status;
+    const request = await core.createNamespacedServiceAccountToken({
+      name: 'sidecar',
+      namespace: name,
+      body: { spec: { audiences: ['switchboard'], expirationSeconds: 600 } },
+    });
+    const token = request.status?.token ?? '';
     expect(token.split('.')).toHaveLength(3); // a JWT
 
     const accepted = await review(token, ['switchboard']);

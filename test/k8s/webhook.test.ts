@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { paths } from '../../scripts/cluster/paths.ts';
 import { waitFor } from '../support/wait.ts';
-import type { KubeObject } from '../../operator/kube/types.ts';
+import { AdmissionregistrationV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { useNamespace } from './support/namespace.ts';
 
 interface AdmissionReview {
-  request: { uid: string; operation: string; object: KubeObject; userInfo: { username: string } };
+  request: { uid: string; operation: string; object: KubernetesObject; userInfo: { username: string } };
 }
 
 const LABEL = 'switchboard.dev/mutated';
@@ -60,47 +60,48 @@ describe('admission webhooks', () => {
   });
 
   test('a mutating webhook served on 127.0.0.1 changes the objects it admits', async () => {
-    const { client, name } = ns;
+    const { core, name } = ns;
+    const admission = ns.config.makeApiClient(AdmissionregistrationV1Api);
     const seen: AdmissionReview['request'][] = [];
     const { server, url } = await startWebhook(seen);
     cleanups.push(() => new Promise((resolve) => server.close(resolve)));
 
-    const configurations = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations';
-    await client.request('POST', configurations, {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'MutatingWebhookConfiguration',
-      metadata: { name },
-      webhooks: [
-        {
-          name: 'label.fixtures.switchboard.dev',
-          clientConfig: { url, caBundle: (await readFile(join(paths.pkiDir, 'ca.crt'))).toString('base64') },
-          rules: [
-            { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] },
-          ],
-          // Only this test's namespace (the server labels every namespace with its name).
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
-          sideEffects: 'None',
-          admissionReviewVersions: ['v1'],
-          failurePolicy: 'Fail',
-          timeoutSeconds: 5,
-        },
-      ],
+    await admission.createMutatingWebhookConfiguration({
+      body: {
+        metadata: { name },
+        webhooks: [
+          {
+            name: 'label.fixtures.switchboard.dev',
+            clientConfig: {
+              url,
+              caBundle: (await readFile(join(paths.pkiDir, 'ca.crt'))).toString('base64'),
+            },
+            rules: [
+              { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] },
+            ],
+            // Only this test's namespace (the server labels every namespace with its name).
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
+            sideEffects: 'None',
+            admissionReviewVersions: ['v1'],
+            failurePolicy: 'Fail',
+            timeoutSeconds: 5,
+          },
+        ],
+      },
     });
-    cleanups.push(() => client.request('DELETE', `${configurations}/${name}`));
+    cleanups.push(() => admission.deleteMutatingWebhookConfiguration({ name }));
 
     // The server picks up a new configuration from its informer within a moment: probe until it applies.
-    const path = `/api/v1/namespaces/${name}/configmaps`;
     let probes = 0;
     let labels: Record<string, unknown> | undefined;
     await waitFor(
       'the webhook to be called',
       async () => {
-        const created = await client.request<KubeObject>('POST', path, {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: { name: `probe-${probes++}`, labels: { app: 'probe' } },
+        const created = await core.createNamespacedConfigMap({
+          namespace: name,
+          body: { metadata: { name: `probe-${probes++}`, labels: { app: 'probe' } } },
         });
-        labels = created.metadata?.labels as Record<string, unknown> | undefined;
+        labels = created.metadata?.labels;
         return labels?.[LABEL] === 'true';
       },
       10_000,

@@ -7,6 +7,8 @@ import { silentLogger } from '../../sidecar/core/log.ts';
 import { parsePoolYaml } from '../../sidecar/config/load-pool.ts';
 import { SidecarMetrics } from '../../sidecar/metrics/metrics.ts';
 import { UpstreamAttempt } from '../../sidecar/proxy/upstream-attempt.ts';
+import { ClientSink } from '../../sidecar/proxy/client-sink.ts';
+import { metricsObserver } from '../../sidecar/metrics/metrics-observer.ts';
 import { OPENAI_CLIENT_API } from '../../sidecar/api/client-api.ts';
 import { buildPoolRuntime } from '../../sidecar/routing/pool-runtime.ts';
 import { manifest, poolSpec } from '../support/sidecar-harness.ts';
@@ -71,12 +73,11 @@ describe('streaming backpressure', () => {
         receivedAt: systemClock.now(),
         rateLimit: { defaultCooldownMs: 1000, quotaExhaustedCooldownMs: 1000 },
         clientSignal: new AbortController().signal,
-        res: client as unknown as ServerResponse,
-        clientApi: OPENAI_CLIENT_API,
+        sink: new ClientSink(client as unknown as ServerResponse, OPENAI_CLIENT_API, {}),
+        observer: metricsObserver(new SidecarMetrics()),
         redactor: runtime.redactor,
-        responseHeaders: {},
       },
-      { clock: systemClock, metrics: new SidecarMetrics(), logger: silentLogger },
+      { clock: systemClock, logger: silentLogger },
     ).run();
 
     await waitFor('the first write', () => client.writes === 1);

@@ -57,7 +57,7 @@ describe('circuit breaker and 429 cool-down through the sidecar', () => {
     expect(await metricsText(h.sidecar)).toMatch(/switchboard_rate_limited_total\{provider="limited"\} 1\b/);
   });
 
-  it('answers 429 with Retry-After when every provider is rate limited, then 503 while all cool down', async () => {
+  it('answers 429 with Retry-After when every provider is rate limited, then tries the one whose cool-down ends first rather than refusing (panic)', async () => {
     h = await startHarness(
       [
         { name: 'a', behaviour: { rateLimitRate: 1, retryAfterS: 30 } },
@@ -74,15 +74,36 @@ describe('circuit breaker and 429 cool-down through the sidecar', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(CHAT),
     });
+    // Both cool down; one attempt goes to the provider that cooled down first (a), and no retry multiplies it.
+    expect(res.status).toBe(429);
+    expect(res.headers.get('x-switchboard-provider')).toBe('a');
+    expect(res.headers.get('x-switchboard-attempts')).toBe('1');
+    expect([h.mocks.a?.stats.requests, h.mocks.b?.stats.requests]).toEqual([2, 1]);
+    expect(await metricsText(h.sidecar)).toContain(
+      'switchboard_panic_routed_total{provider="a",model="chat"} 1',
+    );
+  });
+
+  it('answers 503 when every provider refused the pool’s credentials: no panic to a hard-down provider', async () => {
+    h = await startHarness(
+      [
+        { name: 'a', apiKey: 'the-right-key-a' },
+        { name: 'b', apiKey: 'the-right-key-b' },
+      ],
+      (mocks) => poolSpec(mocks, { spec: { breaker: { consecutiveFailures: 1 } } }),
+    );
+    const first = await h.client.chat.completions.create(CHAT).catch((e: unknown) => e);
+    expect((first as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    const res = await fetch(`${h.sidecar.url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(CHAT),
+    });
     expect(res.status).toBe(503);
-    const retryAfter = Number(res.headers.get('retry-after'));
-    expect(retryAfter).toBeGreaterThanOrEqual(29);
-    expect(retryAfter).toBeLessThanOrEqual(30);
     const body = (await res.json()) as { error: { message: string; code: string } };
     expect(body.error.code).toBe('no_provider_available');
-    expect(body.error.message).toContain('a: rate limited (cooling down)');
-    expect(body.error.message).toContain('b: rate limited (cooling down)');
-    expect((h.mocks.a?.stats.requests ?? 0) + (h.mocks.b?.stats.requests ?? 0)).toBe(2);
+    expect(body.error.message).toContain('a: circuit breaker open');
+    expect([h.mocks.a?.stats.requests, h.mocks.b?.stats.requests]).toEqual([1, 1]);
   });
 });
 

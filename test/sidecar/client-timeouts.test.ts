@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CHAT, startHarness, type Harness } from '../support/sidecar-harness.ts';
 import { openRaw, parseRawResponse, trickle, type RawConnection } from '../support/raw-http.ts';
 
+/** Short, with wide gaps between them, so a busy machine cannot make one case look like another. */
 const LIMITS = {
   headersTimeoutMs: 500,
-  bodyTimeoutMs: 1_000,
-  bodyIdleTimeoutMs: 500,
+  bodyTimeoutMs: 1_500,
+  bodyIdleTimeoutMs: 1_000,
   timeoutCheckIntervalMs: 50,
 };
 const HEAD = 'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n';
@@ -25,13 +26,13 @@ interface Case {
 
 const CASES: Case[] = [
   {
-    name: 'a body trickling a byte every 100 ms (never idle for long) is cut at the body timeout with a 408',
+    name: 'a body trickling a byte every 50 ms (never idle for long) is cut at the body timeout with a 408',
     act: (conn) => {
       conn.send(`${HEAD}content-length: ${BODY.length}\r\n\r\n`);
-      trickle(conn, BODY, 100);
+      trickle(conn, BODY, 50);
     },
     status: 408,
-    message: /request body did not arrive within 1000 ms/,
+    message: /request body did not arrive within 1500 ms/,
   },
   {
     name: 'a body that stops half-way is cut after the idle timeout with a 408',
@@ -39,7 +40,7 @@ const CASES: Case[] = [
       conn.send(`${HEAD}content-length: ${BODY.length}\r\n\r\n${BODY.slice(0, 10)}`);
     },
     status: 408,
-    message: /next part of the request body did not arrive within 500 ms/,
+    message: /next part of the request body did not arrive within 1000 ms/,
   },
   {
     name: 'headers that never finish are answered 408 and closed',
@@ -65,7 +66,7 @@ describe('slow clients are cut off, with a 408 in the OpenAI error shape where t
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(
-      [{ name: 'only', behaviour: { streamChunks: 8, chunkIntervalMs: 250 } }],
+      [{ name: 'only', behaviour: { streamChunks: 8, chunkIntervalMs: 400 } }],
       undefined,
       { http: LIMITS },
     );

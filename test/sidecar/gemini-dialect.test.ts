@@ -308,16 +308,16 @@ describe('the Gemini dialect through the sidecar', () => {
     expect(g.gemini.gem?.stats.requests).toBe(1);
   });
 
-  it('passes the 429 on with the RetryInfo delay as Retry-After when no other provider can serve', async () => {
+  it('passes the 429 on with the RetryInfo delay as Retry-After when no other provider can serve, and again for the next request (panic routing, one attempt)', async () => {
     g = await startGeminiHarness([{ name: 'gem', behaviour: { rateLimitRate: 1, retryAfterS: 30 } }]);
     const err = await g.h.client.chat.completions.create(CHAT).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitError);
     expect((err as RateLimitError).headers?.get('retry-after')).toBe('30');
     expect((err as RateLimitError).message).toContain('You exceeded your current quota');
     const again = await g.h.client.chat.completions.create(CHAT).catch((e: unknown) => e);
-    expect((again as APIError).status).toBe(503);
+    expect((again as APIError).status).toBe(429);
     expect(Number((again as APIError).headers?.get('retry-after'))).toBeGreaterThan(25);
-    expect(g.gemini.gem?.stats.requests).toBe(1);
+    expect(g.gemini.gem?.stats.requests).toBe(2);
   });
 
   it('treats a key Gemini calls invalid (400 API_KEY_INVALID) as the pool’s fault: 502, and another provider serves', async () => {

@@ -54,11 +54,15 @@ describe('a 429 cools a provider down for Retry-After, not for its rate-limit wi
     // Virtual time for the sidecar, aligned with the wall clock the mock stamps its reset times with.
     const clock = new ManualClock(Date.now());
     h = await startHarness(
-      [{ name: 'only', dialect, apiKey: KEY }],
+      [{ name: 'only', dialect, apiKey: KEY }, { name: 'spare' }],
       (mocks) =>
         poolSpec(mocks, {
           spec: { retry: { attempts: 0 } },
-          providers: { only: { type: dialect, ...provider(mocks.only as MockProvider) } },
+          // A worse tier that serves only while "only" is blocked: the cool-down shows as who answers.
+          providers: {
+            only: { type: dialect, ...provider(mocks.only as MockProvider) },
+            spare: { priority: 1 },
+          },
         }),
       { clock, secrets: { env: { KEY } } },
     );
@@ -70,7 +74,7 @@ describe('a 429 cools a provider down for Retry-After, not for its rate-limit wi
     mock.setBehaviour({ rateLimitRate: 0 });
 
     clock.advance(1_000);
-    expect((await status(h)).status).toBe(503); // still cooling down: the provider is not asked
+    expect(await status(h)).toEqual({ status: 200, provider: 'spare' }); // still cooling down: not asked
     expect(mock.stats.requests).toBe(2);
 
     clock.advance(1_500);

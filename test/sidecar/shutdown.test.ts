@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CHAT, startHarness, type Harness } from '../support/sidecar-harness.ts';
 import { openRaw } from '../support/raw-http.ts';
+import { waitFor } from '../support/wait.ts';
 
 /** Far below the default drain bound (20 s) that a close held up by a connection would take. */
 const PROMPTLY_MS = 5_000;
@@ -78,7 +79,7 @@ describe('stopping the sidecar', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(CHAT),
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the request to reach the provider', () => h.mocks.only?.stats.requests === 1);
     const closed = h.sidecar.close();
     const res = await answer;
     expect(res.status).toBe(200);

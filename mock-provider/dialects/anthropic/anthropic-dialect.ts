@@ -38,12 +38,13 @@ export function createAnthropicDialect(options: AnthropicDialectOptions = {}): M
         handle: versioned((context) => createMessage(context, options.midStreamError)),
       },
       { method: 'GET', pattern: '/v1/models', handle: versioned(listModels) },
-      { method: 'GET', pattern: '/v1/models/{model_id}', handle: versioned(retrieveModel) },
+      { method: 'GET', pattern: '/v1/models/:model_id', handle: versioned(retrieveModel) },
     ],
     apiKeyOf: (request: MockRequest) => headerValue(request.headers['x-api-key']),
     failure: (failure) => anthropicFailure(failure, serverError),
     streamFailure: (failure) =>
       formatSseEvent({ event: 'error', data: JSON.stringify(anthropicFailure(failure, serverError).body) }),
+    streamEndMarker: true,
     rateLimitHeaders,
     commonHeaders: ({ randomId }) => ({
       'request-id': `req_${randomId(24)}`,

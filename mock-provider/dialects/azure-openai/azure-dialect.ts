@@ -2,6 +2,7 @@ import type { MockDialect, MockReply, MockRequest, MockRouteContext } from '../.
 import type { RateLimitState } from '../../rate-limit-window.ts';
 import { createChatCompletion } from '../openai/chat-completions.ts';
 import { createEmbeddings } from '../openai/embeddings.ts';
+import { listModels } from '../openai/models.ts';
 import { errorDataEvent } from '../openai/openai-errors.ts';
 import { OpenAiRequestError } from '../openai/openai-request-error.ts';
 import { fieldRefusal, readApiVersion } from './azure-api-version.ts';
@@ -39,6 +40,12 @@ function onDeployment(handler: Handler): Handler {
       throw error;
     }
   };
+}
+
+/** GET /openai/models?api-version=…: the resource's models (what the sidecar's active probes read). */
+function versionedListModels(context: MockRouteContext): MockReply {
+  const version = readApiVersion(context.request.query);
+  return 'refusal' in version ? version.refusal : listModels(context);
 }
 
 function chatCompletion(context: MockRouteContext): MockReply {
@@ -84,18 +91,20 @@ export const azureOpenAiDialect: MockDialect = {
   routes: [
     {
       method: 'POST',
-      pattern: '/openai/deployments/{deployment}/chat/completions',
+      pattern: '/openai/deployments/:deployment/chat/completions',
       handle: onDeployment(chatCompletion),
     },
     {
       method: 'POST',
-      pattern: '/openai/deployments/{deployment}/embeddings',
+      pattern: '/openai/deployments/:deployment/embeddings',
       handle: onDeployment(createEmbeddings),
     },
+    { method: 'GET', pattern: '/openai/models', handle: versionedListModels },
   ],
   apiKeyOf: apiKey,
   failure: azureFailure,
   streamFailure: (failure) => errorDataEvent(azureFailure(failure)),
+  streamEndMarker: true,
   rateLimitHeaders,
   commonHeaders: ({ randomId }) => {
     const id = requestId(randomId);

@@ -42,27 +42,28 @@ export const geminiDialect: MockDialect = {
   routes: [
     {
       method: 'POST',
-      pattern: '/{version}/models/{model}:generateContent',
+      pattern: '/:version/models/:model\\:generateContent',
       handle: versioned(generateContent),
     },
     {
       method: 'POST',
-      pattern: '/{version}/models/{model}:streamGenerateContent',
+      pattern: '/:version/models/:model\\:streamGenerateContent',
       handle: versioned(streamGenerateContent),
     },
-    { method: 'POST', pattern: '/{version}/models/{model}:embedContent', handle: versioned(embedContent) },
+    { method: 'POST', pattern: '/:version/models/:model\\:embedContent', handle: versioned(embedContent) },
     {
       method: 'POST',
-      pattern: '/{version}/models/{model}:batchEmbedContents',
+      pattern: '/:version/models/:model\\:batchEmbedContents',
       handle: versioned(batchEmbedContents),
     },
-    { method: 'GET', pattern: '/{version}/models', handle: versioned(listModels) },
-    { method: 'GET', pattern: '/{version}/models/{model}', handle: versioned(getModel) },
+    { method: 'GET', pattern: '/:version/models', handle: versioned(listModels) },
+    { method: 'GET', pattern: '/:version/models/:model', handle: versioned(getModel) },
   ],
   apiKeyOf: googleApiKey,
   failure: geminiFailure,
   // With alt=sse a failed stream ends with one more event carrying the error body, framed as every event is.
   streamFailure: (failure) => `data: ${JSON.stringify(geminiFailure(failure).body)}\r\n\r\n`,
+  streamEndMarker: false,
   rateLimitHeaders: () => ({}),
   commonHeaders: ({ elapsedMs }) => ({
     vary: 'Origin, X-Origin, Referer',

@@ -48,11 +48,12 @@ export const openAiDialect: MockDialect = {
     { method: 'POST', pattern: '/v1/chat/completions', handle: refusing(createChatCompletion) },
     { method: 'POST', pattern: '/v1/embeddings', handle: refusing(createEmbeddings) },
     { method: 'GET', pattern: '/v1/models', handle: listModels },
-    { method: 'GET', pattern: '/v1/models/{model}', handle: retrieveModel },
+    { method: 'GET', pattern: '/v1/models/:model', handle: retrieveModel },
   ],
   apiKeyOf: bearerKey,
   failure: openAiFailure,
   streamFailure: (failure) => errorDataEvent(openAiFailure(failure)),
+  streamEndMarker: true,
   rateLimitHeaders,
   commonHeaders: ({ elapsedMs, randomId }) => ({
     'x-request-id': `req_${randomId(32)}`,

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../../core/clock.ts';
 import type {
   HeaderLookup,
   Operation,
+  ProbeRequest,
   ProviderAdapter,
   RateLimitSnapshot,
   StreamTranslator,
@@ -24,10 +25,15 @@ import { ANTHROPIC_DEFAULT_VERSION } from './anthropic-types.ts';
 import { unsupportedFeature } from './anthropic-unsupported.ts';
 import { Untranslatable } from './untranslatable.ts';
 
+/** `{baseURL}/v1/{path}`; a base URL that already ends in /v1 is taken as meant. */
+function v1URL(baseURL: string, path: string): URL {
+  const base = baseURL.endsWith('/') ? baseURL : `${baseURL}/`;
+  return new URL(base.endsWith('/v1/') ? path : `v1/${path}`, base);
+}
+
 /** `{baseURL}/v1/messages`; a base URL that already ends in /v1 is taken as meant. */
 export function messagesURL(baseURL: string): URL {
-  const base = baseURL.endsWith('/') ? baseURL : `${baseURL}/`;
-  return new URL(base.endsWith('/v1/') ? 'messages' : 'v1/messages', base);
+  return v1URL(baseURL, 'messages');
 }
 
 export class AnthropicAdapter implements ProviderAdapter {
@@ -48,13 +54,20 @@ export class AnthropicAdapter implements ProviderAdapter {
     if (operation !== 'chat')
       throw new Untranslatable(`${operation} is not available in the anthropic dialect`);
     const body = toMessagesRequest(request, { model: target.model, maxOutputTokens: target.maxOutputTokens });
-    const headers: Record<string, string> = {
+    const headers = {
+      ...authHeaders(target),
       'content-type': 'application/json',
       accept: body.stream === true ? 'text/event-stream' : 'application/json',
-      'anthropic-version': target.apiVersion ?? ANTHROPIC_DEFAULT_VERSION,
     };
-    if (target.apiKey) headers['x-api-key'] = target.apiKey.reveal();
     return { url: messagesURL(target.baseURL), headers, body: JSON.stringify(body) };
+  }
+
+  /** `GET {baseURL}/v1/models`: lists models, costs nothing. */
+  probeRequest(target: TargetEndpoint): ProbeRequest {
+    return {
+      url: v1URL(target.baseURL, 'models'),
+      headers: { ...authHeaders(target), accept: 'application/json' },
+    };
   }
 
   translateResponse(
@@ -87,4 +100,12 @@ export class AnthropicAdapter implements ProviderAdapter {
   #nowSeconds(): number {
     return Math.floor(this.#clock.now() / 1000);
   }
+}
+
+function authHeaders(target: TargetEndpoint): Record<string, string> {
+  const headers: Record<string, string> = {
+    'anthropic-version': target.apiVersion ?? ANTHROPIC_DEFAULT_VERSION,
+  };
+  if (target.apiKey) headers['x-api-key'] = target.apiKey.reveal();
+  return headers;
 }

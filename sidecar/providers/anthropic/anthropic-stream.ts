@@ -6,6 +6,7 @@
  * content_block_delta    → `content` (text_delta) or tool-call `arguments` (input_json_delta)
  * message_delta          → the chunk with `finish_reason` (usage noted)
  * message_stop           → the usage chunk if the client asked, then [DONE]; the stream is finished
+ *                          (a body that ends cleanly after message_delta is complete: the same is sent then)
  * ping, thinking, unknown → nothing
  * error                  → thrown as UpstreamStreamError
  *
@@ -40,6 +41,8 @@ const CLIENT_STATUS_OVERRIDES: Readonly<Record<string, number>> = { overloaded_e
 
 export class AnthropicStreamTranslator implements StreamTranslator {
   finished = false;
+  /** Every chunk this translator makes carries part of the answer (the role rides on the first). */
+  answering = false;
   readonly #clientWantsUsage: boolean;
   readonly #created: number;
   readonly #blocks = new Map<number, BlockRole>();
@@ -58,6 +61,15 @@ export class AnthropicStreamTranslator implements StreamTranslator {
 
   get usage(): TokenUsage | undefined {
     return this.#counts === undefined ? undefined : toTokenUsage(this.#counts);
+  }
+
+  /** The message_delta with the stop reason came: the answer is whole, message_stop only closes it. */
+  get complete(): boolean {
+    return this.#finishSent;
+  }
+
+  closeComplete(): readonly string[] {
+    return this.finished ? [] : this.#messageStop();
   }
 
   onEvent(event: UpstreamEvent): readonly string[] {
@@ -156,6 +168,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   #chunk(delta: Record<string, unknown>, finish: string | null = null): string {
     const withRole = this.#rolePending ? { role: 'assistant', ...delta } : delta;
     this.#rolePending = false;
+    this.answering = true;
     return this.#payload([{ index: 0, delta: withRole, logprobs: null, finish_reason: finish }]);
   }
 

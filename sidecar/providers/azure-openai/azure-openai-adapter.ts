@@ -2,6 +2,7 @@ import type { ProviderType } from '../../../api/v1alpha1/providerpool.ts';
 import type {
   HeaderLookup,
   Operation,
+  ProbeRequest,
   ProviderAdapter,
   RateLimitSnapshot,
   StreamTranslator,
@@ -61,6 +62,16 @@ export class AzureOpenAIAdapter implements ProviderAdapter {
 
   createStreamTranslator(target: TargetEndpoint, options: TranslateOptions): StreamTranslator {
     return new AzureStreamTranslator(this.#openai.createStreamTranslator(target, options));
+  }
+
+  /** `GET {endpoint}/openai/models?api-version=…`: the resource's models, costs nothing. */
+  probeRequest(target: TargetEndpoint): ProbeRequest {
+    const root = target.baseURL.replace(/\/+$/, '').replace(/\/openai$/, '');
+    const url = new URL(`${root}/openai/models`);
+    url.searchParams.set('api-version', target.apiVersion ?? DEFAULT_API_VERSION);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (target.apiKey) headers['api-key'] = target.apiKey.reveal();
+    return { url, headers };
   }
 
   unsupported(): string | undefined {

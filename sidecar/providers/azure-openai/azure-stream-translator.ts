@@ -1,4 +1,5 @@
-import type { StreamTranslator, TokenUsage, UpstreamEvent } from '../adapter.ts';
+import type { UpstreamEvent } from '../adapter.ts';
+import { DelegatingStreamTranslator } from '../delegating-stream-translator.ts';
 import { isRecord } from '../../core/json.ts';
 
 /**
@@ -7,25 +8,11 @@ import { isRecord } from '../../core/json.ts';
  * and would give clients a second, empty id, so it is dropped; every other chunk (with the `content_filter_results`
  * Azure adds to choices) goes to the OpenAI translator.
  */
-export class AzureStreamTranslator implements StreamTranslator {
-  readonly #inner: StreamTranslator;
-
-  constructor(inner: StreamTranslator) {
-    this.#inner = inner;
-  }
-
-  get finished(): boolean {
-    return this.#inner.finished;
-  }
-
-  get usage(): TokenUsage | undefined {
-    return this.#inner.usage;
-  }
-
+export class AzureStreamTranslator extends DelegatingStreamTranslator {
   onEvent(event: UpstreamEvent): readonly string[] {
     if (event.data.includes('"prompt_filter_results"') && isPromptFilterOnly(JSON.parse(event.data)))
       return [];
-    return this.#inner.onEvent(event);
+    return this.inner.onEvent(event);
   }
 }
 

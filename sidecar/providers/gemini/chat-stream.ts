@@ -38,6 +38,7 @@ interface ChoiceState {
 
 export class GeminiStreamTranslator implements StreamTranslator {
   finished = false;
+  answering = false;
   #usage: OpenAIUsage | undefined;
   readonly #target: TargetEndpoint;
   readonly #clientWantsUsage: boolean;
@@ -56,6 +57,15 @@ export class GeminiStreamTranslator implements StreamTranslator {
     return tokenUsage(this.#usage);
   }
 
+  /** Gemini has no end marker: the stream is finished the moment the answer is complete. */
+  get complete(): boolean {
+    return this.finished;
+  }
+
+  closeComplete(): readonly string[] {
+    return [];
+  }
+
   onEvent(event: UpstreamEvent): readonly string[] {
     const chunk: unknown = JSON.parse(event.data);
     if (isRecord(chunk) && isRecord(chunk.error)) throw streamError(chunk.error);
@@ -68,6 +78,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
     const blocked = promptBlockReason(chunk);
     if (candidates.length === 0 && blocked !== undefined) {
       const refusal = blockedPromptRefusal(blocked);
+      this.answering = true;
       out.push(this.#chunk(0, { role: 'assistant', content: null, refusal }, null));
       out.push(this.#chunk(0, {}, 'content_filter'));
       this.#choices.set(0, { toolCalls: 0, done: true });
@@ -94,6 +105,9 @@ export class GeminiStreamTranslator implements StreamTranslator {
       out.push(this.#chunk(index, { role: 'assistant', content: '' }, null));
     }
     if (state.done) return out;
+    if (candidate.text !== '' || candidate.toolCalls.length > 0 || candidate.finishReason !== undefined) {
+      this.answering = true;
+    }
     if (candidate.text !== '') out.push(this.#chunk(index, { content: candidate.text }, null));
     for (const call of candidate.toolCalls) {
       out.push(this.#chunk(index, { tool_calls: [{ index: state.toolCalls, ...call }] }, null));

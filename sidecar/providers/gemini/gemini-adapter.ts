@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../../core/clock.ts';
 import { InvalidRequestError } from '../../core/errors.ts';
 import type {
   Operation,
+  ProbeRequest,
   ProviderAdapter,
   RateLimitSnapshot,
   StreamTranslator,
@@ -21,7 +22,7 @@ import { translateChatResponse } from './chat-response.ts';
 import { GeminiStreamTranslator } from './chat-stream.ts';
 import { translateEmbeddingsRequest, translateEmbeddingsResponse } from './embeddings.ts';
 import { parseGoogleError } from './gemini-errors.ts';
-import { methodURL } from './gemini-url.ts';
+import { methodURL, modelsURL } from './gemini-url.ts';
 import { UntranslatableRequest, untranslatableReason } from './untranslatable.ts';
 
 type Request = Readonly<Record<string, unknown>>;
@@ -36,12 +37,13 @@ export class GeminiAdapter implements ProviderAdapter {
     this.#clock = clock;
   }
 
+  /** `GET {baseURL}/{version}/models`: lists models, costs nothing. */
+  probeRequest(target: TargetEndpoint): ProbeRequest {
+    return { url: modelsURL(target), headers: authHeaders(target) };
+  }
+
   buildRequest(operation: Operation, request: Request, target: TargetEndpoint): UpstreamRequest {
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: 'application/json',
-    };
-    if (target.apiKey) headers['x-goog-api-key'] = target.apiKey.reveal();
+    const headers = { ...authHeaders(target), 'content-type': 'application/json' };
     try {
       if (operation === 'embeddings') {
         const body = translateEmbeddingsRequest(request, target);
@@ -103,4 +105,10 @@ export class GeminiAdapter implements ProviderAdapter {
   #nowSeconds(): number {
     return Math.floor(this.#clock.now() / 1000);
   }
+}
+
+function authHeaders(target: TargetEndpoint): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (target.apiKey) headers['x-goog-api-key'] = target.apiKey.reveal();
+  return headers;
 }

@@ -13,9 +13,18 @@ export function modelName(target: TargetEndpoint): string {
  * Only configuration goes into the URL, and the model is encoded as one path segment.
  */
 export function methodURL(target: TargetEndpoint, method: string, query?: Record<string, string>): URL {
-  const base = target.baseURL.replace(/\/+$/, '');
-  const version = target.apiVersion ?? DEFAULT_API_VERSION;
-  const url = new URL(`${base}/${version}/models/${encodeURIComponent(modelName(target))}:${method}`);
+  const url = new URL(`${modelURL(target).href}:${method}`);
   for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
   return url;
+}
+
+/** `{baseURL}/{apiVersion}/models`: the models collection; listing it costs nothing (active health probes). */
+export function modelsURL(target: TargetEndpoint): URL {
+  const base = target.baseURL.replace(/\/+$/, '');
+  return new URL(`${base}/${target.apiVersion ?? DEFAULT_API_VERSION}/models`);
+}
+
+/** `{baseURL}/{apiVersion}/models/{model}`. */
+function modelURL(target: TargetEndpoint): URL {
+  return new URL(`${modelsURL(target).href}/${encodeURIComponent(modelName(target))}`);
 }

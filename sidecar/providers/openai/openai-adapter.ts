@@ -3,6 +3,7 @@ import { parseGoDuration } from '../../ratelimit/go-duration.ts';
 import type {
   HeaderLookup,
   Operation,
+  ProbeRequest,
   RateLimitBudget,
   RateLimitSnapshot,
   ProviderAdapter,
@@ -11,10 +12,11 @@ import type {
   TokenUsage,
   TranslateOptions,
   UpstreamErrorInfo,
-  UpstreamEvent,
   UpstreamRequest,
 } from '../adapter.ts';
 import { isRecord, parseJson } from '../../core/json.ts';
+import { OpenAIStreamTranslator } from './openai-stream.ts';
+import { readOpenAIUsage } from './openai-usage.ts';
 
 const PATHS: Record<Operation, string> = { chat: 'chat/completions', embeddings: 'embeddings' };
 
@@ -28,43 +30,6 @@ export function joinURL(baseURL: string, path: string): URL {
 export function requestStreamUsage(body: Record<string, unknown>): void {
   const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};
   body.stream_options = { ...streamOptions, include_usage: true };
-}
-
-export function readOpenAIUsage(body: unknown): TokenUsage | undefined {
-  if (!isRecord(body) || !isRecord(body.usage)) return undefined;
-  const { prompt_tokens: input, completion_tokens: output } = body.usage;
-  if (typeof input !== 'number') return undefined;
-  return { inputTokens: input, outputTokens: typeof output === 'number' ? output : 0 };
-}
-
-/**
- * Streams pass through unchanged, except that usage is always requested upstream (for metrics and cost) and the
- * usage-only chunk is withheld from clients that did not ask for it.
- */
-class OpenAIStreamTranslator implements StreamTranslator {
-  finished = false;
-  usage: TokenUsage | undefined;
-  readonly #clientWantsUsage: boolean;
-  constructor(options: TranslateOptions) {
-    this.#clientWantsUsage = options.clientWantsUsage;
-  }
-  onEvent(event: UpstreamEvent): readonly string[] {
-    if (event.data === '[DONE]') {
-      this.finished = true;
-      return ['[DONE]'];
-    }
-    // Only chunks that can carry usage are parsed; content deltas go through as the bytes they were.
-    if (event.data.includes('"usage":{')) {
-      const chunk: unknown = JSON.parse(event.data);
-      const usage = readOpenAIUsage(chunk);
-      if (usage) {
-        this.usage = usage;
-        const usageOnly = isRecord(chunk) && Array.isArray(chunk.choices) && chunk.choices.length === 0;
-        if (usageOnly && !this.#clientWantsUsage) return [];
-      }
-    }
-    return [event.data];
-  }
 }
 
 export class OpenAIAdapter implements ProviderAdapter {
@@ -105,6 +70,13 @@ export class OpenAIAdapter implements ProviderAdapter {
     const code =
       typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : null;
     return code === 'insufficient_quota' ? { message, code, quotaExhausted: true } : { message, code };
+  }
+
+  /** `GET {baseURL}/models`: lists models, costs nothing. */
+  probeRequest(target: TargetEndpoint): ProbeRequest {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (target.apiKey) headers.authorization = `Bearer ${target.apiKey.reveal()}`;
+    return { url: joinURL(target.baseURL, 'models'), headers };
   }
 
   unsupported(): string | undefined {

@@ -1,10 +1,10 @@
 /**
- * Talking to the test cluster from tests: the pinned kubectl and helm (as users run them), and the operator's
- * KubeClient for what tests assert at the API level (watches, TokenReviews, status).
+ * Talking to the test cluster from tests: the pinned kubectl and helm (as users run them), and
+ * @kubernetes/client-node, loaded as the operator loads it, for what tests assert at the API level.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { KubeClient } from '../../../operator/kube/client.ts';
-import { loadKubeconfig } from '../../../operator/kube/config.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../../../operator/kube/kube-config.ts';
 import { binary, toolEnv } from '../../../scripts/cluster/paths.ts';
 
 /** The kubeconfig the jest global setup exported; fails clearly when the k8s project's setup did not run. */
@@ -52,7 +52,7 @@ export async function ok(run: Promise<Run>): Promise<string> {
   return result.stdout;
 }
 
-/** An admin client for the test cluster: the operator's own client and kubeconfig loader. */
-export async function adminClient(path: string = kubeconfigPath()): Promise<KubeClient> {
-  return new KubeClient(await loadKubeconfig(path));
+/** The test cluster's admin configuration, loaded by the operator's loader. */
+export function adminConfig(path: string = kubeconfigPath()): KubeConfig {
+  return loadKubeConfig({ kubeconfig: path });
 }

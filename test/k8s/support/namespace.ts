@@ -7,52 +7,51 @@
  * (`kubectl get all -n NAME`; they carry the label switchboard.dev/test=<prefix>). cluster:down removes all.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach } from '@jest/globals';
-import type { KubeClient } from '../../../operator/kube/client.ts';
-import { adminClient } from './kube.ts';
+import { beforeAll, beforeEach } from '@jest/globals';
+import { CoreV1Api, KubernetesObjectApi, type KubeConfig } from '@kubernetes/client-node';
+import { adminConfig } from './kube.ts';
 
 /** Creates a uniquely named namespace (prefix-xxxxxx) with its default ServiceAccount; returns its name. */
-export async function createNamespace(client: KubeClient, prefix: string): Promise<string> {
+export async function createNamespace(config: KubeConfig, prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
-  await client.request('POST', '/api/v1/namespaces', {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name, labels: { 'switchboard.dev/test': prefix } },
-  });
-  await client.request('POST', `/api/v1/namespaces/${name}/serviceaccounts`, {
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: { name: 'default' },
-  });
+  const core = config.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name, labels: { 'switchboard.dev/test': prefix } } } });
+  await core.createNamespacedServiceAccount({ namespace: name, body: { metadata: { name: 'default' } } });
   return name;
 }
 
 export interface TestNamespace {
   /** The current test's namespace (a new one for every test). */
   readonly name: string;
-  /** An admin client for the cluster, shared by the file's tests. */
-  readonly client: KubeClient;
+  /** The cluster's admin configuration, shared by the file's tests. */
+  readonly config: KubeConfig;
+  /** Any object by its apiVersion and kind, as admin. */
+  readonly objects: KubernetesObjectApi;
+  readonly core: CoreV1Api;
 }
 
 /** Registers hooks that give each test in the file its own namespace; call at the top of a describe or file. */
 export function useNamespace(prefix: string): TestNamespace {
-  let client: KubeClient | undefined;
+  let config: KubeConfig | undefined;
   let name: string | undefined;
-  beforeAll(async () => {
-    client = await adminClient();
+  beforeAll(() => {
+    config = adminConfig();
   });
   beforeEach(async () => {
-    name = await createNamespace(need(client), prefix);
-  });
-  afterAll(async () => {
-    await client?.close();
+    name = await createNamespace(need(config), prefix);
   });
   return {
     get name() {
       return need(name);
     },
-    get client() {
-      return need(client);
+    get config() {
+      return need(config);
+    },
+    get objects() {
+      return KubernetesObjectApi.makeApiClient(need(config));
+    },
+    get core() {
+      return need(config).makeApiClient(CoreV1Api);
     },
   };
 }

@@ -1,0 +1,96 @@
+import { describe, expect, it } from '@jest/globals';
+import { seededRng } from '../core/clock.ts';
+import { parsePool } from '../config/load-pool.ts';
+import { buildPoolRuntime } from '../routing/pool-runtime.ts';
+import type { Target } from '../routing/target.ts';
+import { AttemptLease } from './attempt-lease.ts';
+import { observeAll, type AttemptOutcome, type OutcomeObserver } from './outcome-observer.ts';
+
+const NOW = 1_000_000;
+
+function target(): Target {
+  const pool = parsePool({
+    apiVersion: 'switchboard.dev/v1alpha1',
+    kind: 'ProviderPool',
+    metadata: { name: 't' },
+    spec: {
+      breaker: { consecutiveFailures: 1 },
+      providers: [
+        {
+          name: 'p',
+          type: 'openai',
+          baseURL: 'http://127.0.0.1:1/v1',
+          models: [{ name: 'chat', model: 'm' }],
+        },
+      ],
+    },
+  });
+  const runtime = buildPoolRuntime(pool, undefined, {
+    secrets: { env: {}, secretsDir: '/none' },
+    rng: seededRng(1),
+    now: NOW,
+    onBreakerTransition: () => {},
+  });
+  const t = runtime.models.get('chat')?.[0];
+  if (!t) throw new Error('no target');
+  return t;
+}
+
+/** An observer that writes down what it was told. */
+function recorder(): OutcomeObserver & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    attemptStarted: (t) => calls.push(`started ${t.key}`),
+    attemptEnded: (t, o) => calls.push(`ended ${t.key} ${o.verdict} ${String(o.status)}`),
+  };
+}
+
+const outcome = (over: Partial<AttemptOutcome>): AttemptOutcome => ({
+  verdict: 'success',
+  status: 200,
+  latencyMs: 10,
+  ttftMs: undefined,
+  usage: undefined,
+  rateLimited: false,
+  credentialsRefused: false,
+  ...over,
+});
+
+describe('the lease of one upstream attempt', () => {
+  it('records an outcome once, in every place, however often it is ended', () => {
+    const t = target();
+    const permit = t.provider.breaker.tryAcquire(NOW);
+    if (!permit) throw new Error('no permit');
+    const seen = recorder();
+    const lease = new AttemptLease(t, permit, seen, NOW);
+    expect([t.provider.inFlight, t.stats.inFlight]).toEqual([1, 1]);
+    lease.end(outcome({ verdict: 'failure', status: 500 }), NOW + 5);
+    lease.end(outcome({ verdict: 'failure', status: 500 }), NOW + 6);
+    expect([t.provider.inFlight, t.stats.inFlight]).toEqual([0, 0]);
+    expect(seen.calls).toEqual(['started p/chat', 'ended p/chat failure 500']);
+    expect(t.provider.breaker.state(NOW + 6)).toBe('open'); // one failure opens it (consecutiveFailures: 1)
+  });
+
+  it('marks a provider that refused the credentials hard-down, and a success clears the mark', () => {
+    const t = target();
+    const seen = recorder();
+    const take = () => t.provider.breaker.tryAcquire(NOW) ?? { probe: false, release: () => {} };
+    new AttemptLease(t, take(), seen, NOW).end(
+      outcome({ verdict: 'neutral', credentialsRefused: true }),
+      NOW,
+    );
+    expect(t.provider.credentialsRefused).toBe(true);
+    new AttemptLease(t, take(), seen, NOW).end(outcome({ verdict: 'success' }), NOW);
+    expect(t.provider.credentialsRefused).toBe(false);
+  });
+
+  it('tells every observer, in order, through one', () => {
+    const t = target();
+    const [a, b] = [recorder(), recorder()];
+    const lease = new AttemptLease(t, { probe: false, release: () => {} }, observeAll([a, b]), NOW);
+    lease.end(outcome({}), NOW);
+    expect(a.calls).toEqual(['started p/chat', 'ended p/chat success 200']);
+    expect(b.calls).toEqual(a.calls);
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * Holds the running PoolRuntime and applies each document a PoolSource delivers: builds the next runtime from
+ * the previous one (state of what stays is kept), takes the operator's weights in place of the spec's and
+ * adopts the pool-wide cool-downs, and keeps the metrics that describe the pool in step.
+ *
+ * Model-scoped cool-downs from the fleet are not applied yet: a cool-down belongs to a whole provider here.
+ */
+import type { Clock, Rng } from '../core/clock.ts';
+import type { Logger } from '../core/log.ts';
+import type { BreakerTransition } from '../breaker/circuit-breaker.ts';
+import type { SecretSources } from '../config/resolve-secrets.ts';
+import type { SidecarMetrics } from '../metrics/metrics.ts';
+import type { PoolDocument } from '../source/pool-source.ts';
+import { buildPoolRuntime, type PoolRuntime } from './pool-runtime.ts';
+
+export interface RuntimeHolderDeps {
+  readonly secrets: SecretSources;
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly metrics: SidecarMetrics;
+  readonly logger: Logger;
+  /** Told of each cool-down this sidecar starts (a 429), to report to the operator at once. */
+  readonly onLocalCoolDown?: (provider: string, until: number) => void;
+}
+
+export class RuntimeHolder {
+  readonly #deps: RuntimeHolderDeps;
+  #current: PoolRuntime | undefined;
+  #version: string | undefined;
+
+  constructor(deps: RuntimeHolderDeps) {
+    this.#deps = deps;
+  }
+
+  get current(): PoolRuntime | undefined {
+    return this.#current;
+  }
+
+  /** The version of the document the runtime was built from. */
+  get version(): string | undefined {
+    return this.#version;
+  }
+
+  /** Throws (PoolLoadError) to refuse the document; the running runtime then stays. */
+  apply(document: PoolDocument): void {
+    const { clock, metrics } = this.#deps;
+    const previous = this.#current;
+    const now = clock.now();
+    const next = buildPoolRuntime(document.pool, previous, {
+      secrets: this.#deps.secrets,
+      rng: this.#deps.rng,
+      now,
+      onBreakerTransition: (provider, t) => this.#onBreakerTransition(provider, t),
+      ...(document.fleet === undefined ? {} : { weights: document.fleet.weights }),
+    });
+    for (const [name, provider] of previous?.providers ?? []) {
+      if (!next.providers.has(name))
+        metrics.forgetProvider(
+          name,
+          provider.spec.models.map((m) => m.name),
+        );
+    }
+    for (const [model, targets] of next.models) {
+      for (const t of targets) metrics.weight.set({ provider: t.provider.name, model }, t.weight);
+    }
+    for (const [name, provider] of next.providers) {
+      metrics.setBreakerState(name, provider.breaker.state(now));
+      const report = this.#deps.onLocalCoolDown;
+      provider.cooldown.onCoolDown = report === undefined ? undefined : (until) => report(name, until);
+    }
+    for (const c of document.fleet?.cooldowns ?? []) {
+      if (c.model === undefined) next.providers.get(c.provider)?.cooldown.adopt(c.until);
+    }
+    this.#current = next;
+    this.#version = document.version;
+  }
+
+  #onBreakerTransition(provider: string, t: BreakerTransition): void {
+    this.#deps.metrics.setBreakerState(provider, t.to);
+    this.#deps.logger.warn('circuit breaker transition', {
+      provider,
+      from: t.from,
+      to: t.to,
+      reason: t.reason,
+    });
+  }
+}

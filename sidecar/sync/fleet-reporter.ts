@@ -1,0 +1,86 @@
+/**
+ * Sends this sidecar's report to the operator every `intervalMs`, and within `urgentDelayMs` when the sidecar
+ * starts a cool-down (a 429), so the operator can spread it to the pool at once. A failed post is not retried:
+ * the next report covers a fresh window, and the operator reads rates over several windows anyway.
+ */
+import type { Report } from '../../api/sync/sync-protocol.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/log.ts';
+import type { PoolRuntime } from '../routing/pool-runtime.ts';
+import { ReportCollector, targetNowKey, type TargetNow } from './report-collector.ts';
+
+export interface FleetReporterOptions {
+  readonly collector: ReportCollector;
+  readonly post: (report: Report) => Promise<void>;
+  readonly runtime: () => PoolRuntime | undefined;
+  readonly version: () => string | undefined;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly intervalMs?: number;
+  readonly urgentDelayMs?: number;
+}
+
+type TargetFacts = TargetNow & { readonly provider: string; readonly model: string };
+
+export class FleetReporter {
+  readonly #o: FleetReporterOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #urgent: NodeJS.Timeout | undefined;
+  #sending: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(options: FleetReporterOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.#send(), this.#o.intervalMs ?? 5_000);
+    this.#timer.unref();
+  }
+
+  /** A cool-down this sidecar started: report it within `urgentDelayMs` (coalescing a burst of them). */
+  coolDownStarted(provider: string, until: number): void {
+    this.#o.collector.recordCooldown({ provider, until: Math.ceil(until), reason: 'RateLimited' });
+    if (this.#urgent !== undefined || this.#stopped) return;
+    this.#urgent = setTimeout(() => {
+      this.#urgent = undefined;
+      this.#send();
+    }, this.#o.urgentDelayMs ?? 20);
+    this.#urgent.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    clearTimeout(this.#urgent);
+    await this.#sending;
+  }
+
+  #targets(now: number): Map<string, TargetFacts> {
+    const facts = new Map<string, TargetFacts>();
+    for (const [model, targets] of this.#o.runtime()?.models ?? []) {
+      for (const t of targets) {
+        facts.set(targetNowKey(t.provider.name, model), {
+          provider: t.provider.name,
+          model,
+          inFlight: t.stats.inFlight,
+          breaker: t.provider.breaker.state(now),
+        });
+      }
+    }
+    return facts;
+  }
+
+  #send(): void {
+    if (this.#stopped) return;
+    const now = this.#o.clock.now();
+    const report = this.#o.collector.take(now, this.#o.version(), this.#targets(now));
+    this.#sending = this.#sending.then(() =>
+      this.#o.post(report).catch((err: unknown) =>
+        this.#o.logger.debug('report not delivered', {
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      ),
+    );
+  }
+}
