@@ -17,6 +17,7 @@ import { FilePoolSource } from './source/file-pool-source.ts';
 import type { PoolSource } from './source/pool-source.ts';
 import { FleetReporter } from './sync/fleet-reporter.ts';
 import { ReportCollector } from './sync/report-collector.ts';
+import { reportObserver } from './sync/report-observer.ts';
 
 export interface SidecarOptions {
   /** A ProviderPool file (standalone); or give `source`. */
@@ -79,11 +80,13 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
   const metrics = new SidecarMetrics();
   const source = sourceOf(options, logger, metrics);
   const post = source.postReport?.bind(source);
+  const collector =
+    post === undefined ? undefined : new ReportCollector(options.sidecarId ?? 'sidecar', clock.now());
   const reporter: FleetReporter | undefined =
-    post === undefined
+    post === undefined || collector === undefined
       ? undefined
       : new FleetReporter({
-          collector: new ReportCollector(options.sidecarId ?? 'sidecar', clock.now()),
+          collector,
           post,
           runtime: () => holder.current,
           version: () => holder.version,
@@ -118,6 +121,7 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
       logger,
       limits,
       notReadyReason: () => source.problem(),
+      ...(collector === undefined ? {} : { observers: [reportObserver(collector)] }),
     }),
     { host, port: options.port ?? 0, limits },
   );

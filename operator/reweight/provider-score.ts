@@ -36,7 +36,7 @@ export interface ProviderWindow {
 
 export interface ScoreSettings {
   readonly objective: Objective;
-  /** Attempts below which a provider counts as unmeasured and gets a neutral score. */
+  /** Attempts a score needs to stand on its own; with fewer it is blended with the provider's previous score. */
   readonly minSamples: number;
   /** Added to the score per unit of failure rate (e.g. 4: 25 % failures cost as much as e^1 ≈ 2.7× the latency). */
   readonly failurePenalty: number;
@@ -53,7 +53,7 @@ interface Measured {
 }
 
 function measure(p: ProviderWindow, settings: ScoreSettings): Measured | undefined {
-  if (p.attempts < settings.minSamples) return undefined;
+  if (p.attempts === 0) return undefined;
   const latencyMs = histogramCount(p.latency) > 0 ? histogramMean(p.latency) : undefined;
   const failureRate = p.failures / p.attempts;
   const rateLimitRate = p.rateLimited / p.attempts;
@@ -64,30 +64,42 @@ function measure(p: ProviderWindow, settings: ScoreSettings): Measured | undefin
   };
 }
 
+export interface Score {
+  /** Lower is better; comparable across rounds (absolute log latency, price relative to the cheapest). */
+  readonly value: number;
+  /** Attempts it rests on: below `minSamples` the caller blends it with what it knew before. */
+  readonly samples: number;
+}
+
 /**
- * Scores of the providers (same order); `undefined` for an unmeasured one. Latency and price are taken relative
- * to the best measured provider (log ratio), so the scale does not depend on units or on the pool's speed.
+ * Scores of the providers (same order); `undefined` for one with no attempt in the window. Latency counts as
+ * log(mean ms): a softmax does not care about a shift shared by all, so only ratios between providers matter,
+ * and a score kept from an earlier round stays comparable with this round's.
  */
 export function scoreProviders(
   providers: readonly ProviderWindow[],
   settings: ScoreSettings,
-): (number | undefined)[] {
+): (Score | undefined)[] {
   const measured = providers.map((p) => measure(p, settings));
   const known = measured.filter((m): m is Measured => m !== undefined);
   const latencies = known.map((m) => m.latencyMs).filter((l): l is number => l !== undefined);
-  const bestLatency = Math.min(...latencies);
   // A provider with no successful attempt has no latency of its own: it ranks as the slowest measured one.
   const worstLatency = latencies.length > 0 ? Math.max(...latencies) : 1;
-  const prices = known.map((m) => m.price).filter((p): p is number => p !== undefined && p > 0);
+  const prices = providers
+    .map((p) => p.pricePerMillionTokens)
+    .filter((x): x is number => x !== undefined && x > 0);
   const bestPrice = prices.length > 0 ? Math.min(...prices) : undefined;
   const mix = OBJECTIVE_MIX[settings.objective];
-  return measured.map((m) => {
+  return measured.map((m, i) => {
     if (m === undefined) return undefined;
-    const latency = latencies.length > 0 ? Math.log((m.latencyMs ?? worstLatency) / bestLatency) : 0;
+    const latency = Math.log(m.latencyMs ?? worstLatency);
     const cost =
       bestPrice === undefined || m.price === undefined
         ? 0
         : Math.log(Math.max(m.price, bestPrice) / bestPrice);
-    return mix.latency * latency + mix.cost * cost + m.penalty;
+    return {
+      value: mix.latency * latency + mix.cost * cost + m.penalty,
+      samples: providers[i]?.attempts ?? 0,
+    };
   });
 }

@@ -168,6 +168,24 @@ describe('adaptive reweighting', () => {
     expect(share(5, 'b')).toBe(0);
   });
 
+  it('remembers the score of a provider demoted to a trickle, so it does not bounce back and forth', () => {
+    // Traffic follows the shares, as in a real pool: at the floor the slow provider gets too few attempts to measure.
+    const rng = seededRng(5);
+    let weights: ReadonlyMap<string, ProviderWeight> = new Map();
+    const slowShares: number[] = [];
+    for (let r = 0; r < 40; r++) {
+      const attempts = (name: string) => Math.round(100 * (weights.get(name)?.share ?? 0.5));
+      const windows = [
+        observe('fast', { latencyMs: 100, attempts: attempts('fast') }, rng),
+        observe('slow', { latencyMs: 800, attempts: attempts('slow') }, rng),
+      ];
+      weights = reweight(weights, windows, r * ROUND_MS).weights;
+      slowShares.push(weights.get('slow')?.share ?? Number.NaN);
+    }
+    const settled = slowShares.slice(15);
+    expect(Math.max(...settled)).toBeLessThan(0.1);
+  });
+
   it('explores a provider with no measurements instead of starving it', () => {
     const { last } = simulate(20, () => ({
       measured: { latencyMs: 100 },

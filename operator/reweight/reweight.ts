@@ -12,8 +12,11 @@
  * - A provider whose breakers are open on every sidecar (down) drops to 0 at once: that is a fact, not noise.
  *   When it comes back it slow-starts (as Envoy's slow-start mode does): its target is scaled by a linear ramp
  *   over `slowStartMs`, starting from the floor.
- * - A provider with weight 0 in the spec drains at once. An unmeasured provider gets a neutral score (the median
- *   of the measured ones), so it is explored rather than starved.
+ * - A provider with weight 0 in the spec drains at once. A score resting on few attempts is blended with the
+ *   provider's previous score (a provider pushed down to the floor gets few requests: trusting a handful of them,
+ *   or forgetting its score, would send it straight back up, and the pool would oscillate). A provider with no
+ *   attempts keeps its last score for `scoreMemoryMs`; after that, or if it was never measured, it gets a neutral
+ *   score (the median of the others), so it is explored rather than starved.
  * - When every provider is down or drained the result falls back to the spec's weights (`panic`): the sidecars'
  *   breakers and the least-bad rule decide then, as no cluster-wide ranking is worth more than that.
  *
@@ -34,11 +37,13 @@ export interface ReweightSettings extends ScoreSettings {
   readonly floor: number;
   /** How long a provider that came back takes to reach its full share. */
   readonly slowStartMs: number;
+  /** How long the last score of a provider stands in while it has too few attempts to be measured. */
+  readonly scoreMemoryMs: number;
 }
 
 export const DEFAULT_REWEIGHT_SETTINGS: ReweightSettings = {
   objective: 'latency',
-  minSamples: 20,
+  minSamples: 10,
   failurePenalty: 4,
   rateLimitPenalty: 2,
   temperature: 0.5,
@@ -47,6 +52,7 @@ export const DEFAULT_REWEIGHT_SETTINGS: ReweightSettings = {
   deadband: 0.05,
   floor: 0.02,
   slowStartMs: 30_000,
+  scoreMemoryMs: 60_000,
 };
 
 export interface ProviderWeight {
@@ -56,6 +62,8 @@ export interface ProviderWeight {
   readonly effectiveWeight: number;
   /** The share this provider is moving toward (held within the deadband). */
   readonly target: number;
+  /** The provider's last measured score and when it was measured; absent before the first measurement. */
+  readonly score?: { readonly value: number; readonly at: number };
   /** Since when the provider ramps up after being down; absent when it is not ramping. */
   readonly rampingSince?: number;
   readonly down: boolean;
@@ -88,17 +96,54 @@ function proportional(providers: readonly ProviderWindow[]): Map<string, number>
   return new Map(providers.map((p) => [p.name, total > 0 ? p.configuredWeight / total : 0]));
 }
 
+/**
+ * Each provider's score this round. With at least `minSamples` attempts, the measurement; with fewer, a blend of
+ * the measurement and the previous score (or the pool's median) weighted by the attempts, as a prior would be;
+ * with none, the previous score while it is younger than `scoreMemoryMs`; else unknown (explored).
+ */
+function currentScores(
+  providers: readonly ProviderWindow[],
+  previous: ReadonlyMap<string, ProviderWeight>,
+  now: number,
+  settings: ReweightSettings,
+): Map<string, { value: number; at: number } | undefined> {
+  const measured = scoreProviders(providers, settings);
+  const remembered = (name: string) => {
+    const kept = previous.get(name)?.score;
+    return kept !== undefined && now - kept.at < settings.scoreMemoryMs ? kept : undefined;
+  };
+  const solid = measured
+    .filter((m) => m !== undefined && m.samples >= settings.minSamples)
+    .map((m) => m?.value ?? 0);
+  const neutral = median([
+    ...solid,
+    ...providers.map((p) => remembered(p.name)?.value).filter((v) => v !== undefined),
+  ]);
+  return new Map(
+    providers.map((p, i) => {
+      const m = measured[i];
+      const kept = remembered(p.name);
+      if (m === undefined) return [p.name, kept];
+      if (m.samples >= settings.minSamples) return [p.name, { value: m.value, at: now }];
+      const prior = kept?.value ?? neutral;
+      const w = m.samples / settings.minSamples;
+      return [p.name, { value: w * m.value + (1 - w) * prior, at: now }];
+    }),
+  );
+}
+
 /** Where shares are heading this round: softmax of scores, weighted by the spec, slow start applied. */
 function targetShares(
   providers: readonly ProviderWindow[],
+  scores: ReadonlyMap<string, { value: number } | undefined>,
   ramps: ReadonlyMap<string, number>,
   settings: ReweightSettings,
 ): Map<string, number> {
-  const scores = scoreProviders(providers, settings);
-  const neutral = median(scores.filter((s): s is number => s !== undefined));
-  const raw = providers.map((p, i) => {
+  const known = [...scores.values()].filter((s) => s !== undefined).map((s) => s.value);
+  const neutral = median(known);
+  const raw = providers.map((p) => {
     if (p.down || p.configuredWeight <= 0) return 0;
-    const score = scores[i] ?? neutral;
+    const score = scores.get(p.name)?.value ?? neutral;
     return p.configuredWeight * Math.exp(-score / settings.temperature);
   });
   const total = sum(raw);
@@ -170,7 +215,8 @@ export function reweight(
     ramps.set(p.name, Math.max(ramp, settings.floor));
   }
 
-  const fresh = targetShares(providers, ramps, settings);
+  const scores = currentScores(providers, previous, now, settings);
+  const fresh = targetShares(providers, scores, ramps, settings);
   const initial = proportional(providers);
   const targets = new Map<string, number>();
   const shares = new Map<string, number>();
@@ -200,7 +246,9 @@ export function reweight(
   for (const p of providers) {
     const share = shares.get(p.name) ?? 0;
     const since = rampingSince.get(p.name);
+    const score = scores.get(p.name);
     weights.set(p.name, {
+      ...(score === undefined ? {} : { score }),
       share,
       target: targets.get(p.name) ?? 0,
       effectiveWeight: share * totalWeight,

@@ -1,5 +1,6 @@
 import type { AttemptOutcome, OutcomeObserver } from '../proxy/outcome-observer.ts';
 import type { Target } from '../routing/target.ts';
+import { expectedCostUsd } from '../balancer/strategies/expected-cost.ts';
 import { statusClass, type SidecarMetrics } from './metrics.ts';
 
 /** The Prometheus side of every attempt's outcome: in-flight, attempts by status class, TTFT, 429s, tokens, cost. */
@@ -26,13 +27,11 @@ export class MetricsObserver implements OutcomeObserver {
     if (!usage) return;
     m.tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
     m.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
-    if (target.price) {
-      const cost =
-        (usage.inputTokens * target.price.inputPerMillionTokens +
-          usage.outputTokens * target.price.outputPerMillionTokens) /
-        1e6;
-      m.cost.inc(labels, cost);
-    }
+    if (target.price)
+      m.cost.inc(
+        labels,
+        expectedCostUsd(target.price, { input: usage.inputTokens, output: usage.outputTokens }),
+      );
   }
 }
 

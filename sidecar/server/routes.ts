@@ -18,6 +18,7 @@ import { sendError, sendJson } from '../proxy/client-response.ts';
 import { readJsonBody } from './read-body.ts';
 import { assertJsonContentType } from './content-type.ts';
 import type { HttpLimits } from './http-limits.ts';
+import type { OutcomeObserver } from '../proxy/outcome-observer.ts';
 import { refuseUnreadBody } from './refuse-unread-body.ts';
 
 export interface RouteDeps {
@@ -27,6 +28,8 @@ export interface RouteDeps {
   readonly metrics: SidecarMetrics;
   readonly logger: Logger;
   readonly limits: HttpLimits;
+  /** Observers of every attempt's outcome besides the metrics (fleet reports to the operator). */
+  readonly observers?: readonly OutcomeObserver[];
   /** Why there is no pool to serve yet (for /readyz), e.g. "waiting for the operator". */
   readonly notReadyReason?: () => string | undefined;
 }
