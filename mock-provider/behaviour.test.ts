@@ -21,6 +21,11 @@ describe('behaviour knobs', () => {
     { name: 'refuses zero stream chunks', change: { streamChunks: 0 } },
     { name: 'refuses a fractional cut point', change: { cutStreamAfterChunks: 1.5 } },
     { name: 'refuses a zero request limit', change: { requestsPerMinute: 0 } },
+    { name: 'refuses a cut rate above one', change: { cutStreamRate: 2 } },
+    {
+      name: 'refuses an error message that is not a string',
+      change: { errorMessage: 42 as unknown as string },
+    },
     { name: 'refuses a negative stream error point', change: { streamErrorAfterEvents: -1 } },
     {
       name: 'refuses an unknown way of quoting the key',

@@ -23,6 +23,18 @@ export interface MockBehaviour {
   chunkIntervalMs: number;
   /** End the connection after this many SSE events, before the stream's end; null: never. */
   cutStreamAfterChunks: number | null;
+  /** Fraction of streamed replies that `cutStreamAfterChunks` cuts (the others complete). */
+  cutStreamRate: number;
+  /**
+   * End streamed replies with the dialect's mid-stream server error after this many SSE events, as the APIs do
+   * when they fail mid-answer; null: never.
+   */
+  streamErrorAfterEvents: number | null;
+  /**
+   * Wording of server errors (injected by `errorRate` and mid-stream); null: the dialect's own. A quoted key
+   * (`echoKey`) is added to it.
+   */
+  errorMessage: string | null;
   /** Accept requests and never answer (for timeout tests). */
   hang: boolean;
   /** Request limit per minute announced in rate-limit headers. */
@@ -33,8 +45,6 @@ export interface MockBehaviour {
   enforceRateLimits: boolean;
   /** Fixed reply text instead of the default echo; null: echo. */
   replyText: string | null;
-  /** End streams after this many events with the dialect's mid-stream server error; null: never. */
-  streamErrorAfterEvents: number | null;
   /**
    * End streams cleanly without the dialect's terminal event (`[DONE]`, `message_stop`) after the finish reason,
    * as several OpenAI-compatible servers do. Dialects without a terminal event (Gemini) are unchanged.
@@ -57,12 +67,14 @@ export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
   streamChunks: 8,
   chunkIntervalMs: 0,
   cutStreamAfterChunks: null,
+  cutStreamRate: 1,
+  streamErrorAfterEvents: null,
+  errorMessage: null,
   hang: false,
   requestsPerMinute: 10_000,
   tokensPerMinute: 2_000_000,
   enforceRateLimits: false,
   replyText: null,
-  streamErrorAfterEvents: null,
   omitStreamEnd: false,
   echoKey: null,
 });
@@ -84,6 +96,7 @@ export function applyBehaviour(
   assertInteger('streamChunks', next.streamChunks, 1);
   assertAtLeast('chunkIntervalMs', next.chunkIntervalMs, 0);
   if (next.cutStreamAfterChunks !== null) assertInteger('cutStreamAfterChunks', next.cutStreamAfterChunks, 0);
+  assertFraction('cutStreamRate', next.cutStreamRate);
   if (next.streamErrorAfterEvents !== null) {
     assertInteger('streamErrorAfterEvents', next.streamErrorAfterEvents, 0);
   }
@@ -95,8 +108,10 @@ export function applyBehaviour(
   for (const flag of ['insufficientQuota', 'hang', 'enforceRateLimits', 'omitStreamEnd'] as const) {
     if (typeof next[flag] !== 'boolean') throw new RangeError(`${flag} must be true or false`);
   }
-  if (next.replyText !== null && typeof next.replyText !== 'string') {
-    throw new RangeError('replyText must be a string or null');
+  for (const text of ['replyText', 'errorMessage'] as const) {
+    if (next[text] !== null && typeof next[text] !== 'string') {
+      throw new RangeError(`${text} must be a string or null`);
+    }
   }
   return next;
 }

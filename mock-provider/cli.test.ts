@@ -58,6 +58,27 @@ describe('mock-provider command', () => {
     await expect(fetch(`${info.url}/models`)).rejects.toThrow();
   });
 
+  it('words server errors as --error-message says, with the key quoted as --echo-key says', async () => {
+    const run = runInProcess([
+      '--api-key',
+      'sk-cli',
+      '--error-rate',
+      '1',
+      '--error-message',
+      'Boom',
+      '--echo-key',
+      'exact',
+    ]);
+    const info = JSON.parse(await run.lines) as { url: string };
+    const sdk = new OpenAI({ baseURL: info.url, apiKey: 'sk-cli', maxRetries: 0 });
+    const error = await rejectionOf(
+      sdk.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+    );
+    expect((error as { error?: { message?: string } }).error?.message).toBe('Boom (API key sk-cli)');
+    run.stop();
+    await run.done;
+  });
+
   it.each([
     {
       name: 'refuses a number flag that is not a number',
@@ -65,6 +86,7 @@ describe('mock-provider command', () => {
       message: /--latency-ms/,
     },
     { name: 'refuses an out-of-range rate', argv: ['--error-rate', '1.5'], message: /errorRate/ },
+    { name: 'refuses a cut rate above one', argv: ['--cut-stream-rate', '2'], message: /cutStreamRate/ },
     { name: 'refuses an unknown flag', argv: ['--latency', '5'], message: /latency/ },
     {
       name: 'refuses an unknown dialect',

@@ -25,12 +25,14 @@ Runs a mock LLM provider API and prints one JSON line with its URL, then serves 
   --stream-chunks N           content pieces per streamed reply (default 8)
   --chunk-interval-ms MS      pause between streamed events
   --cut-after-chunks N        end the connection after N streamed events, before the end
+  --cut-stream-rate F         fraction of streams --cut-after-chunks cuts (default 1)
   --hang                      accept requests and never answer
   --requests-per-minute N     request limit in rate-limit headers (default 10000)
   --tokens-per-minute N       token limit in rate-limit headers (default 2000000)
   --enforce-rate-limits       answer 429 once a limit is used up
   --reply-text TEXT           fixed reply instead of the echo
   --stream-error-after N      end streams after N events with the dialect's mid-stream server error
+  --error-message TEXT        wording of server errors instead of the dialect's own
   --omit-stream-end           end streams cleanly without [DONE] / message_stop (as some servers do)
   --echo-key HOW              quote the presented API key in server errors: ${KEY_ECHOES.join(', ')}
 `;
@@ -53,12 +55,14 @@ const OPTIONS = {
   'stream-chunks': { type: 'string' },
   'chunk-interval-ms': { type: 'string' },
   'cut-after-chunks': { type: 'string' },
+  'cut-stream-rate': { type: 'string' },
   hang: { type: 'boolean', default: false },
   'requests-per-minute': { type: 'string' },
   'tokens-per-minute': { type: 'string' },
   'enforce-rate-limits': { type: 'boolean', default: false },
   'reply-text': { type: 'string' },
   'stream-error-after': { type: 'string' },
+  'error-message': { type: 'string' },
   'omit-stream-end': { type: 'boolean' },
   'echo-key': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -108,12 +112,14 @@ export async function runMockProviderCli(argv: string[], io: MockProviderCliIo =
     streamChunks: optionalNumber(values['stream-chunks'], '--stream-chunks'),
     chunkIntervalMs: optionalNumber(values['chunk-interval-ms'], '--chunk-interval-ms'),
     cutStreamAfterChunks: optionalNumber(values['cut-after-chunks'], '--cut-after-chunks'),
+    cutStreamRate: optionalNumber(values['cut-stream-rate'], '--cut-stream-rate'),
     hang: values.hang,
     requestsPerMinute: optionalNumber(values['requests-per-minute'], '--requests-per-minute'),
     tokensPerMinute: optionalNumber(values['tokens-per-minute'], '--tokens-per-minute'),
     enforceRateLimits: values['enforce-rate-limits'],
     replyText: values['reply-text'],
     streamErrorAfterEvents: optionalNumber(values['stream-error-after'], '--stream-error-after'),
+    errorMessage: values['error-message'],
     omitStreamEnd: values['omit-stream-end'],
     echoKey: optionalKeyEcho(values['echo-key']),
   };

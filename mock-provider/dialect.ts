@@ -66,8 +66,11 @@ export type MockFailure =
       readonly retryAfterMs: number;
     }
   | { readonly kind: 'insufficient-quota' }
-  /** `detail`: words to add to the message (a quoted key, see key-echo.ts). */
-  | { readonly kind: 'server-error'; readonly detail?: string }
+  /**
+   * `message`: wording instead of the dialect's usual one (the `errorMessage` knob); `detail`: words added to the
+   * message in parentheses (a quoted key, see key-echo.ts). `serverErrorMessage` puts them together.
+   */
+  | { readonly kind: 'server-error'; readonly message?: string; readonly detail?: string }
   | { readonly kind: 'malformed-json' }
   | { readonly kind: 'body-too-large'; readonly limitBytes: number }
   | { readonly kind: 'not-found'; readonly method: string; readonly path: string };
@@ -85,10 +88,10 @@ export interface MockDialect {
   apiKeyOf(request: MockRequest): string | undefined;
   failure(failure: MockFailure): MockJsonReply;
   /**
-   * The SSE event name of an error the API sends mid-stream (its body is the `failure` body); undefined when it
-   * sends a plain `data:` event.
+   * The failure as the SSE event the API sends when it fails after a stream has started, framed as the dialect
+   * frames its other events.
    */
-  readonly streamErrorEvent: string | undefined;
+  streamFailure(failure: MockFailure): string;
   /** The stream's last event is a terminal marker (`[DONE]`, `message_stop`), which `omitStreamEnd` drops. */
   readonly streamEndMarker: boolean;
   /** `nowMs`: the provider clock's time, for dialects that announce resets as timestamps. */

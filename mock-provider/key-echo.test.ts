@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { quoteKey, withDetail, type KeyEcho } from './key-echo.ts';
+import { quoteKey, serverErrorMessage, type KeyEcho } from './key-echo.ts';
 
 const KEY = 'sk-SECRETKEY-0123456789abcdef';
 
@@ -20,8 +20,17 @@ describe('how a mock quotes the key it was given', () => {
     expect(quoteKey(key, how)).toBe(quoted);
   });
 
-  it('adds the quote to a message in parentheses, and nothing without one', () => {
-    expect(withDetail('Internal error', 'API key x')).toBe('Internal error (API key x)');
-    expect(withDetail('Internal error', undefined)).toBe('Internal error');
+  it.each<{ name: string; message?: string; detail?: string; worded: string }>([
+    { name: 'words a server error as the dialect does', worded: 'Internal error' },
+    { name: 'adds the quote in parentheses', detail: 'API key x', worded: 'Internal error (API key x)' },
+    { name: 'takes the wording the knob gives', message: 'Boom', worded: 'Boom' },
+    {
+      name: 'adds the quote to the given wording too',
+      message: 'Boom',
+      detail: 'API key x',
+      worded: 'Boom (API key x)',
+    },
+  ])('$name', ({ message, detail, worded }) => {
+    expect(serverErrorMessage({ kind: 'server-error', message, detail }, 'Internal error')).toBe(worded);
   });
 });

@@ -1,7 +1,10 @@
 /**
  * How a mock quotes the API key a request presented in its error messages (the `echoKey` knob): real providers
- * print keys, in full or masked, when they refuse one; a gateway in front must hide every form of it.
+ * print keys, in full or masked, when they refuse one; a gateway in front must hide every form of it. And how a
+ * server error's message is worded around that quote.
  */
+import type { MockFailure } from './dialect.ts';
+
 export const KEY_ECHOES = ['exact', 'upper', 'masked', 'fragment'] as const;
 export type KeyEcho = (typeof KEY_ECHOES)[number];
 
@@ -26,7 +29,14 @@ function keyForm(key: string, how: KeyEcho): string {
   }
 }
 
-/** `message` with the quoted key in parentheses, when there is one. */
-export function withDetail(message: string, detail: string | undefined): string {
-  return detail === undefined ? message : `${message} (${detail})`;
+/**
+ * A server error's message: the `errorMessage` knob's wording, else the dialect's `usual` one; with the quoted key
+ * in parentheses when there is one.
+ */
+export function serverErrorMessage(
+  failure: Extract<MockFailure, { kind: 'server-error' }>,
+  usual: string,
+): string {
+  const message = failure.message ?? usual;
+  return failure.detail === undefined ? message : `${message} (${failure.detail})`;
 }

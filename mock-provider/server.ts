@@ -13,7 +13,6 @@ import { applyBehaviour, DEFAULT_BEHAVIOUR, type MockBehaviour } from './behavio
 import type { MockDialect, MockFailure, MockReply, MockRequest, MockRoute } from './dialect.ts';
 import { mockDialect } from './dialects/registry.ts';
 import { quoteKey } from './key-echo.ts';
-import { formatSseEvent } from '../sidecar/sse/sse-writer.ts';
 import { RateLimitWindow, type RateLimitState } from './rate-limit-window.ts';
 import { writeSseStream } from './sse-response.ts';
 import { emptyMockStats, type MockStats } from './stats.ts';
@@ -336,9 +335,9 @@ class MockProviderServer implements MockProvider {
       return this.throttle('requests', behaviour.requestsPerMinute, behaviour.retryAfterS * 1000);
     }
     const request = this.mockRequest(received, params);
-    const detail = quoteKey(this.dialectImpl.apiKeyOf(request), behaviour.echoKey);
+    const serverError = this.serverError(request, behaviour);
     if (behaviour.errorRate > 0 && this.rng() < behaviour.errorRate) {
-      return { reply: this.dialectImpl.failure({ kind: 'server-error', detail }), charge: true };
+      return { reply: this.dialectImpl.failure(serverError), charge: true };
     }
     const reply = route.handle({
       request,
@@ -349,7 +348,16 @@ class MockProviderServer implements MockProvider {
       nowSeconds: Math.floor(this.clock.now() / 1000),
       randomId: this.randomId,
     });
-    return { reply: this.withStreamError(reply, behaviour, detail), charge: true };
+    return { reply: this.withStreamError(reply, behaviour, serverError), charge: true };
+  }
+
+  /** The server error this request would get: the `errorMessage` wording, the key quoted as `echoKey` says. */
+  private serverError(request: MockRequest, behaviour: Readonly<MockBehaviour>): MockFailure {
+    return {
+      kind: 'server-error',
+      message: behaviour.errorMessage ?? undefined,
+      detail: quoteKey(this.dialectImpl.apiKeyOf(request), behaviour.echoKey),
+    };
   }
 
   /**
@@ -359,7 +367,7 @@ class MockProviderServer implements MockProvider {
   private withStreamError(
     reply: MockReply,
     behaviour: Readonly<MockBehaviour>,
-    detail: string | undefined,
+    failure: MockFailure,
   ): MockReply {
     if (reply.kind !== 'sse') return reply;
     if (behaviour.omitStreamEnd && this.dialectImpl.streamEndMarker) {
@@ -367,11 +375,13 @@ class MockProviderServer implements MockProvider {
     }
     const after = behaviour.streamErrorAfterEvents;
     if (after === null || after >= reply.events.length) return reply;
-    const error = formatSseEvent({
-      event: this.dialectImpl.streamErrorEvent,
-      data: JSON.stringify(this.dialectImpl.failure({ kind: 'server-error', detail }).body),
-    });
-    return { ...reply, events: [...reply.events.slice(0, after), error] };
+    return { ...reply, events: [...reply.events.slice(0, after), this.dialectImpl.streamFailure(failure)] };
+  }
+
+  /** Whether `cutStreamAfterChunks` cuts this stream: always at rate 1, else for that share of streams. */
+  private cutsThisStream(behaviour: Readonly<MockBehaviour>): boolean {
+    if (behaviour.cutStreamAfterChunks === null) return false;
+    return behaviour.cutStreamRate >= 1 || this.rng() < behaviour.cutStreamRate;
   }
 
   private mockRequest(received: Received, params: Record<string, string>): MockRequest {
@@ -442,7 +452,7 @@ class MockProviderServer implements MockProvider {
     const plan = {
       events: reply.events,
       intervalMs: behaviour.chunkIntervalMs,
-      cutAfter: behaviour.cutStreamAfterChunks,
+      cutAfter: this.cutsThisStream(behaviour) ? behaviour.cutStreamAfterChunks : null,
     };
     const outcome = await writeSseStream(response, plan, signal, {
       onEventWritten: () => {

@@ -137,3 +137,16 @@ export async function metricsText(sidecar: RunningSidecar): Promise<string> {
   const res = await fetch(sidecar.metricsUrl ?? '');
   return res.text();
 }
+
+/** Requests all mock providers of the harness received so far. */
+export function upstreamRequests(h: Harness): number {
+  return Object.values(h.mocks).reduce((n, m) => n + m.stats.requests, 0);
+}
+
+/** Each provider's circuit-breaker state now ("open" = traffic blocked). */
+export function breakerStates(h: Harness): Record<string, string> {
+  const now = Date.now();
+  const states: Record<string, string> = {};
+  for (const [name, provider] of h.sidecar.runtime().providers) states[name] = provider.breaker.state(now);
+  return states;
+}

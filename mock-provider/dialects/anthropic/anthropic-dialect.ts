@@ -7,6 +7,7 @@ import {
   rateLimitHeaderName,
   type AnthropicRateLimitBudget,
 } from '../../../sidecar/providers/anthropic/anthropic-types.ts';
+import { formatSseEvent } from '../../../sidecar/sse/sse-writer.ts';
 import type { MockDialect, MockReply, MockRequest, MockRouteContext } from '../../dialect.ts';
 import type { RateLimitState } from '../../rate-limit-window.ts';
 import {
@@ -41,7 +42,8 @@ export function createAnthropicDialect(options: AnthropicDialectOptions = {}): M
     ],
     apiKeyOf: (request: MockRequest) => headerValue(request.headers['x-api-key']),
     failure: (failure) => anthropicFailure(failure, serverError),
-    streamErrorEvent: 'error',
+    streamFailure: (failure) =>
+      formatSseEvent({ event: 'error', data: JSON.stringify(anthropicFailure(failure, serverError).body) }),
     streamEndMarker: true,
     rateLimitHeaders,
     commonHeaders: ({ randomId }) => ({

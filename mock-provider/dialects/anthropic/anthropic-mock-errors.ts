@@ -5,7 +5,7 @@ import {
   type AnthropicErrorType,
 } from '../../../sidecar/providers/anthropic/anthropic-types.ts';
 import type { MockFailure, MockJsonReply } from '../../dialect.ts';
-import { withDetail } from '../../key-echo.ts';
+import { serverErrorMessage } from '../../key-echo.ts';
 
 export function anthropicError(
   type: AnthropicErrorType,
@@ -58,8 +58,8 @@ export function anthropicFailure(failure: MockFailure, serverError: ServerErrorK
       );
     case 'server-error':
       return serverError === 'overloaded_error'
-        ? anthropicError('overloaded_error', withDetail('Overloaded', failure.detail))
-        : anthropicError('api_error', withDetail('Internal server error', failure.detail));
+        ? anthropicError('overloaded_error', serverErrorMessage(failure, 'Overloaded'))
+        : anthropicError('api_error', serverErrorMessage(failure, 'Internal server error'));
     case 'malformed-json':
       return anthropicError(
         'invalid_request_error',

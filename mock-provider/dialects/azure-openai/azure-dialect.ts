@@ -3,6 +3,7 @@ import type { RateLimitState } from '../../rate-limit-window.ts';
 import { createChatCompletion } from '../openai/chat-completions.ts';
 import { createEmbeddings } from '../openai/embeddings.ts';
 import { listModels } from '../openai/models.ts';
+import { errorDataEvent } from '../openai/openai-errors.ts';
 import { OpenAiRequestError } from '../openai/openai-request-error.ts';
 import { fieldRefusal, readApiVersion } from './azure-api-version.ts';
 import { azureFailure, deploymentNotFound } from './azure-errors.ts';
@@ -102,7 +103,7 @@ export const azureOpenAiDialect: MockDialect = {
   ],
   apiKeyOf: apiKey,
   failure: azureFailure,
-  streamErrorEvent: undefined,
+  streamFailure: (failure) => errorDataEvent(azureFailure(failure)),
   streamEndMarker: true,
   rateLimitHeaders,
   commonHeaders: ({ randomId }) => {

@@ -61,7 +61,8 @@ export const geminiDialect: MockDialect = {
   ],
   apiKeyOf: googleApiKey,
   failure: geminiFailure,
-  streamErrorEvent: undefined,
+  // With alt=sse a failed stream ends with one more event carrying the error body, framed as every event is.
+  streamFailure: (failure) => `data: ${JSON.stringify(geminiFailure(failure).body)}\r\n\r\n`,
   streamEndMarker: false,
   rateLimitHeaders: () => ({}),
   commonHeaders: ({ elapsedMs }) => ({

@@ -3,7 +3,7 @@
  * the Gemini API sends them (https://ai.google.dev/gemini-api/docs/troubleshooting).
  */
 import type { MockFailure, MockJsonReply } from '../../dialect.ts';
-import { withDetail } from '../../key-echo.ts';
+import { serverErrorMessage } from '../../key-echo.ts';
 
 const TYPE_PREFIX = 'type.googleapis.com/google.rpc.';
 const RATE_LIMITS_DOC = 'https://ai.google.dev/gemini-api/docs/rate-limits';
@@ -128,9 +128,9 @@ export function geminiFailure(failure: MockFailure): MockJsonReply {
     case 'server-error':
       return googleError(
         'INTERNAL',
-        withDetail(
+        serverErrorMessage(
+          failure,
           'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
-          failure.detail,
         ),
       );
     case 'malformed-json':

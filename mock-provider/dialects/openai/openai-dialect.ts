@@ -4,7 +4,7 @@ import { createChatCompletion } from './chat-completions.ts';
 import { createEmbeddings } from './embeddings.ts';
 import { listModels, retrieveModel } from './models.ts';
 import { formatOpenAiDuration } from './openai-duration.ts';
-import { openAiFailure } from './openai-errors.ts';
+import { errorDataEvent, openAiFailure } from './openai-errors.ts';
 import { OpenAiRequestError } from './openai-request-error.ts';
 
 /** Turns a refusal thrown while reading the request into the answer. */
@@ -52,7 +52,7 @@ export const openAiDialect: MockDialect = {
   ],
   apiKeyOf: bearerKey,
   failure: openAiFailure,
-  streamErrorEvent: undefined,
+  streamFailure: (failure) => errorDataEvent(openAiFailure(failure)),
   streamEndMarker: true,
   rateLimitHeaders,
   commonHeaders: ({ elapsedMs, randomId }) => ({

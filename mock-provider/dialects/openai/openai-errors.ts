@@ -1,5 +1,5 @@
 import type { MockFailure, MockJsonReply } from '../../dialect.ts';
-import { withDetail } from '../../key-echo.ts';
+import { serverErrorMessage } from '../../key-echo.ts';
 import { formatOpenAiDuration } from './openai-duration.ts';
 
 /** OpenAI's error envelope. */
@@ -72,9 +72,9 @@ export function openAiFailure(failure: MockFailure): MockJsonReply {
       });
     case 'server-error':
       return openAiError(500, {
-        message: withDetail(
+        message: serverErrorMessage(
+          failure,
           'The server had an error while processing your request. Sorry about that!',
-          failure.detail,
         ),
         type: 'server_error',
         param: null,
@@ -99,6 +99,14 @@ export function openAiFailure(failure: MockFailure): MockJsonReply {
         code: null,
       });
   }
+}
+
+/**
+ * A failure inside a stream: a `data:` event carrying the error body, after which the API closes the stream
+ * without `[DONE]` (Azure OpenAI streams fail the same way, with its own bodies).
+ */
+export function errorDataEvent(reply: MockJsonReply): string {
+  return `data: ${JSON.stringify(reply.body)}\n\n`;
 }
 
 function redact(key: string): string {
