@@ -1,20 +1,26 @@
-import { runDemoCommand } from './demo-command.ts';
-import { runSidecarCommand } from './sidecar-command.ts';
-import { runOperatorCommand } from './operator-command.ts';
-import { runMockProviderCli } from '../mock-provider/cli.ts';
 import { PoolLoadError } from '../sidecar/config/load-pool.ts';
 
+/**
+ * Each command is imported only when it runs: a sidecar in every pod should not load the operator's Kubernetes
+ * client, the demo or the mock providers.
+ */
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
   demo: {
     summary: 'run mock providers, a sidecar and live traffic on this machine (no keys)',
-    run: runDemoCommand,
+    run: async (argv) => (await import('./demo-command.ts')).runDemoCommand(argv),
   },
-  sidecar: { summary: 'run the data plane from a ProviderPool file', run: runSidecarCommand },
+  sidecar: {
+    summary: 'run the data plane from a ProviderPool file or the operator',
+    run: async (argv) => (await import('./sidecar-command.ts')).runSidecarCommand(argv),
+  },
   operator: {
     summary: 'run the control plane: ProviderPool status and configuration',
-    run: runOperatorCommand,
+    run: async (argv) => (await import('./operator-command.ts')).runOperatorCommand(argv),
   },
-  'mock-provider': { summary: 'run a mock LLM provider API for tests and demos', run: runMockProviderCli },
+  'mock-provider': {
+    summary: 'run a mock LLM provider API for tests and demos',
+    run: async (argv) => (await import('../mock-provider/cli.ts')).runMockProviderCli(argv),
+  },
 };
 
 const USAGE = `usage: switchboard <command> [options]

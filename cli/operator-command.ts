@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { startLocalOperator } from '../operator/local/local-operator.ts';
-import { startOperator } from '../operator/operator.ts';
 import { loggerFromFlag, onShutdown, parsePort } from './cli-support.ts';
 
 export const OPERATOR_USAGE = `switchboard operator [options]
@@ -50,6 +48,8 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
   }
   if (values.local !== undefined) {
     const logger = loggerFromFlag(values['log-level']);
+    // Local mode never loads the Kubernetes client.
+    const { startLocalOperator } = await import('../operator/local/local-operator.ts');
     const local = await startLocalOperator({
       dir: resolve(values.local),
       port: parsePort(values['sync-port'], '--sync-port'),
@@ -61,6 +61,7 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     onShutdown(() => local.close());
     return;
   }
+  const { startOperator } = await import('../operator/operator.ts');
   const operator = await startOperator({
     ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),
     ...(values.context === undefined ? {} : { context: values.context }),
