@@ -79,15 +79,23 @@ describe('TokenReviewAuth', () => {
     });
   });
 
-  test('reuses a verdict within its TTL and reviews again after it', async () => {
-    const good = token('good');
-    const { auth, clock, calls } = setup({ [good]: sidecarOf('team-a') });
-    await auth.authorizeHeader(`Bearer ${good}`, POOL);
-    clock.advance(29_999);
-    await auth.authorizeHeader(`Bearer ${good}`, POOL);
+  test.each<[string, string, TokenReview | undefined, number]>([
+    ['reuses an accepted verdict for 30 s', token('good'), sidecarOf('team-a'), 30_000],
+    ['reuses a refusal for 5 s only', token('forged'), undefined, 5_000],
+    [
+      'reuses a verdict no longer than the token lives',
+      token('short', START / 1000 + 10),
+      sidecarOf('team-a'),
+      10_000,
+    ],
+  ])('%s, then reviews the token again', async (_sentence, t, answer, reusedForMs) => {
+    const { auth, clock, calls } = setup(answer === undefined ? {} : { [t]: answer });
+    await auth.authorizeHeader(`Bearer ${t}`, POOL);
+    clock.advance(reusedForMs - 1);
+    await auth.authorizeHeader(`Bearer ${t}`, POOL);
     expect(calls).toHaveLength(1);
     clock.advance(1);
-    await auth.authorizeHeader(`Bearer ${good}`, POOL);
+    await auth.authorizeHeader(`Bearer ${t}`, POOL);
     expect(calls).toHaveLength(2);
   });
 
@@ -99,27 +107,6 @@ describe('TokenReviewAuth', () => {
       auth.authorizeHeader(`Bearer ${good}`, { namespace: 'team-b', name: 'chat' }),
     ).resolves.toMatchObject({ ok: false, status: 403 });
     expect(calls).toHaveLength(1);
-  });
-
-  test('reuses a verdict no longer than the token lives', async () => {
-    const shortLived = token('short', START / 1000 + 10);
-    const { auth, clock, calls } = setup({ [shortLived]: sidecarOf('team-a') });
-    await auth.authorizeHeader(`Bearer ${shortLived}`, POOL);
-    clock.advance(10_000);
-    await auth.authorizeHeader(`Bearer ${shortLived}`, POOL);
-    expect(calls).toHaveLength(2);
-  });
-
-  test('reuses a refusal for the shorter refused TTL only', async () => {
-    const forged = token('forged');
-    const { auth, clock, calls } = setup({});
-    await auth.authorizeHeader(`Bearer ${forged}`, POOL);
-    clock.advance(4_999);
-    await auth.authorizeHeader(`Bearer ${forged}`, POOL);
-    expect(calls).toHaveLength(1);
-    clock.advance(1);
-    await auth.authorizeHeader(`Bearer ${forged}`, POOL);
-    expect(calls).toHaveLength(2);
   });
 
   test('shares one review among concurrent calls with the same token', async () => {

@@ -13,7 +13,7 @@ import { ManualClock, seededRng, systemClock, type Clock } from '../../sidecar/c
 import { createLogger, silentLogger } from '../../sidecar/core/log.ts';
 import { OperatorPoolSource } from '../../sidecar/source/operator-pool-source.ts';
 import type { PoolDocument } from '../../sidecar/source/pool-source.ts';
-import { poolContent, startSyncServer, type SyncServer } from '../support/sync-server.ts';
+import { emptyReport, poolContent, startSyncServer, type SyncServer } from '../support/sync-server.ts';
 import { waitFor } from '../support/wait.ts';
 import { freePort } from './support/free-port.ts';
 import { adminConfig, kubectl, ok } from './support/kube.ts';
@@ -196,13 +196,7 @@ describe('the sync channel with TokenReview authentication', () => {
     await waitFor('the snapshot', () => s.applied.length === 1);
     expect(s.applied[0]?.fleet?.weights).toEqual({ a: 2, b: 1 });
     await waitFor('the ACK', () => operator.hub.sidecars(pool)[0]?.appliedVersion === content.configVersion);
-    await s.source.postReport({
-      sidecar: 'pod-1',
-      windowStart: 1,
-      windowEnd: Date.now(),
-      targets: [],
-      cooldowns: [],
-    });
+    await s.source.postReport(emptyReport('pod-1'));
     expect(operator.hub.sidecars(pool)[0]?.reports).toHaveLength(1);
     expect(await operator.refused()).toEqual({});
     expect(operator.lines.join('\n')).toContain(`system:serviceaccount:${teamA}:sidecar`);
@@ -288,7 +282,7 @@ describe('the sync channel with TokenReview authentication', () => {
       const res = await fetch(`${operator.url}/sync/v1/pools/${teamA}/chat/reports`, {
         method: 'POST',
         headers: { authorization: `Bearer ${tokens.teamA}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ sidecar: 'pod-1', windowStart: 1, windowEnd: 2, targets: [], cooldowns: [] }),
+        body: JSON.stringify(emptyReport('pod-1')),
       });
       return res.status;
     };

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { ProviderPoolSpecSchema } from '../../api/v1alpha1/providerpool.ts';
+import type { Report } from '../../api/sync/sync-protocol.ts';
 import { configVersion } from '../../operator/reconcile/desired-config.ts';
 import { SyncHub, type PoolContent } from '../../operator/sync/sync-hub.ts';
 import { SyncMetrics } from '../../operator/sync/sync-metrics.ts';
@@ -67,3 +68,12 @@ export function poolContent(providers: string[], weights: Record<string, number>
   });
   return { configVersion: configVersion(spec), spec, weights, cooldowns: [], quotas: new Map() };
 }
+
+/** A report of a sidecar that sent nothing in its window. */
+export const emptyReport = (sidecar: string, windowEnd = Date.now()): Report => ({
+  sidecar,
+  windowStart: 1,
+  windowEnd,
+  targets: [],
+  cooldowns: [],
+});

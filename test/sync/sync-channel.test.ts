@@ -12,7 +12,12 @@ import { silentLogger } from '../../sidecar/core/log.ts';
 import { OperatorPoolSource } from '../../sidecar/source/operator-pool-source.ts';
 import type { PoolDocument } from '../../sidecar/source/pool-source.ts';
 import { SnapshotStore } from '../../sidecar/sync/snapshot-store.ts';
-import { poolContent as content, startSyncServer, type SyncServer } from '../support/sync-server.ts';
+import {
+  emptyReport,
+  poolContent as content,
+  startSyncServer,
+  type SyncServer,
+} from '../support/sync-server.ts';
 import { waitFor } from '../support/wait.ts';
 
 const POOL = { namespace: 'team-a', name: 'chat' };
@@ -187,13 +192,7 @@ describe('the sync channel', () => {
     const operator = await startOperator();
     cleanups.push(() => operator.close());
     const s = sidecar(operator);
-    await s.source.postReport({
-      sidecar: 'pod-1',
-      windowStart: 1,
-      windowEnd: Date.now(),
-      targets: [],
-      cooldowns: [],
-    });
+    await s.source.postReport(emptyReport('pod-1'));
     expect(operator.hub.sidecars(POOL)[0]?.reports).toHaveLength(1);
     const res = await fetch(`${operator.url}/sync/v1/pools/team-a/chat/reports`, {
       method: 'POST',
