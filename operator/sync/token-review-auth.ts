@@ -12,6 +12,7 @@
  * Transport-neutral: it reads only the Authorization header, so the routes may be served over http or https.
  */
 import type { Request } from 'express';
+import { SYNC_TOKEN_AUDIENCE } from '../../api/sync/sync-protocol.ts';
 import type { Clock } from '../../sidecar/core/clock.ts';
 import type { Logger } from '../../sidecar/core/log.ts';
 import { bearerToken } from './auth/bearer-token.ts';
@@ -27,8 +28,6 @@ import {
 } from './auth/verdict-cache.ts';
 import { poolKeyString, type PoolKey } from './sync-hub.ts';
 import type { AuthResult, SyncAuth } from './sync-routes.ts';
-
-export const SYNC_AUDIENCE = 'switchboard';
 
 export interface TokenReviewAuthOptions {
   /** Usually `apiServerTokenReviewer(kubeConfig)`. */
@@ -49,7 +48,7 @@ export class TokenReviewAuth implements SyncAuth {
 
   constructor(options: TokenReviewAuthOptions) {
     this.#o = options;
-    this.#audiences = options.audiences ?? [SYNC_AUDIENCE];
+    this.#audiences = options.audiences ?? [SYNC_TOKEN_AUDIENCE];
     this.#policy = { ...DEFAULT_CACHE_POLICY, ...options.cache };
     this.#cache = new VerdictCache(this.#policy.maxEntries);
   }

@@ -37,6 +37,8 @@ interface Tokens {
 let teamA: string;
 let teamB: string;
 let operatorConfig: KubeConfig;
+/** The same operator ServiceAccount's role bound by a RoleBinding only: it may not create TokenReviews. */
+let unboundConfig: KubeConfig;
 let tokens: Tokens;
 
 async function mint(core: CoreV1Api, namespace: string, account: string, audiences?: string[]) {
@@ -92,6 +94,14 @@ beforeAll(async () => {
     ]),
   );
   operatorConfig = configWithToken(admin, await mint(core, operatorNamespace, 'operator'));
+  await ok(kubectl(['create', 'serviceaccount', 'namespaced-operator', '-n', operatorNamespace]));
+  await ok(
+    kubectl([
+      ...['create', 'rolebinding', 'namespaced-operator', '-n', operatorNamespace],
+      ...['--clusterrole=switchboard-operator', `--serviceaccount=${operatorNamespace}:namespaced-operator`],
+    ]),
+  );
+  unboundConfig = configWithToken(admin, await mint(core, operatorNamespace, 'namespaced-operator'));
   for (const namespace of [teamA, teamB])
     await ok(kubectl(['create', 'serviceaccount', 'sidecar', '-n', namespace]));
   const a = await mint(core, teamA, 'sidecar', ['switchboard']);
@@ -307,6 +317,15 @@ describe('the sync channel with TokenReview authentication', () => {
     expect(await operator.refused()).toEqual({});
     const log = operator.lines.join('\n');
     expect(log).toContain('sync authorization failed');
+    expect(log).not.toContain(tokens.teamA);
+  });
+
+  test('an operator not allowed to create TokenReviews answers 503 and logs why, without the token', async () => {
+    const operator = await startOperator({ reviewer: apiServerTokenReviewer(unboundConfig) });
+    const res = await call(operator, { namespace: teamA, name: 'chat' }, 'reports', tokens.teamA);
+    expect(res).toMatchObject({ status: 503, error: { code: 'AuthUnavailable' } });
+    const log = operator.lines.join('\n');
+    expect(log).toMatch(/sync authorization failed.*cannot create resource \\"tokenreviews\\"/);
     expect(log).not.toContain(tokens.teamA);
   });
 });
