@@ -8,6 +8,9 @@
  *   POST /sync/v1/pools/{namespace}/{name}/reports                a Report every few seconds, and at once when
  *                                                                 the sidecar starts a cool-down
  *
+ * In a cluster every call carries `Authorization: Bearer <token>`: the pod's projected ServiceAccount token for the
+ * audience SYNC_TOKEN_AUDIENCE; a pod may read and report only for pools of its own namespace.
+ *
  * Snapshots are full, never deltas, so a sidecar that reconnects or missed one is whole again with the next.
  * `configVersion` names the spec (a content hash): sidecars ACK or NACK it once. `revision` grows with every push
  * (new weights, cool-downs or quota shares under the same spec), so a sidecar can drop an out-of-order snapshot.
@@ -17,6 +20,9 @@ import { HistogramCountsSchema } from './histogram.ts';
 import { ProviderPoolSpecSchema } from '../v1alpha1/providerpool.ts';
 
 export const SYNC_PROTOCOL = 'switchboard.dev/sync/v1';
+
+/** The audience of the ServiceAccount tokens sidecars present (a projected token volume asks for it). */
+export const SYNC_TOKEN_AUDIENCE = 'switchboard';
 
 const name = z.string().min(1).max(253);
 const count = z.number().int().min(0);

@@ -75,6 +75,7 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
           return;
         }
         options.onRefused?.(result.status);
+        if (result.status === 401) res.set('www-authenticate', 'Bearer realm="switchboard-sync"');
         sendError(res, result.status, result.status === 401 ? 'Unauthorized' : 'Forbidden', result.message);
       },
       (err: unknown) => {

@@ -1,6 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
+import { fileURLToPath } from 'node:url';
 import { kubectl, ok } from './support/kube.ts';
 import { createNamespace, useNamespace } from './support/namespace.ts';
+
+const operatorRole = fileURLToPath(new URL('../../rbac/operator-clusterrole.yaml', import.meta.url));
 
 describe('RBAC authorization', () => {
   const ns = useNamespace('rbac');
@@ -62,5 +65,49 @@ describe('RBAC authorization', () => {
     expect(await ok(kubectl(['get', 'clusterrole', 'view', '-o', 'name']))).toBe(
       'clusterrole.rbac.authorization.k8s.io/view\n',
     );
+  });
+
+  test("the operator's ClusterRole lets it create TokenReviews when bound cluster-wide, and a RoleBinding does not", async () => {
+    const { name } = ns;
+    await ok(kubectl(['apply', '-f', operatorRole]));
+    await ok(kubectl(['create', 'serviceaccount', 'operator', '-n', name]));
+    const review = () =>
+      kubectl(
+        [
+          'create',
+          '--validate=false',
+          '-f',
+          '-',
+          '-o',
+          'json',
+          `--as=system:serviceaccount:${name}:operator`,
+        ],
+        JSON.stringify({
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenReview',
+          spec: { token: 'not-a-token' },
+        }),
+      );
+
+    await ok(
+      kubectl([
+        ...['create', 'rolebinding', 'operator', '-n', name],
+        ...['--clusterrole=switchboard-operator', `--serviceaccount=${name}:operator`],
+      ]),
+    );
+    const namespaced = await review();
+    expect(namespaced.code).not.toBe(0);
+    expect(namespaced.stderr).toContain(
+      'cannot create resource "tokenreviews" in API group "authentication.k8s.io"',
+    );
+
+    await ok(
+      kubectl([
+        ...['create', 'clusterrolebinding', `${name}-operator`],
+        ...['--clusterrole=switchboard-operator', `--serviceaccount=${name}:operator`],
+      ]),
+    );
+    const reviewed = JSON.parse(await ok(review())) as { status?: { authenticated?: boolean } };
+    expect(reviewed.status?.authenticated).toBeFalsy();
   });
 });

@@ -4,61 +4,26 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import express from 'express';
-import { ProviderPoolSpecSchema } from '../../api/v1alpha1/providerpool.ts';
-import { configVersion } from '../../operator/reconcile/desired-config.ts';
-import { SyncHub, type PoolContent } from '../../operator/sync/sync-hub.ts';
-import { loopbackOnly, syncRoutes, type SyncAuth } from '../../operator/sync/sync-routes.ts';
-import { systemScheduler } from '../../operator/timing/scheduler.ts';
+import { loopbackOnly, type SyncAuth } from '../../operator/sync/sync-routes.ts';
 import { seededRng } from '../../sidecar/core/clock.ts';
 import { silentLogger } from '../../sidecar/core/log.ts';
 import { OperatorPoolSource } from '../../sidecar/source/operator-pool-source.ts';
 import type { PoolDocument } from '../../sidecar/source/pool-source.ts';
 import { SnapshotStore } from '../../sidecar/sync/snapshot-store.ts';
+import {
+  emptyReport,
+  poolContent as content,
+  startSyncServer,
+  type SyncServer,
+} from '../support/sync-server.ts';
 import { waitFor } from '../support/wait.ts';
 
 const POOL = { namespace: 'team-a', name: 'chat' };
 
-function content(providers: string[], weights: Record<string, number> = {}): PoolContent {
-  const spec = ProviderPoolSpecSchema.parse({
-    providers: providers.map((name) => ({
-      name,
-      type: 'openai',
-      baseURL: `http://${name}.test/v1`,
-      models: [{ name: 'chat', model: 'm' }],
-    })),
-  });
-  return { configVersion: configVersion(spec), spec, weights, cooldowns: [], quotas: new Map() };
-}
-
-interface Operator {
-  readonly hub: SyncHub;
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-async function startOperator(port = 0, auth: SyncAuth = loopbackOnly): Promise<Operator> {
-  const hub = new SyncHub({ scheduler: systemScheduler, debounceMs: 20, reportRetentionMs: 60_000 });
-  const app = express();
-  app.use(syncRoutes({ hub, auth, logger: silentLogger, heartbeatMs: 200 }));
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(port, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    hub,
-    url,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+const startOperator = (port = 0, auth: SyncAuth = loopbackOnly): Promise<SyncServer> =>
+  startSyncServer({ auth, port });
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -227,13 +192,7 @@ describe('the sync channel', () => {
     const operator = await startOperator();
     cleanups.push(() => operator.close());
     const s = sidecar(operator);
-    await s.source.postReport({
-      sidecar: 'pod-1',
-      windowStart: 1,
-      windowEnd: Date.now(),
-      targets: [],
-      cooldowns: [],
-    });
+    await s.source.postReport(emptyReport('pod-1'));
     expect(operator.hub.sidecars(POOL)[0]?.reports).toHaveLength(1);
     const res = await fetch(`${operator.url}/sync/v1/pools/team-a/chat/reports`, {
       method: 'POST',
