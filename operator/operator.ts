@@ -17,7 +17,9 @@ import { PoolController } from './controller/pool-controller.ts';
 import express from 'express';
 import { SyncHub, poolKeyString } from './sync/sync-hub.ts';
 import { SyncMetrics } from './sync/sync-metrics.ts';
-import { loopbackOnly, syncRoutes, type SyncAuth } from './sync/sync-routes.ts';
+import { syncRoutes, type SyncAuth } from './sync/sync-routes.ts';
+import { TokenReviewAuth } from './sync/token-review-auth.ts';
+import { apiServerTokenReviewer } from './sync/auth/token-reviewer.ts';
 import { systemScheduler, type Scheduler } from './timing/scheduler.ts';
 
 export interface OperatorOptions {
@@ -44,7 +46,10 @@ export interface OperatorOptions {
   readonly syncPort?: number | null;
   /** Address of the sync channel (default: `host`). In a pod: 0.0.0.0. */
   readonly syncHost?: string;
-  /** Who may use the sync channel (in a cluster: ServiceAccount tokens by TokenReview). */
+  /**
+   * Who may use the sync channel. Default: a projected ServiceAccount token with audience `switchboard`, checked by
+   * TokenReview, for pools of the token's own namespace only.
+   */
   readonly syncAuth?: SyncAuth;
   /** How often each pool's fleet round runs (default 5 s). */
   readonly roundMs?: number;
@@ -170,7 +175,9 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
     app.use(
       syncRoutes({
         hub,
-        auth: options.syncAuth ?? loopbackOnly,
+        auth:
+          options.syncAuth ??
+          new TokenReviewAuth({ reviewer: apiServerTokenReviewer(config), clock, logger }),
         logger,
         accepting: () => elector.isLeader(),
         onRefused: (status) => syncMetrics.refused.inc({ status }),

@@ -33,7 +33,7 @@ describe('a pool served by two sidecars, on a real API server', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  it('shows in status how many sidecars run the configuration and what they measured of each provider', async () => {
+  it('shows in status how many sidecars (authenticated by their ServiceAccount tokens) run the configuration and what they measured', async () => {
     const mock = await startMockProvider({ name: 'primary', apiKey: 'sk-test-not-a-real-key' });
     cleanups.push(() => mock.close());
     await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(secret)));
@@ -71,9 +71,13 @@ describe('a pool served by two sidecars, on a real API server', () => {
     });
     cleanups.push(() => operator.stop());
 
-    // The Secret as the injector mounts it: one file per key under the pool's secrets directory.
+    // The Secret as the injector mounts it: one file per key under the pool's secrets directory; and the pod's
+    // projected ServiceAccount token for the operator (audience "switchboard"), checked by TokenReview.
     const dir = await mkdtemp(join(tmpdir(), 'switchboard-fleet-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    await ok(kubectl(['create', 'serviceaccount', 'app', '-n', ns.name]));
+    const token = await ok(kubectl(['create', 'token', 'app', '-n', ns.name, '--audience', 'switchboard']));
+    await writeFile(join(dir, 'token'), token.trim());
     await mkdir(join(dir, 'secrets', 'openai'), { recursive: true });
     await writeFile(join(dir, 'secrets', 'openai', 'api-key'), 'sk-test-not-a-real-key');
     const clients: OpenAI[] = [];
@@ -94,6 +98,8 @@ describe('a pool served by two sidecars, on a real API server', () => {
         join(dir, 'secrets'),
         '--state-dir',
         join(dir, 'state'),
+        '--token-file',
+        join(dir, 'token'),
       ]);
       cleanups.push(() => sidecar.stop());
       const url = String((await sidecar.waitForLog('sidecar listening')).url);
