@@ -225,6 +225,49 @@ export const ProviderSchema = z
   })
   .describe('One upstream provider.');
 
+/** What cluster-wide adaptive reweighting optimizes for (see the README's "Adaptive reweighting"). */
+export const ADAPTIVE_OBJECTIVES = ['latency', 'cost', 'balanced'] as const;
+
+export const AdaptiveSchema = z
+  .strictObject({
+    objective: z
+      .enum(ADAPTIVE_OBJECTIVES)
+      .default('latency')
+      .describe('What the operator ranks providers by: latency, cost (price per token), or balanced (both).'),
+    temperature: z
+      .number()
+      .min(0.05)
+      .max(10)
+      .default(0.5)
+      .describe(
+        'Greediness of the weights: lower sends more traffic to the best provider. At 0.5 a provider twice as ' +
+          'slow gets a quarter of the share of an equal-weight peer.',
+      ),
+    maxStepPerRound: z
+      .number()
+      .min(0.01)
+      .max(1)
+      .default(0.1)
+      .describe('Largest change of one provider’s share of the traffic (0 to 1) in one reweighting round.'),
+    floor: z
+      .number()
+      .min(0)
+      .max(0.2)
+      .default(0.02)
+      .describe('Smallest share (0 to 1) a healthy provider keeps, so it goes on being measured.'),
+    slowStartSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(30)
+      .describe('How long a provider that comes back from being down takes to ramp up to its full share.'),
+  })
+  .prefault({})
+  .describe(
+    'Cluster-wide reweighting of the adaptive strategy, computed by the operator from every sidecar.',
+  );
+
 export const StrategySchema = z
   .strictObject({
     type: z
@@ -237,6 +280,7 @@ export const StrategySchema = z
       .describe(
         'Strategies a request may ask for with the x-switchboard-strategy header. Unset: any; empty: none.',
       ),
+    adaptive: AdaptiveSchema,
   })
   .prefault({})
   .describe('Routing strategy of the pool.');

@@ -78,7 +78,15 @@ export function fleetRound(input: FleetRoundInput): FleetRoundResult {
 
   const specWeights = new Map(spec.providers.map((p) => [p.name, p.weight]));
   const before = providerStatuses(spec, fleet, specWeights, cooldowns, now);
-  const result = reweight(input.state.weights, providerWindows(spec, fleet, before), now, settings.reweight);
+  const knobs = spec.strategy.adaptive;
+  const result = reweight(input.state.weights, providerWindows(spec, fleet, before), now, {
+    ...settings.reweight,
+    objective: knobs.objective,
+    temperature: knobs.temperature,
+    maxStep: knobs.maxStepPerRound,
+    floor: knobs.floor,
+    slowStartMs: knobs.slowStartSeconds * 1000,
+  });
   const adaptive = spec.strategy.type === 'adaptive';
   const effective = new Map(
     spec.providers.map((p) => [

@@ -3,10 +3,10 @@
  * sidecar measured: expected latency from the merged histogram, price, failures and 429s. Scores are in natural-log
  * units, so a score 0.69 higher means "about twice as bad"; the softmax in reweight.ts turns them into weights.
  */
+import type { ADAPTIVE_OBJECTIVES } from '../../api/v1alpha1/providerpool.ts';
 import { histogramCount, histogramMean, type HistogramCounts } from '../../core/latency-histogram.ts';
 
-export const OBJECTIVES = ['latency', 'cost', 'balanced'] as const;
-export type Objective = (typeof OBJECTIVES)[number];
+export type Objective = (typeof ADAPTIVE_OBJECTIVES)[number];
 
 /** How much latency and price count for each objective; penalties for failures and 429s apply to all. */
 const OBJECTIVE_MIX: Record<Objective, { readonly latency: number; readonly cost: number }> = {
