@@ -14,6 +14,7 @@ import { contextNamespace, loadKubeConfig } from './kube/kube-config.ts';
 import { checkReachable } from './kube/reachable.ts';
 import { LeaderElector } from './leader/elector.ts';
 import { PoolController } from './controller/pool-controller.ts';
+import { REPORT_RETENTION_MS } from './control/fleet-round.ts';
 import express from 'express';
 import { SyncHub, poolKeyString } from './sync/sync-hub.ts';
 import { SyncMetrics } from './sync/sync-metrics.ts';
@@ -107,7 +108,7 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
   const hub = new SyncHub({
     scheduler,
     debounceMs: 50,
-    reportRetentionMs: 60_000,
+    reportRetentionMs: REPORT_RETENTION_MS,
     onReport: (key, report) => {
       syncMetrics.reports.inc();
       controller.loop(poolKeyString(key))?.onReport(report);

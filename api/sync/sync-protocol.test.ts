@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ReportSchema, SnapshotSchema, SYNC_PROTOCOL } from './sync-protocol.ts';
 import { BUCKET_COUNT } from './histogram.ts';
+import { targetReport } from '../../test/support/sync-reports.ts';
 
 const spec = {
   providers: [
@@ -50,21 +51,8 @@ describe('sync protocol messages', () => {
       {
         targets: [
           {
-            provider: 'a',
-            model: 'chat',
-            attempts: 1,
-            successes: 1,
-            failures: 0,
-            rateLimited: 0,
+            ...targetReport('a', { attempts: 1, successes: 1 }),
             latency: Array<number>(BUCKET_COUNT + 1).fill(0),
-            timeToFirstToken: [],
-            inputTokens: 0,
-            outputTokens: 0,
-            costUSD: 0,
-            inFlight: 0,
-            breaker: 'closed',
-            demandRequests: 1,
-            demandTokens: 0,
           },
         ],
       },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Report, TargetReport } from '../../api/sync/sync-protocol.ts';
 import { ProviderPoolSpecSchema } from '../../api/v1alpha1/providerpool.ts';
-import { LatencyRecorder } from '../../core/latency-histogram.ts';
+import { histogramOf, targetReport } from '../../test/support/sync-reports.ts';
 import type { SidecarRecord } from '../fleet/fleet-aggregate.ts';
 import { fleetRound, INITIAL_CONTROL_STATE, type PoolControlState } from './fleet-round.ts';
 
@@ -22,25 +22,12 @@ const specOf = (strategy: string) =>
   });
 
 function target(provider: string, latencyMs: number, attempts = 100): TargetReport {
-  const r = new LatencyRecorder();
-  for (let i = 0; i < attempts; i++) r.record(latencyMs);
-  return {
-    provider,
-    model: 'chat',
+  return targetReport(provider, {
     attempts,
     successes: attempts,
-    failures: 0,
-    rateLimited: 0,
-    latency: [...r.take()],
-    timeToFirstToken: [],
-    inputTokens: 0,
-    outputTokens: 0,
-    costUSD: 0,
-    inFlight: 0,
-    breaker: 'closed',
+    latency: histogramOf(...Array<number>(attempts).fill(latencyMs)),
     demandRequests: attempts,
-    demandTokens: 0,
-  };
+  });
 }
 
 function sidecarAt(now: number, targets: TargetReport[], cooldowns: Report['cooldowns'] = []): SidecarRecord {

@@ -33,6 +33,9 @@ export const DEFAULT_FLEET_ROUND_SETTINGS: FleetRoundSettings = {
   reweight: DEFAULT_REWEIGHT_SETTINGS,
 };
 
+/** How long the sync hub keeps reports: the rounds' window and a little more (memory grows with it). */
+export const REPORT_RETENTION_MS = DEFAULT_FLEET_ROUND_SETTINGS.windowMs + 5_000;
+
 /** What a pool's loop carries from round to round. */
 export interface PoolControlState {
   readonly weights: ReadonlyMap<string, ProviderWeight>;

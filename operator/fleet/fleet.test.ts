@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Report, TargetReport } from '../../api/sync/sync-protocol.ts';
 import { ProviderPoolSpecSchema, type ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
-import { LatencyRecorder } from '../../core/latency-histogram.ts';
+import { histogramOf, targetReport } from '../../test/support/sync-reports.ts';
 import { aggregateFleet, type SidecarRecord } from './fleet-aggregate.ts';
 import { providerStatuses, providerWindows } from './provider-status.ts';
 
@@ -18,32 +18,8 @@ const spec: ProviderPoolSpec = ProviderPoolSpecSchema.parse({
   })),
 });
 
-function histogram(...ms: number[]) {
-  const r = new LatencyRecorder();
-  for (const x of ms) r.record(x);
-  return [...r.take()];
-}
-
-function target(provider: string, fields: Partial<TargetReport> = {}): TargetReport {
-  return {
-    provider,
-    model: 'chat',
-    attempts: 0,
-    successes: 0,
-    failures: 0,
-    rateLimited: 0,
-    latency: [],
-    timeToFirstToken: [],
-    inputTokens: 0,
-    outputTokens: 0,
-    costUSD: 0,
-    inFlight: 0,
-    breaker: 'closed',
-    demandRequests: 0,
-    demandTokens: 0,
-    ...fields,
-  };
-}
+const histogram = histogramOf;
+const target = targetReport;
 
 function report(endsAgoMs: number, targets: TargetReport[], lengthMs = 5_000): Report {
   return {

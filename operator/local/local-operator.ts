@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { REPORT_RETENTION_MS } from '../control/fleet-round.ts';
 import express from 'express';
 import { Registry } from 'prom-client';
 import type { Logger } from '../../sidecar/core/log.ts';
@@ -70,7 +71,7 @@ export async function startLocalOperator(options: LocalOperatorOptions): Promise
   const hub = new SyncHub({
     scheduler,
     debounceMs: 50,
-    reportRetentionMs: 60_000,
+    reportRetentionMs: REPORT_RETENTION_MS,
     onReport: (key, report) => {
       metrics.reports.inc();
       loops.get(poolKeyString(key))?.onReport(report);
