@@ -35,12 +35,12 @@ const COLUMNS = [
   { title: 'Errors', field: 'errorRate', format: (p) => pct(p.errorRate) },
   { title: '429s', field: 'rateLimitedRate', format: (p) => pct(p.rateLimitedRate) },
   {
-    title: 'Breakers open',
+    title: 'Breakers open (sidecars)',
     field: 'breakersOpen',
     format: (p, pool) =>
-      p.breakersOpen == null ? dash : `${p.breakersOpen} of ${pool.sidecars?.length ?? 0} sidecars`,
+      p.breakersOpen == null ? dash : `${p.breakersOpen} of ${pool.sidecars?.length ?? 0}`,
   },
-  { title: 'Spend', field: 'costPerHourUSD', format: (p) => num(p.costPerHourUSD, 4, 'USD/h') },
+  { title: 'Spend', field: 'costPerHourUSD', format: (p) => num(p.costPerHourUSD, 3, 'USD/h') },
 ];
 
 function el(tag, attributes = {}, ...children) {
@@ -106,7 +106,11 @@ function buildPool(pool) {
   });
   section.append(
     el('h3', { text: 'Providers' }),
-    el('table', { 'aria-label': `Providers of ${keyOf(pool)}` }, el('thead', {}, head), body),
+    el(
+      'div',
+      { class: 'table-wrap' },
+      el('table', { 'aria-label': `Providers of ${keyOf(pool)}` }, el('thead', {}, head), body),
+    ),
   );
 
   const controls = el('div', { class: 'controls' });
