@@ -1,3 +1,4 @@
+import { runDashboardCommand } from './dashboard-command.ts';
 import { runDemoCommand } from './demo-command.ts';
 import { runSidecarCommand } from './sidecar-command.ts';
 import { runOperatorCommand } from './operator-command.ts';
@@ -6,13 +7,17 @@ import { PoolLoadError } from '../sidecar/config/load-pool.ts';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
   demo: {
-    summary: 'run mock providers, a sidecar and live traffic on this machine (no keys)',
+    summary: 'run the whole system on this machine: mocks, operator, dashboard, sidecars, traffic (no keys)',
     run: runDemoCommand,
   },
   sidecar: { summary: 'run the data plane from a ProviderPool file', run: runSidecarCommand },
   operator: {
     summary: 'run the control plane: ProviderPool status and configuration',
     run: runOperatorCommand,
+  },
+  dashboard: {
+    summary: 'serve the live dashboard (read-only) for the ProviderPools of a cluster',
+    run: runDashboardCommand,
   },
   'mock-provider': { summary: 'run a mock LLM provider API for tests and demos', run: runMockProviderCli },
 };
