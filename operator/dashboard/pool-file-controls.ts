@@ -7,10 +7,8 @@ import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMap, isSeq, parseAllDocuments, type Document } from 'yaml';
 import { KIND, type StrategyName } from '../../api/v1alpha1/providerpool.ts';
-import { DEFAULT_NAMESPACE } from '../local/pool-directory.ts';
+import { DEFAULT_NAMESPACE, isManifest } from '../local/pool-directory.ts';
 import { ControlError, type PoolControls, type PoolKeyRef } from './controls.ts';
-
-const isManifest = (file: string): boolean => /\.ya?ml$/.test(file);
 
 interface Found {
   readonly file: string;
