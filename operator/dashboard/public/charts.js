@@ -22,6 +22,11 @@ export class PoolCharts {
     this.plots = METRICS.map((metric, m) => {
       const figure = document.createElement('figure');
       figure.className = 'chart';
+      figure.setAttribute('role', 'img');
+      figure.setAttribute(
+        'aria-label',
+        `${metric.title} per provider over the last 5 minutes; the table has the current values`,
+      );
       const caption = document.createElement('figcaption');
       caption.textContent = metric.title;
       figure.append(caption);
@@ -40,7 +45,14 @@ export class PoolCharts {
               v == null ? '—' : `${v.toFixed(metric.key === 'effectiveWeight' ? 2 : 0)} ${metric.unit}`,
           })),
         ],
-        axes: [{}, { size: 50 }],
+        axes: [
+          {
+            space: 70,
+            values: (_u, splits) =>
+              splits.map((t) => new Date(t * 1000).toLocaleTimeString([], { hour12: false })),
+          },
+          { size: 50 },
+        ],
         scales: {
           y: { range: (_u, min, max) => [0, Math.max(max ?? 1, metric.key === 'trafficShare' ? 100 : 1)] },
         },

@@ -17,6 +17,8 @@ const poolsRoot = document.getElementById('pools');
 /** Per pool key: its DOM, charts and the provider list it was built for. */
 const rendered = new Map();
 let readOnly = true;
+/** When the state shown was made (epoch ms): cool-downs count down from it. */
+let stateAt = 0;
 
 const dash = '—';
 const num = (v, digits, unit) => (v == null ? dash : `${v.toFixed(digits)}${unit ? ` ${unit}` : ''}`);
@@ -24,7 +26,15 @@ const pct = (v) => (v == null ? dash : `${(v * 100).toFixed(1)} %`);
 
 /** Each column: header, field, how to format the value. */
 const COLUMNS = [
-  { title: 'State', field: 'state', text: true, format: (p) => p.state },
+  {
+    title: 'State',
+    field: 'state',
+    text: true,
+    format: (p) =>
+      p.coolingDownUntil != null && p.coolingDownUntil > stateAt
+        ? `${p.state}, cooling down ${Math.ceil((p.coolingDownUntil - stateAt) / 1000)} s`
+        : p.state,
+  },
   { title: 'Weight (spec)', field: 'weight', format: (p) => num(p.weight, 2) },
   { title: 'Effective weight', field: 'effectiveWeight', format: (p) => num(p.effectiveWeight, 2) },
   { title: 'Traffic share', field: 'trafficShare', format: (p) => pct(p.trafficShare) },
@@ -231,6 +241,7 @@ function updateFaults(targets) {
 
 function render(state) {
   readOnly = state.readOnly;
+  stateAt = state.at;
   const seen = new Set();
   for (const pool of state.pools) {
     const key = keyOf(pool);
