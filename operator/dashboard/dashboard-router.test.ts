@@ -116,8 +116,9 @@ describe('the dashboard router', () => {
     expect(injected).toEqual([['m1', 'outage']]);
   });
 
-  it('pushes the state at once and then on every interval over SSE', async () => {
-    const base = await serve({ pushIntervalMs: 50 });
+  it('pushes the state at once and then on every interval over SSE, until the page goes away', async () => {
+    let reads = 0;
+    const base = await serve({ pushIntervalMs: 50, pools: () => (reads++, [POOL]) });
     const abort = new AbortController();
     const res = await fetch(`${base}/api/events`, { signal: abort.signal });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
@@ -130,5 +131,9 @@ describe('the dashboard router', () => {
     expect(JSON.parse(first.replace('event: state\ndata: ', ''))).toMatchObject({
       pools: [{ name: 'chat' }],
     });
+    await new Promise((r) => setTimeout(r, 100));
+    const afterClose = reads;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(reads).toBe(afterClose);
   });
 });

@@ -80,7 +80,7 @@ export function dashboardRouter(options: DashboardOptions): Router {
   router.get('/api/state', (_req, res, next) => {
     state().then((s) => res.json(s), next);
   });
-  router.get('/api/events', (req, res) => {
+  router.get('/api/events', (_req, res) => {
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
@@ -103,7 +103,7 @@ export function dashboardRouter(options: DashboardOptions): Router {
     };
     push();
     const timer = setInterval(push, pushIntervalMs);
-    req.on('close', () => clearInterval(timer));
+    res.on('close', () => clearInterval(timer));
   });
 
   const json = express.json({ limit: '16kb' });
