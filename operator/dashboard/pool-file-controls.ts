@@ -4,7 +4,7 @@
  * the source of truth and the change goes through the same reconcile and validation.
  */
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isMap, isSeq, parseAllDocuments, type Document } from 'yaml';
 import { KIND, type StrategyName } from '../../api/v1alpha1/providerpool.ts';
 import { DEFAULT_NAMESPACE, isManifest } from '../local/pool-directory.ts';
@@ -32,7 +32,7 @@ async function findPool(dir: string, key: PoolKeyRef): Promise<Found> {
 
 async function save(found: Found): Promise<void> {
   const text = found.documents.map((d) => d.toString().replace(/^---\n/, '')).join('---\n');
-  const temporary = join(found.file, '..', `.${process.pid}.dashboard.tmp`);
+  const temporary = join(dirname(found.file), `.${process.pid}.dashboard.tmp`);
   await writeFile(temporary, text);
   await rename(temporary, found.file);
 }

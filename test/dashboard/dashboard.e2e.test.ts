@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -116,4 +116,25 @@ describe('the dashboard in a browser', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(problems).toEqual([]);
   }, 240_000);
+
+  it('drains a provider whose weight is set to 0 from the keyboard: the pool file changes and the page follows', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    await page.goto(demo.dashboardUrl);
+    const input = page.getByLabel('Weight of cheap-slow');
+    await input.focus();
+    await input.fill('0');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      `document.querySelector('tr[data-provider="cheap-slow"] td[data-field="effectiveWeight"]')?.dataset.value === '0'`,
+      undefined,
+      WAIT,
+    );
+    expect(await page.locator('tr[data-provider="cheap-slow"] td[data-field="weight"]').textContent()).toBe(
+      '0.00',
+    );
+    expect(await readFile(demo.poolFile, 'utf8')).toMatch(/name: cheap-slow\n(.*\n)*? {6}weight: 0\n/);
+    expect(problems).toEqual([]);
+  }, 120_000);
 });
