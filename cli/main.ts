@@ -6,7 +6,7 @@ import { PoolLoadError } from '../sidecar/config/load-pool.ts';
  */
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
   demo: {
-    summary: 'run mock providers, a sidecar and live traffic on this machine (no keys)',
+    summary: 'run the whole system on this machine: mocks, operator, dashboard, sidecars, traffic (no keys)',
     run: async (argv) => (await import('./demo-command.ts')).runDemoCommand(argv),
   },
   sidecar: {
@@ -16,6 +16,10 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   operator: {
     summary: 'run the control plane: ProviderPool status and configuration',
     run: async (argv) => (await import('./operator-command.ts')).runOperatorCommand(argv),
+  },
+  dashboard: {
+    summary: 'serve the live dashboard (read-only) for the ProviderPools of a cluster',
+    run: async (argv) => (await import('./dashboard-command.ts')).runDashboardCommand(argv),
   },
   'mock-provider': {
     summary: 'run a mock LLM provider API for tests and demos',

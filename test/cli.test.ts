@@ -94,7 +94,7 @@ describe('the switchboard command', () => {
     expect(stderr).toMatch(/sidecar\s+run the data plane/);
   });
 
-  it('runs the demo end to end for a few seconds and reports who served the traffic', async () => {
+  it('runs the whole demo for a few seconds, prints where everything is and who served the traffic, and exits 0', async () => {
     dir = await mkdtemp(join(tmpdir(), 'switchboard-demo-'));
     const demo = run([
       'demo',
@@ -102,8 +102,10 @@ describe('the switchboard command', () => {
       '0',
       '--metrics-port',
       '0',
+      '--dashboard-port',
+      '0',
       '--duration',
-      '3',
+      '4',
       '--rps',
       '10',
       '--dir',
@@ -114,9 +116,23 @@ describe('the switchboard command', () => {
     demo.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     const { code } = await exitOf(demo);
     expect(code).toBe(0);
-    const last = stdout.slice(stdout.lastIndexOf('strategy adaptive'));
-    const answered = Number(/(\d+) answered/.exec(last)?.[1]);
-    expect(answered).toBeGreaterThanOrEqual(15);
-    expect(last).toMatch(/openai\s+\d+/);
+    expect(stdout).toMatch(/dashboard +http:\/\/127\.0\.0\.1:\d+\//);
+    expect(stdout).toMatch(/OpenAI base URL +http:\/\/127\.0\.0\.1:\d+\/v1/);
+    expect(stdout).toMatch(/sidecar 2 +http:/);
+    const last = stdout.slice(stdout.lastIndexOf('the demo app:'));
+    expect(Number(/(\d+) answered/.exec(last)?.[1])).toBeGreaterThanOrEqual(15);
+    expect(last).toMatch(/fast-pricey +\w+ +\d+\.\d+ +\d+\.\d %/);
+  });
+
+  it('stops the whole demo cleanly on Ctrl-C (SIGINT) with exit code 0', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchboard-demo-'));
+    const demo = run(['demo', '--port', '0', '--metrics-port', '0', '--dashboard-port', '0', '--dir', dir]);
+    children.push(demo);
+    const exited = exitOf(demo);
+    let stdout = '';
+    demo.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    await waitFor('the demo to print its URLs', () => stdout.includes('OpenAI base URL'), 20_000);
+    demo.kill('SIGINT');
+    expect((await exited).code).toBe(0);
   });
 });

@@ -15,7 +15,8 @@ import type { PoolObject } from '../reconcile/reconcile-pool.ts';
 
 export const DEFAULT_NAMESPACE = 'default';
 
-const isManifest = (file: string): boolean => /\.ya?ml$/.test(file);
+/** Whether a file in the pool directory is read as ProviderPool manifests. */
+export const isManifest = (file: string): boolean => /\.ya?ml$/.test(file);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,8 +1,8 @@
 /**
  * CI check of the README's main command, run the way a new user runs it: `npm start` from the clean clone
  * (through npm, so a script that only works inside the dev tree fails here). While it runs, an app calls the
- * sidecar with the official OpenAI SDK, plain and streaming; the command must then stop by itself
- * (`--duration`) with exit code 0, having served its own demo traffic too.
+ * sidecar with the official OpenAI SDK, plain and streaming, and the dashboard page is fetched from the operator;
+ * the command must then stop by itself (`--duration`) with exit code 0, having served its own demo traffic too.
  *
  * Usage: node scripts/ci/check-main-command.ts [seconds]   (default 20)
  */
@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import OpenAI from 'openai';
 
 const SIDECAR = 'http://127.0.0.1:4000';
+const DASHBOARD = 'http://127.0.0.1:8080/';
 const seconds = Number(process.argv[2] ?? '20');
 const started = Date.now();
 
@@ -56,6 +57,17 @@ for await (const chunk of await client.chat.completions.create({ model: 'chat', 
   streamed += chunk.choices[0]?.delta.content ?? '';
 if (streamed.length === 0) fail('the streamed chat completion had no content');
 
+const page = await fetch(DASHBOARD).catch((err: unknown) =>
+  fail(`the dashboard did not answer at ${DASHBOARD}: ${String(err)}`),
+);
+const html = await page.text();
+if (page.status !== 200 || !html.includes('<title>Switchboard dashboard</title>'))
+  fail(`the dashboard at ${DASHBOARD} answered ${page.status} without the page`);
+const state = await fetch(new URL('api/state', DASHBOARD)).then(
+  (r) => r.json() as Promise<{ pools?: unknown[] }>,
+);
+if (!Array.isArray(state.pools) || state.pools.length === 0) fail("the dashboard's state has no pool");
+
 const code = await Promise.race([
   exited,
   new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), (seconds + 45) * 1000)),
@@ -63,7 +75,8 @@ const code = await Promise.race([
 if (code === 'timeout') fail(`npm start did not stop after --duration ${seconds}`);
 if (code !== 0) fail(`npm start exited with code ${code}`);
 if (!output.includes('OpenAI base URL')) fail('npm start did not print where the sidecar is');
+if (!output.includes(DASHBOARD)) fail('npm start did not print where the dashboard is');
 process.stdout.write(
   `main command check passed: npm start served a chat completion (by ${provider}) and a stream ` +
-    `(${streamed.length} characters), then stopped cleanly after ${seconds} s\n`,
+    `(${streamed.length} characters) and the dashboard, then stopped cleanly after ${seconds} s\n`,
 );
