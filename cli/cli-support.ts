@@ -1,4 +1,4 @@
-import { createLogger, isLogLevel, type Logger } from '../sidecar/core/log.ts';
+import { createLogger, isLogLevel, type Logger } from '../core/log.ts';
 
 export function parsePort(value: string, flag: string): number {
   const port = Number(value);

@@ -9,7 +9,7 @@ import { kubePools } from '../operator/dashboard/kube-pools.ts';
 import { providerPoolCollection } from '../operator/kube/collections.ts';
 import { loadKubeConfig } from '../operator/kube/kube-config.ts';
 import { checkReachable } from '../operator/kube/reachable.ts';
-import { listenApp } from '../sidecar/core/express-app.ts';
+import { listenApp } from '../core/express-app.ts';
 import { loggerFromFlag, onShutdown, parsePort } from './cli-support.ts';
 
 export const DASHBOARD_USAGE = `switchboard dashboard [options]

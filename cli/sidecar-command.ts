@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
 import { DEFAULT_SECRETS_DIR } from '../sidecar/config/resolve-secrets.ts';
-import type { Logger } from '../sidecar/core/log.ts';
+import type { Logger } from '../core/log.ts';
 import { startSidecar } from '../sidecar/sidecar.ts';
 import { OperatorPoolSource } from '../sidecar/source/operator-pool-source.ts';
 import { SnapshotStore } from '../sidecar/sync/snapshot-store.ts';
-import { systemRng } from '../sidecar/core/clock.ts';
+import { systemRng } from '../core/clock.ts';
 import { loggerFromFlag, onShutdown, parsePort } from './cli-support.ts';
 
 export const SIDECAR_USAGE = `switchboard sidecar --pool FILE [options]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { seededRng } from '../sidecar/core/clock.ts';
+import { seededRng } from './clock.ts';
 import {
   BUCKET_COUNT,
   LatencyRecorder,

@@ -1,4 +1,4 @@
-import { seededRng } from '../sidecar/core/clock.ts';
+import { seededRng } from '../core/clock.ts';
 import { fnv1a32 } from './hash.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ManualClock } from '../sidecar/core/clock.ts';
+import { ManualClock } from '../core/clock.ts';
 import { RateLimitWindow } from './rate-limit-window.ts';
 
 const limits = { requestsPerMinute: 3, tokensPerMinute: 100 };

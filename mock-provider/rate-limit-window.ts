@@ -1,4 +1,4 @@
-import type { Clock } from '../sidecar/core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 
 /** Rate-limit figures in dialect-neutral form; each dialect names them in its own headers. */
 export interface RateLimitState {

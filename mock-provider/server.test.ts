@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { SseParser } from '../sidecar/sse/sse-parser.ts';
+import { SseParser } from '../core/sse/sse-parser.ts';
 import { startMockProvider, type MockProvider } from './server.ts';
 import { eventually, rejectionOf, withMockProvider } from './test-support.ts';
 

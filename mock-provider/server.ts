@@ -7,7 +7,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type Request, type Response } from 'express';
-import { seededRng, systemClock, systemRng, type Clock, type Rng } from '../sidecar/core/clock.ts';
+import { seededRng, systemClock, systemRng, type Clock, type Rng } from '../core/clock.ts';
 import { sleep, untilAborted } from './abortable.ts';
 import { applyBehaviour, DEFAULT_BEHAVIOUR, type MockBehaviour } from './behaviour.ts';
 import type { MockDialect, MockFailure, MockReply, MockRequest, MockRoute } from './dialect.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { SseParser } from '../sidecar/sse/sse-parser.ts';
+import { SseParser } from '../core/sse/sse-parser.ts';
 import { withMockProvider } from './test-support.ts';
 
 const MESSAGE = 'upstream failed while answering';

@@ -3,8 +3,8 @@
  * RuntimeHolder; the API server routes requests over the current runtime; metrics on their own port; and, when
  * the source is the operator, a FleetReporter sends reports back.
  */
-import { systemClock, systemRng, type Clock, type Rng } from './core/clock.ts';
-import { createLogger, type Logger } from './core/log.ts';
+import { systemClock, systemRng, type Clock, type Rng } from '../core/clock.ts';
+import { createLogger, type Logger } from '../core/log.ts';
 import { DEFAULT_SECRETS_DIR, type SecretSources } from './config/resolve-secrets.ts';
 import { SidecarMetrics } from './metrics/metrics.ts';
 import type { PoolRuntime } from './routing/pool-runtime.ts';

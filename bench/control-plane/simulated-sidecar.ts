@@ -4,7 +4,7 @@
  * thousands fit in one process; it notes when each configuration version and each cool-down first reached it.
  */
 import { request, type Dispatcher } from 'undici';
-import { SseParser } from '../../sidecar/sse/sse-parser.ts';
+import { SseParser } from '../../core/sse/sse-parser.ts';
 
 export interface SimulatedSidecarOptions {
   readonly base: string;

@@ -9,8 +9,8 @@ import { startMockProvider, type MockProvider } from '../../mock-provider/server
 import { localDashboard } from '../../operator/dashboard/local-dashboard.ts';
 import { DEFAULT_FLEET_ROUND_SETTINGS, type FleetRoundSettings } from '../../operator/control/fleet-round.ts';
 import { startLocalOperator, type RunningLocalOperator } from '../../operator/local/local-operator.ts';
-import { systemRng } from '../../sidecar/core/clock.ts';
-import type { Logger } from '../../sidecar/core/log.ts';
+import { systemRng } from '../../core/clock.ts';
+import type { Logger } from '../../core/log.ts';
 import { startSidecar, type RunningSidecar } from '../../sidecar/sidecar.ts';
 import { OperatorPoolSource } from '../../sidecar/source/operator-pool-source.ts';
 import { DEMO_POOL, DEMO_PROVIDERS, demoPoolYaml } from './demo-providers.ts';

@@ -11,7 +11,7 @@ import type { Cooldown, Report } from '../../api/sync/sync-protocol.ts';
 import type { FleetAggregate } from '../fleet/fleet-aggregate.ts';
 import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
 import { ProviderPoolStatusSchema, type ProviderPoolStatus } from '../../api/v1alpha1/providerpool-status.ts';
-import type { Logger } from '../../sidecar/core/log.ts';
+import type { Logger } from '../../core/log.ts';
 import { mergeCooldowns, sameCooldowns } from '../cooldown/pool-cooldowns.ts';
 import { reconcilePool, type FleetObservation, type PoolObject } from '../reconcile/reconcile-pool.ts';
 import { statusDiffers } from '../reconcile/pool-status.ts';

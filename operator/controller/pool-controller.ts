@@ -5,7 +5,7 @@
  * with an Event per condition transition).
  */
 import { API_GROUP, API_VERSION, KIND, ProviderPoolSpecSchema } from '../../api/v1alpha1/providerpool.ts';
-import { silentLogger, type Logger } from '../../sidecar/core/log.ts';
+import { silentLogger, type Logger } from '../../core/log.ts';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { describeKubeError } from '../kube/api-error.ts';
 import {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import express from 'express';
-import { listenApp, type ListeningApp } from '../../sidecar/core/express-app.ts';
-import { createLogger } from '../../sidecar/core/log.ts';
+import { listenApp, type ListeningApp } from '../../core/express-app.ts';
+import { createLogger } from '../../core/log.ts';
 import { ControlError, type Fault, type FaultInjector, type PoolControls } from './controls.ts';
 import { dashboardRouter, type DashboardOptions } from './dashboard-router.ts';
 import { poolFromRecord, type DashboardPool } from './dashboard-state.ts';

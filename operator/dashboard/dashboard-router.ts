@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
-import type { Logger } from '../../sidecar/core/log.ts';
+import type { Logger } from '../../core/log.ts';
 import {
   ControlError,
   FaultBodySchema,

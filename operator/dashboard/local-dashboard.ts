@@ -3,7 +3,7 @@
  * the operator's pool views; strategy and weight changes rewrite the pool's file; faults only when given.
  */
 import type express from 'express';
-import type { Logger } from '../../sidecar/core/log.ts';
+import type { Logger } from '../../core/log.ts';
 import type { LocalOperatorContext } from '../local/local-operator.ts';
 import type { FaultInjector } from './controls.ts';
 import { dashboardRouter } from './dashboard-router.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { Gauge, Registry } from 'prom-client';
-import { listenApp, type ListeningApp } from '../../sidecar/core/express-app.ts';
+import { listenApp, type ListeningApp } from '../../core/express-app.ts';
 import { operatorApp } from './operator-app.ts';
 
 let app: ListeningApp | undefined;

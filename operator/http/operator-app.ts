@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
-import { routedApp } from '../../sidecar/core/express-app.ts';
+import { routedApp } from '../../core/express-app.ts';
 
 export interface OperatorAppDeps {
   /** True once the informers have synced. */

@@ -8,8 +8,8 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { systemRng, type Rng } from '../../sidecar/core/clock.ts';
-import { silentLogger, type Logger } from '../../sidecar/core/log.ts';
+import { systemRng, type Rng } from '../../core/clock.ts';
+import { silentLogger, type Logger } from '../../core/log.ts';
 import { describeKubeError } from '../kube/api-error.ts';
 import { objectKey } from '../kube/types.ts';
 import { backoffDelay } from '../timing/backoff.ts';

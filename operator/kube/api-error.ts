@@ -1,5 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
-import { isRecord } from '../../sidecar/core/json.ts';
+import { isRecord } from '../../core/json.ts';
 
 /** What the API server said about a failed call (its metav1.Status), or how the connection failed. */
 export interface KubeFailure {

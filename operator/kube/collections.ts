@@ -13,7 +13,7 @@ import {
 } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../../api/v1alpha1/providerpool.ts';
 import { PLURAL } from '../../api/v1alpha1/providerpool-crd.ts';
-import { isRecord } from '../../sidecar/core/json.ts';
+import { isRecord } from '../../core/json.ts';
 import type { ListPage, Page } from '../informer/informer.ts';
 
 export interface Collection<T extends KubernetesObject> {

@@ -1,5 +1,5 @@
-import { systemRng, type Rng } from '../../sidecar/core/clock.ts';
-import { silentLogger, type Logger } from '../../sidecar/core/log.ts';
+import { systemRng, type Rng } from '../../core/clock.ts';
+import { silentLogger, type Logger } from '../../core/log.ts';
 import { CoordinationV1Api, V1MicroTime, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
 import { describeKubeError, isConflict, isNotFound } from '../kube/api-error.ts';
 import { Sleeper, systemScheduler, type Scheduler } from '../timing/scheduler.ts';

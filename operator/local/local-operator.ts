@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { REPORT_RETENTION_MS } from '../control/fleet-round.ts';
 import express from 'express';
 import { Registry } from 'prom-client';
-import type { Logger } from '../../sidecar/core/log.ts';
+import type { Logger } from '../../core/log.ts';
 import { PoolLoop, type PoolView } from '../control/pool-loop.ts';
 import type { FleetRoundSettings } from '../control/fleet-round.ts';
 import type { PoolObject } from '../reconcile/reconcile-pool.ts';

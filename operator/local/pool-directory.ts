@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { KIND } from '../../api/v1alpha1/providerpool.ts';
-import type { Logger } from '../../sidecar/core/log.ts';
+import type { Logger } from '../../core/log.ts';
 import type { PoolObject } from '../reconcile/reconcile-pool.ts';
 
 export const DEFAULT_NAMESPACE = 'default';

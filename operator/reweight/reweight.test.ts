@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { LatencyRecorder } from '../../core/latency-histogram.ts';
-import { seededRng, type Rng } from '../../sidecar/core/clock.ts';
+import { seededRng, type Rng } from '../../core/clock.ts';
 import type { ProviderWindow } from './provider-score.ts';
 import {
   DEFAULT_REWEIGHT_SETTINGS,

@@ -3,7 +3,7 @@
  * the newest one: when the socket is backed up, a newer snapshot replaces the one waiting (latest wins). A slow
  * sidecar costs one pending string, and never blocks the others or grows a queue.
  */
-import { formatSseComment, formatSseEvent } from '../../sidecar/sse/sse-writer.ts';
+import { formatSseComment, formatSseEvent } from '../../core/sse/sse-writer.ts';
 
 /** The part of a response stream the sink needs (an express/node ServerResponse fits). */
 export interface StreamTarget {

@@ -11,7 +11,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { AckSchema, ReportSchema, SidecarIdSchema } from '../../api/sync/sync-protocol.ts';
-import type { Logger } from '../../sidecar/core/log.ts';
+import type { Logger } from '../../core/log.ts';
 import { SnapshotSink } from './snapshot-sink.ts';
 import type { PoolKey, SyncHub } from './sync-hub.ts';
 

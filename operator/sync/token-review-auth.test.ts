@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { ManualClock } from '../../sidecar/core/clock.ts';
-import { createLogger } from '../../sidecar/core/log.ts';
+import { ManualClock } from '../../core/clock.ts';
+import { createLogger } from '../../core/log.ts';
 import { TokenReviewUnavailable, type TokenReview, type TokenReviewer } from './auth/token-reviewer.ts';
 import { TokenReviewAuth } from './token-review-auth.ts';
 

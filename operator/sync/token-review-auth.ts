@@ -13,8 +13,8 @@
  */
 import type { Request } from 'express';
 import { SYNC_TOKEN_AUDIENCE } from '../../api/sync/sync-protocol.ts';
-import type { Clock } from '../../sidecar/core/clock.ts';
-import type { Logger } from '../../sidecar/core/log.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/log.ts';
 import { bearerToken } from './auth/bearer-token.ts';
 import { allowPool, judgeReview, type CallerVerdict, type Refusal } from './auth/caller-policy.ts';
 import { unverifiedClaims } from './auth/token-claims.ts';

@@ -1,4 +1,4 @@
-import { ManualClock } from '../../sidecar/core/clock.ts';
+import { ManualClock } from '../../core/clock.ts';
 import type { CancelTimer, Scheduler } from './scheduler.ts';
 
 interface Timer {

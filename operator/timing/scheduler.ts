@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../../sidecar/core/clock.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
 
 /** Cancels a timer; calling it after the timer fired does nothing. */
 export type CancelTimer = () => void;

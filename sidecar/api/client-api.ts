@@ -4,7 +4,7 @@
  * identity; Anthropic's Messages API is another).
  */
 import { toOpenAIError, type OpenAIErrorBody } from '../core/errors.ts';
-import { formatSseEvent } from '../sse/sse-writer.ts';
+import { formatSseEvent } from '../../core/sse/sse-writer.ts';
 
 /** Encodes one streamed answer: OpenAI chunk payloads (and the final "[DONE]") in, SSE text out. */
 export interface ClientStreamEncoder {

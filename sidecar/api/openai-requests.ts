@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { formatIssues } from '../../api/v1alpha1/validation-errors.ts';
 import { ECHO_LIMIT, echoInput } from '../core/echo.ts';
 import { InvalidRequestError } from '../core/errors.ts';
-import { isRecord } from '../core/json.ts';
+import { isRecord } from '../../core/json.ts';
 
 const ContentPartSchema = z.looseObject({ type: z.string() });
 

@@ -1,4 +1,4 @@
-import type { Rng } from '../core/clock.ts';
+import type { Rng } from '../../core/clock.ts';
 
 import type { StrategyName } from '../../api/v1alpha1/providerpool.ts';
 

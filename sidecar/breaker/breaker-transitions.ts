@@ -8,7 +8,7 @@
  *   half-open ──(successesToClose probes succeeded)──► closed        (backoff back to base)
  *   half-open ──(a probe failed)──► open                             (backoff doubled, capped)
  */
-import type { Rng } from '../core/clock.ts';
+import type { Rng } from '../../core/clock.ts';
 import type { BreakerSettings } from './breaker-settings.ts';
 import { emptyWindow, recordOutcome, windowTotals, type OutcomeWindow } from './outcome-window.ts';
 

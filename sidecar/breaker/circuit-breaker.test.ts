@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { seededRng } from '../core/clock.ts';
+import { seededRng } from '../../core/clock.ts';
 import {
   CircuitBreaker,
   type BreakerPermit,

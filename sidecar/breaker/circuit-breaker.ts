@@ -3,7 +3,7 @@
  * release the permit exactly once with the request's verdict. Every call takes `now`, so the breaker is
  * deterministic and runs in virtual time; the state machine itself lives in breaker-transitions.ts.
  */
-import type { Rng } from '../core/clock.ts';
+import type { Rng } from '../../core/clock.ts';
 import { breakerSettings, type BreakerSettings } from './breaker-settings.ts';
 import {
   canAdmit,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ManualClock } from '../core/clock.ts';
+import { ManualClock } from '../../core/clock.ts';
 import { CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import { ActiveProber, type Scheduler } from './active-prober.ts';
 

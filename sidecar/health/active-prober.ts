@@ -5,7 +5,7 @@
  * within seconds of its recovery instead of after a backoff that may have grown to minutes. Time and I/O are
  * injected: the scheduler, the clock and the probe itself, so the loop runs in virtual time in tests.
  */
-import type { Clock } from '../core/clock.ts';
+import type { Clock } from '../../core/clock.ts';
 import type { CircuitBreaker } from '../breaker/circuit-breaker.ts';
 
 export interface Scheduler {

@@ -7,7 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { UpstreamStreamError } from '../core/errors.ts';
-import { SseParser } from '../sse/sse-parser.ts';
+import { SseParser } from '../../core/sse/sse-parser.ts';
 import type { ProviderType } from '../../api/v1alpha1/providerpool.ts';
 import { adapterFor } from './registry.ts';
 import { testEndpoint } from './test-endpoint.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { seededRng } from '../core/clock.ts';
+import { seededRng } from '../../core/clock.ts';
 import { parsePool } from '../config/load-pool.ts';
 import { buildPoolRuntime } from '../routing/pool-runtime.ts';
 import type { Target } from '../routing/target.ts';

@@ -3,7 +3,7 @@
  * retryable failure try another target while the retry budget allows and nothing has reached the client.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock, Rng } from '../core/clock.ts';
+import type { Clock, Rng } from '../../core/clock.ts';
 import {
   InvalidRequestError,
   ModelNotFoundError,
@@ -11,7 +11,7 @@ import {
   type SwitchboardError,
 } from '../core/errors.ts';
 import { echoInput } from '../core/echo.ts';
-import type { Logger } from '../core/log.ts';
+import type { Logger } from '../../core/log.ts';
 import { STRATEGY_NAMES, type StrategyName } from '../balancer/types.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
 import type { Operation, ProviderAdapter } from '../providers/adapter.ts';

@@ -5,7 +5,7 @@
  * committed: it ends the request whatever happens next; one that failed before may be retried elsewhere.
  */
 import { request, errors as undiciErrors, type Dispatcher } from 'undici';
-import type { Clock } from '../core/clock.ts';
+import type { Clock } from '../../core/clock.ts';
 import {
   InternalError,
   StreamCutError,
@@ -16,13 +16,13 @@ import {
   UpstreamStreamError,
   UpstreamUnavailableError,
 } from '../core/errors.ts';
-import type { Logger } from '../core/log.ts';
+import type { Logger } from '../../core/log.ts';
 import type { Redactor } from '../core/redactor.ts';
 import type { BreakerPermit } from '../breaker/circuit-breaker.ts';
 import type { Operation, TokenUsage, UpstreamRequest } from '../providers/adapter.ts';
 import type { TransportErrorKind } from '../retry/retryable.ts';
 import { retryDeadlineFromHeaders } from '../retry/cooldown.ts';
-import { SseParser } from '../sse/sse-parser.ts';
+import { SseParser } from '../../core/sse/sse-parser.ts';
 import type { Target } from '../routing/target.ts';
 import { AttemptLease } from './attempt-lease.ts';
 import type { ClientSink } from './client-sink.ts';

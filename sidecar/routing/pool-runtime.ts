@@ -1,5 +1,5 @@
 import type { ProviderPool, ProviderSpec, Timeouts } from '../../api/v1alpha1/providerpool.ts';
-import { systemClock, type Clock, type Rng } from '../core/clock.ts';
+import { systemClock, type Clock, type Rng } from '../../core/clock.ts';
 import { timerScheduler, type Scheduler } from '../health/active-prober.ts';
 import { createRedactor, type Redactor } from '../core/redactor.ts';
 import type { Secret } from '../core/secret.ts';

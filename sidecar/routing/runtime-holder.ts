@@ -5,8 +5,8 @@
  *
  * Model-scoped cool-downs from the fleet are not applied yet: a cool-down belongs to a whole provider here.
  */
-import type { Clock, Rng } from '../core/clock.ts';
-import type { Logger } from '../core/log.ts';
+import type { Clock, Rng } from '../../core/clock.ts';
+import type { Logger } from '../../core/log.ts';
 import type { BreakerTransition } from '../breaker/circuit-breaker.ts';
 import type { SecretSources } from '../config/resolve-secrets.ts';
 import type { SidecarMetrics } from '../metrics/metrics.ts';

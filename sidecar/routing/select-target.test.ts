@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { seededRng } from '../core/clock.ts';
+import { seededRng } from '../../core/clock.ts';
 import { createStrategy } from '../balancer/strategies/index.ts';
 import { parsePool } from '../config/load-pool.ts';
 import { buildPoolRuntime, type PoolRuntime } from './pool-runtime.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock, Rng } from '../core/clock.ts';
+import type { Clock, Rng } from '../../core/clock.ts';
 import {
   ClientClosedRequestError,
   MethodNotAllowedError,
@@ -8,7 +8,7 @@ import {
   RequestTimeoutError,
   RouteNotFoundError,
 } from '../core/errors.ts';
-import type { Logger } from '../core/log.ts';
+import type { Logger } from '../../core/log.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
 import { forward } from '../proxy/forward.ts';

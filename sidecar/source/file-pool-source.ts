@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Logger } from '../core/log.ts';
+import type { Logger } from '../../core/log.ts';
 import { parsePoolYaml } from '../config/load-pool.ts';
 import { watchFile } from '../config/watch-file.ts';
 import type { ApplyPool, PoolSource } from './pool-source.ts';

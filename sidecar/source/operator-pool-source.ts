@@ -13,9 +13,9 @@ import { request, type Dispatcher } from 'undici';
 import { SnapshotSchema, type Ack, type Report, type Snapshot } from '../../api/sync/sync-protocol.ts';
 import { API_GROUP, API_VERSION, KIND } from '../../api/v1alpha1/providerpool.ts';
 import { PoolLoadError } from '../config/load-pool.ts';
-import type { Rng } from '../core/clock.ts';
-import type { Logger } from '../core/log.ts';
-import { SseParser } from '../sse/sse-parser.ts';
+import type { Rng } from '../../core/clock.ts';
+import type { Logger } from '../../core/log.ts';
+import { SseParser } from '../../core/sse/sse-parser.ts';
 import {
   DEFAULT_RECONNECT_BACKOFF,
   reconnectDelayMs,

@@ -4,8 +4,8 @@
  * the next report covers a fresh window, and the operator reads rates over several windows anyway.
  */
 import type { Report } from '../../api/sync/sync-protocol.ts';
-import type { Clock } from '../core/clock.ts';
-import type { Logger } from '../core/log.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/log.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
 import { ReportCollector, targetNowKey, type TargetNow } from './report-collector.ts';
 

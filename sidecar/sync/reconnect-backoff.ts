@@ -2,7 +2,7 @@
  * Reconnect delays with "full jitter" (AWS architecture blog): a random wait in [0, min(cap, base·2^n)], so a
  * fleet that lost the operator at the same moment does not come back at the same moment (no thundering herd).
  */
-import type { Rng } from '../core/clock.ts';
+import type { Rng } from '../../core/clock.ts';
 
 export interface BackoffSettings {
   readonly baseMs: number;

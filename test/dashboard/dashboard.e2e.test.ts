@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../cli/demo/start-demo.ts';
-import { createLogger } from '../../sidecar/core/log.ts';
+import { createLogger } from '../../core/log.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** The README's screenshot is refreshed on request (SWITCHBOARD_UPDATE_SCREENSHOT=1); other runs leave it alone. */

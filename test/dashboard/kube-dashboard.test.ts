@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
-import { listenApp } from '../../sidecar/core/express-app.ts';
+import { listenApp } from '../../core/express-app.ts';
 import { startCli } from '../support/cli-process.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];

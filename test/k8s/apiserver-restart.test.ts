@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binary, toolEnv } from '../../scripts/cluster/paths.ts';
-import { silentLogger } from '../../sidecar/core/log.ts';
+import { silentLogger } from '../../core/log.ts';
 import { CustomObjectsApi, Health, type KubeConfig } from '@kubernetes/client-node';
 import { PROVIDER_POOLS } from '../../operator/kube/collections.ts';
 import { loadKubeConfig } from '../../operator/kube/kube-config.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { startMockProvider } from '../../mock-provider/server.ts';
-import { silentLogger } from '../../sidecar/core/log.ts';
+import { silentLogger } from '../../core/log.ts';
 import { startOperator } from '../../operator/operator.ts';
 import { startCli } from '../support/cli-process.ts';
 import { kubeconfigPath, kubectl, ok } from './support/kube.ts';

@@ -8,7 +8,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { silentLogger } from '../../sidecar/core/log.ts';
+import { silentLogger } from '../../core/log.ts';
 import { startOperator, type RunningOperator } from '../../operator/operator.ts';
 import { binary, paths } from '../../scripts/cluster/paths.ts';
 import { adminConfig, kubeconfigPath, kubectl, ok } from './support/kube.ts';

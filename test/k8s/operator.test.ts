@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { silentLogger } from '../../sidecar/core/log.ts';
+import { silentLogger } from '../../core/log.ts';
 import { startOperator, type RunningOperator } from '../../operator/operator.ts';
 import { kubeconfigPath, kubectl, ok } from './support/kube.ts';
 import { eventually, installCrds, pool, ready, secret } from './support/providerpool.ts';

@@ -4,7 +4,7 @@
  * the pool to providers of other dialects.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { SseParser } from '../../sidecar/sse/sse-parser.ts';
+import { SseParser } from '../../core/sse/sse-parser.ts';
 import { poolSpec, startHarness, type Harness } from '../support/sidecar-harness.ts';
 import { toolCallingDialect } from '../support/tool-calling-dialect.ts';
 

@@ -3,7 +3,7 @@
  * real sockets and real mock providers in each dialect that announces budgets, the sidecar in virtual time.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ManualClock } from '../../sidecar/core/clock.ts';
+import { ManualClock } from '../../core/clock.ts';
 import type { MockProvider } from '../../mock-provider/server.ts';
 import { CHAT, poolSpec, startHarness, type Harness } from '../support/sidecar-harness.ts';
 

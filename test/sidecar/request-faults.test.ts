@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ProviderAdapter } from '../../sidecar/providers/adapter.ts';
-import { systemClock } from '../../sidecar/core/clock.ts';
+import { systemClock } from '../../core/clock.ts';
 import { InvalidRequestError } from '../../sidecar/core/errors.ts';
 import { metricsText, poolSpec, startHarness, type Harness } from '../support/sidecar-harness.ts';
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import type { MockProvider } from '../../mock-provider/server.ts';
-import { ManualClock, seededRng, type Clock } from '../../sidecar/core/clock.ts';
+import { ManualClock, seededRng, type Clock } from '../../core/clock.ts';
 import {
   CHAT,
   countBy,

@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import { isRecord } from '../../sidecar/core/json.ts';
+import { isRecord } from '../../core/json.ts';
 
 /** The API an answer is expected in: OpenAI's on /v1/chat/completions and /v1/embeddings, Anthropic's on /v1/messages. */
 export type ErrorApi = 'openai' | 'anthropic';

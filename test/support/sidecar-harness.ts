@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { startMockProvider, type MockProvider } from '../../mock-provider/server.ts';
 import type { MockBehaviour } from '../../mock-provider/behaviour.ts';
 import type { MockDialect } from '../../mock-provider/dialect.ts';
-import { createLogger, type Logger } from '../../sidecar/core/log.ts';
+import { createLogger, type Logger } from '../../core/log.ts';
 import { startSidecar, type RunningSidecar, type SidecarOptions } from '../../sidecar/sidecar.ts';
 
 export interface MockSpec {

@@ -13,7 +13,7 @@ import { SyncHub, type PoolContent } from '../../operator/sync/sync-hub.ts';
 import { SyncMetrics } from '../../operator/sync/sync-metrics.ts';
 import { syncRoutes, type SyncRoutesOptions } from '../../operator/sync/sync-routes.ts';
 import { systemScheduler } from '../../operator/timing/scheduler.ts';
-import { silentLogger } from '../../sidecar/core/log.ts';
+import { silentLogger } from '../../core/log.ts';
 
 export interface SyncServer {
   readonly hub: SyncHub;

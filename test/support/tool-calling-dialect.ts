@@ -8,8 +8,8 @@
 import type { MockDialect, MockReply, MockRouteContext } from '../../mock-provider/dialect.ts';
 import { contentText } from '../../mock-provider/dialects/openai/chat-completions.ts';
 import { openAiDialect } from '../../mock-provider/dialects/openai/openai-dialect.ts';
-import { isRecord } from '../../sidecar/core/json.ts';
-import { formatSseEvent, SSE_DONE } from '../../sidecar/sse/sse-writer.ts';
+import { isRecord } from '../../core/json.ts';
+import { formatSseEvent, SSE_DONE } from '../../core/sse/sse-writer.ts';
 
 type Json = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { ManualClock } from '../../../sidecar/core/clock.ts';
-import { SseParser } from '../../../sidecar/sse/sse-parser.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import { SseParser } from '../../../core/sse/sse-parser.ts';
 import type { MockProvider, MockProviderOptions } from '../../server.ts';
 import { withMockProvider } from '../../test-support.ts';
 import { createAnthropicDialect } from './anthropic-dialect.ts';

@@ -7,7 +7,7 @@ import {
   rateLimitHeaderName,
   type AnthropicRateLimitBudget,
 } from '../../../sidecar/providers/anthropic/anthropic-types.ts';
-import { formatSseEvent } from '../../../sidecar/sse/sse-writer.ts';
+import { formatSseEvent } from '../../../core/sse/sse-writer.ts';
 import type { MockDialect, MockReply, MockRequest, MockRouteContext } from '../../dialect.ts';
 import type { RateLimitState } from '../../rate-limit-window.ts';
 import {

@@ -11,7 +11,7 @@ import {
 } from '../../../sidecar/providers/anthropic/anthropic-types.ts';
 import type { MockRouteContext } from '../../dialect.ts';
 import { anthropicError, AnthropicRequestError, invalid } from './anthropic-mock-errors.ts';
-import { isRecord } from '../../../sidecar/core/json.ts';
+import { isRecord } from '../../../core/json.ts';
 
 export interface MockBlock {
   readonly type: string;

@@ -9,7 +9,7 @@ import type {
   AnthropicMessage,
   AnthropicStreamEvent,
 } from '../../../sidecar/providers/anthropic/anthropic-types.ts';
-import { formatSseEvent } from '../../../sidecar/sse/sse-writer.ts';
+import { formatSseEvent } from '../../../core/sse/sse-writer.ts';
 import type { MockReply, MockRouteContext } from '../../dialect.ts';
 import { splitEvenly } from '../../text-tokens.ts';
 import { readMessagesRequest } from './messages-request.ts';

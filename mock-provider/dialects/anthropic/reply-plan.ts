@@ -11,7 +11,7 @@ import type { MockRouteContext } from '../../dialect.ts';
 import { mockReplyText } from '../../reply-text.ts';
 import { estimateTokens, truncateToTokens } from '../../text-tokens.ts';
 import { type MockBlock, type MockMessage, type MockMessagesRequest } from './messages-request.ts';
-import { isRecord } from '../../../sidecar/core/json.ts';
+import { isRecord } from '../../../core/json.ts';
 
 export type PlannedBlock =
   | { readonly type: 'text'; readonly text: string }

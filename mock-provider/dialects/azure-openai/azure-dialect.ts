@@ -14,7 +14,7 @@ import {
   mentions,
   promptFiltered,
 } from './content-filter.ts';
-import { isRecord } from '../../../sidecar/core/json.ts';
+import { isRecord } from '../../../core/json.ts';
 
 type Handler = (context: MockRouteContext) => MockReply;
 

@@ -4,9 +4,9 @@
  * message make the mock filter like the real service: the prompt (a 400 `content_filter`), or the completion
  * (a 200 whose choice ends with `finish_reason: "content_filter"` and no content).
  */
-import { isRecord } from '../../../sidecar/core/json.ts';
-import { formatSseEvent } from '../../../sidecar/sse/sse-writer.ts';
-import { SseParser } from '../../../sidecar/sse/sse-parser.ts';
+import { isRecord } from '../../../core/json.ts';
+import { formatSseEvent } from '../../../core/sse/sse-writer.ts';
+import { SseParser } from '../../../core/sse/sse-parser.ts';
 import type { MockJsonReply, MockReply } from '../../dialect.ts';
 
 export const BLOCK_PROMPT_MARKER = '[mock:content-filter-prompt]';

@@ -1,4 +1,4 @@
-import { formatSseEvent, SSE_DONE } from '../../../sidecar/sse/sse-writer.ts';
+import { formatSseEvent, SSE_DONE } from '../../../core/sse/sse-writer.ts';
 import type { MockReply, MockRouteContext } from '../../dialect.ts';
 import { fnv1a32 } from '../../hash.ts';
 import { mockReplyText } from '../../reply-text.ts';
@@ -13,7 +13,7 @@ import {
   requireModel,
   requireObjectBody,
 } from './openai-fields.ts';
-import { isRecord } from '../../../sidecar/core/json.ts';
+import { isRecord } from '../../../core/json.ts';
 import { OpenAiRequestError } from './openai-request-error.ts';
 
 const ROLES = ['system', 'assistant', 'user', 'function', 'tool', 'developer'] as const;

@@ -1,7 +1,7 @@
 import { invalidRequest, modelNotFound } from './openai-errors.ts';
 import { OpenAiRequestError } from './openai-request-error.ts';
 import type { MockRouteContext } from '../../dialect.ts';
-import { isRecord } from '../../../sidecar/core/json.ts';
+import { isRecord } from '../../../core/json.ts';
 
 /** Readers for request fields that refuse bad values with the API's own kind of message. */
 

@@ -2,7 +2,7 @@
  * What a JWT says about itself, read WITHOUT verifying it: only hints (how long a verdict the API server gave may
  * be cached, and why a token it refused was refused). Never a reason to accept anything.
  */
-import { isRecord, numberOf, parseJson } from '../../../sidecar/core/json.ts';
+import { isRecord, numberOf, parseJson } from '../../../core/json.ts';
 
 export interface UnverifiedClaims {
   /** The `exp` claim, in milliseconds since the epoch. */

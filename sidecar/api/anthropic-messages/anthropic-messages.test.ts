@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { InvalidRequestError, type OpenAIErrorBody } from '../../core/errors.ts';
-import { SseParser } from '../../sse/sse-parser.ts';
+import { SseParser } from '../../../core/sse/sse-parser.ts';
 import { ANTHROPIC_MESSAGES_API, parseMessagesRequest } from './anthropic-messages-api.ts';
 
 function fixture(name: string): string {

@@ -8,11 +8,11 @@
  */
 import type { OpenAIErrorBody } from '../../core/errors.ts';
 import type { AnthropicStopReason, AnthropicStreamEvent } from '../../providers/anthropic/anthropic-types.ts';
-import { formatSseEvent } from '../../sse/sse-writer.ts';
+import { formatSseEvent } from '../../../core/sse/sse-writer.ts';
 import type { ClientStreamEncoder } from '../client-api.ts';
 import { toAnthropicStreamError } from './anthropic-error.ts';
 import { anthropicUsage, messageId, stopReason } from './to-anthropic-message.ts';
-import { isRecord } from '../../core/json.ts';
+import { isRecord } from '../../../core/json.ts';
 
 function frame(event: AnthropicStreamEvent): string {
   return formatSseEvent({ event: event.type, data: JSON.stringify(event) });

@@ -8,7 +8,7 @@ import type {
   AnthropicStopReason,
   AnthropicUsage,
 } from '../../providers/anthropic/anthropic-types.ts';
-import { isRecord, numberOf, recordsIn } from '../../core/json.ts';
+import { isRecord, numberOf, recordsIn } from '../../../core/json.ts';
 
 const STOP_REASONS: Readonly<Record<string, AnthropicStopReason>> = {
   stop: 'end_turn',

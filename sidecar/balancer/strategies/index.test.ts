@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { seededRng } from '../../core/clock.ts';
+import { seededRng } from '../../../core/clock.ts';
 import { STRATEGY_NAMES, type Candidate, type StrategyName } from '../types.ts';
 import { createStrategy } from './index.ts';
 import { candidate, pickContext, pickShares } from './test-candidates.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { seededRng } from '../../core/clock.ts';
+import { seededRng } from '../../../core/clock.ts';
 import { LeastConnections } from './least-connections.ts';
 import { candidate, pickContext, pickShares, sharesUnderConcurrency } from './test-candidates.ts';
 

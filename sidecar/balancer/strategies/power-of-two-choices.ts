@@ -1,4 +1,4 @@
-import type { Rng } from '../../core/clock.ts';
+import type { Rng } from '../../../core/clock.ts';
 import type { Candidate } from '../types.ts';
 
 /**

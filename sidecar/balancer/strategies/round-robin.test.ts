@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Rng } from '../../core/clock.ts';
+import type { Rng } from '../../../core/clock.ts';
 import { RoundRobin } from './round-robin.ts';
 import { candidate, pickContext, pickSequence } from './test-candidates.ts';
 

@@ -1,5 +1,5 @@
 // Shared builders for the strategy tests.
-import { seededRng, type Rng } from '../../core/clock.ts';
+import { seededRng, type Rng } from '../../../core/clock.ts';
 import { TargetStats } from '../target-stats.ts';
 import type { Candidate, PickContext, Strategy } from '../types.ts';
 

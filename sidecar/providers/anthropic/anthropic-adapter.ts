@@ -2,7 +2,7 @@
  * The `anthropic` dialect: Anthropic's Messages API (`POST {baseURL}/v1/messages`, baseURL as Anthropic's SDK
  * takes it, e.g. https://api.anthropic.com). Chat only: Anthropic offers no embeddings.
  */
-import { systemClock, type Clock } from '../../core/clock.ts';
+import { systemClock, type Clock } from '../../../core/clock.ts';
 import type {
   HeaderLookup,
   Operation,

@@ -1,6 +1,6 @@
 /** Anthropic error bodies, `{"type":"error","error":{"type","message"},"request_id"}`, read for passing on. */
 import type { UpstreamErrorInfo } from '../adapter.ts';
-import { isRecord, parseJson, stringOf } from '../../core/json.ts';
+import { isRecord, parseJson, stringOf } from '../../../core/json.ts';
 
 /** A used-up credit balance is answered 400 (invalid_request_error) with this text, or 402 billing_error. */
 const CREDIT_EXHAUSTED = /credit balance is too low/i;

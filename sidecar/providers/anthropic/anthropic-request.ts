@@ -15,7 +15,7 @@
 import type { AnthropicMessagesRequest } from './anthropic-types.ts';
 import { convertMessages } from './convert-messages.ts';
 import { convertTools } from './convert-tools.ts';
-import { numberOf, stringOf } from '../../core/json.ts';
+import { numberOf, stringOf } from '../../../core/json.ts';
 import { Untranslatable } from './untranslatable.ts';
 
 /** Output-token limit when neither the request nor the pool's model sets one. */

@@ -7,7 +7,7 @@ import type { TokenUsage } from '../adapter.ts';
 import { STRUCTURED_OUTPUT_TOOL } from './convert-tools.ts';
 import { finishReason } from './finish-reason.ts';
 import { readUsage, toOpenAIUsage, toTokenUsage } from './anthropic-usage.ts';
-import { isRecord, recordsIn, stringOf } from '../../core/json.ts';
+import { isRecord, recordsIn, stringOf } from '../../../core/json.ts';
 
 export interface OpenAIToolCall {
   readonly id: string;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { UpstreamStreamError } from '../../core/errors.ts';
-import { SseParser } from '../../sse/sse-parser.ts';
+import { SseParser } from '../../../core/sse/sse-parser.ts';
 import type { StreamTranslator } from '../adapter.ts';
 import { AnthropicAdapter } from './anthropic-adapter.ts';
 import { STRUCTURED_OUTPUT_TOOL } from './convert-tools.ts';

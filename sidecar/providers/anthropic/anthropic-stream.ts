@@ -20,7 +20,7 @@ import { ANTHROPIC_ERROR_STATUS } from './anthropic-types.ts';
 import { readUsage, toOpenAIUsage, toTokenUsage, type UsageCounts } from './anthropic-usage.ts';
 import { STRUCTURED_OUTPUT_TOOL } from './convert-tools.ts';
 import { finishReason } from './finish-reason.ts';
-import { isRecord, stringOf } from '../../core/json.ts';
+import { isRecord, stringOf } from '../../../core/json.ts';
 
 /** What an Anthropic content block is to the client. */
 type BlockRole =

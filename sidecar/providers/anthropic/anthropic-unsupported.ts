@@ -4,7 +4,7 @@
  */
 import { toMessagesRequest } from './anthropic-request.ts';
 import { Untranslatable } from './untranslatable.ts';
-import { isRecord } from '../../core/json.ts';
+import { isRecord } from '../../../core/json.ts';
 
 interface FeatureCheck {
   readonly asks: (request: Readonly<Record<string, unknown>>) => boolean;

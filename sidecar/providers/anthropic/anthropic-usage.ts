@@ -1,6 +1,6 @@
 /** Anthropic usage → the sidecar's token counts and OpenAI's `usage` object. */
 import type { TokenUsage } from '../adapter.ts';
-import { isRecord, numberOf } from '../../core/json.ts';
+import { isRecord, numberOf } from '../../../core/json.ts';
 
 /** Token counts as read from a `usage` object; absent counts are 0. */
 export interface UsageCounts {

@@ -6,7 +6,7 @@ import {
   type AnthropicTextBlock,
 } from './anthropic-types.ts';
 import { Untranslatable } from './untranslatable.ts';
-import { isRecord, stringOf } from '../../core/json.ts';
+import { isRecord, stringOf } from '../../../core/json.ts';
 
 export type UserBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock;
 

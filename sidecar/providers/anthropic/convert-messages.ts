@@ -12,7 +12,7 @@ import type {
 } from './anthropic-types.ts';
 import { textBlocks, textOf, userBlocks } from './convert-content.ts';
 import { Untranslatable } from './untranslatable.ts';
-import { isRecord, stringOf } from '../../core/json.ts';
+import { isRecord, stringOf } from '../../../core/json.ts';
 
 export interface ConvertedConversation {
   readonly system: string | undefined;

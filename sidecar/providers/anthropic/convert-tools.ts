@@ -10,7 +10,7 @@
  */
 import type { AnthropicTool, AnthropicToolChoice } from './anthropic-types.ts';
 import { Untranslatable } from './untranslatable.ts';
-import { isRecord, stringOf } from '../../core/json.ts';
+import { isRecord, stringOf } from '../../../core/json.ts';
 
 /** Name of the tool that carries a JSON-mode answer. Reserved: an app's own tool may not use it. */
 export const STRUCTURED_OUTPUT_TOOL = 'switchboard_structured_output';

@@ -1,5 +1,5 @@
 import type { UpstreamErrorInfo } from '../adapter.ts';
-import { isRecord, parseJson } from '../../core/json.ts';
+import { isRecord, parseJson } from '../../../core/json.ts';
 
 /** "Please retry after 6 seconds." in Azure's 429 messages. */
 const RETRY_AFTER_IN_MESSAGE = /retry after (\d+(?:\.\d+)?) seconds?/i;

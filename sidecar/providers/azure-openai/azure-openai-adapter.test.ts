@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { Secret } from '../../core/secret.ts';
-import { SseParser } from '../../sse/sse-parser.ts';
+import { SseParser } from '../../../core/sse/sse-parser.ts';
 import type { TargetEndpoint } from '../adapter.ts';
 import { AzureOpenAIAdapter } from './azure-openai-adapter.ts';
 

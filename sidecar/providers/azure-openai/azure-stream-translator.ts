@@ -1,6 +1,6 @@
 import type { UpstreamEvent } from '../adapter.ts';
 import { DelegatingStreamTranslator } from '../delegating-stream-translator.ts';
-import { isRecord } from '../../core/json.ts';
+import { isRecord } from '../../../core/json.ts';
 
 /**
  * Azure streams OpenAI's chunks, plus a first chunk of its own that carries only the prompt's content-filter

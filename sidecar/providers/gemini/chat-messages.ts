@@ -7,7 +7,7 @@
  */
 import type { GeminiContent, GeminiPart, GeminiRole } from './gemini-types.ts';
 import { audioPart, filePart, imagePart } from './media-parts.ts';
-import { isRecord, parseJson, stringOf } from '../../core/json.ts';
+import { isRecord, parseJson, stringOf } from '../../../core/json.ts';
 import { UntranslatableRequest } from './untranslatable.ts';
 
 /**

@@ -11,7 +11,7 @@ import type {
   GeminiGenerationConfig,
   GeminiToolConfig,
 } from './gemini-types.ts';
-import { isRecord, numberOf, stringOf } from '../../core/json.ts';
+import { isRecord, numberOf, stringOf } from '../../../core/json.ts';
 import { UntranslatableRequest } from './untranslatable.ts';
 
 type ChatRequest = Readonly<Record<string, unknown>>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { UpstreamStreamError } from '../../core/errors.ts';
-import { SseParser } from '../../sse/sse-parser.ts';
+import { SseParser } from '../../../core/sse/sse-parser.ts';
 import { GeminiStreamTranslator } from './chat-stream.ts';
 import { fixtureText, TARGET } from './test-support.ts';
 

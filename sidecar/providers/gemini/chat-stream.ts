@@ -29,7 +29,7 @@ import {
   type OpenAIFinishReason,
   type OpenAIUsage,
 } from './read-gemini.ts';
-import { isRecord, numberOf, stringOf } from '../../core/json.ts';
+import { isRecord, numberOf, stringOf } from '../../../core/json.ts';
 
 interface ChoiceState {
   toolCalls: number;

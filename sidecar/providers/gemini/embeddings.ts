@@ -5,7 +5,7 @@
  */
 import type { TargetEndpoint, TokenUsage } from '../adapter.ts';
 import type { GeminiBatchEmbedContentsRequest } from './gemini-types.ts';
-import { isRecord, numberOf, recordsIn } from '../../core/json.ts';
+import { isRecord, numberOf, recordsIn } from '../../../core/json.ts';
 import { modelName } from './gemini-url.ts';
 import { UntranslatableRequest } from './untranslatable.ts';
 

@@ -3,7 +3,7 @@
  * `streamGenerateContent?alt=sse`, embeddings via `batchEmbedContents`, the key in `x-goog-api-key`.
  */
 import type { ProviderType } from '../../../api/v1alpha1/providerpool.ts';
-import { systemClock, type Clock } from '../../core/clock.ts';
+import { systemClock, type Clock } from '../../../core/clock.ts';
 import { InvalidRequestError } from '../../core/errors.ts';
 import type {
   Operation,

@@ -5,7 +5,7 @@
  */
 import { MAX_RETRY_AFTER_MS } from '../../retry/retry-after.ts';
 import type { UpstreamErrorInfo } from '../adapter.ts';
-import { isRecord, parseJson, recordsIn, stringOf } from '../../core/json.ts';
+import { isRecord, parseJson, recordsIn, stringOf } from '../../../core/json.ts';
 
 /** HTTP status of each canonical error code (google.rpc.Code), for errors that arrive without one. */
 const HTTP_STATUS: Readonly<Record<string, number>> = {

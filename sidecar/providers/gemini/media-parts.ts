@@ -1,6 +1,6 @@
 /** OpenAI user content parts that carry media (images, audio, files) → Gemini `inlineData` parts. */
 import type { GeminiPart } from './gemini-types.ts';
-import { isRecord, stringOf } from '../../core/json.ts';
+import { isRecord, stringOf } from '../../../core/json.ts';
 import { UntranslatableRequest } from './untranslatable.ts';
 
 const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)(?:;[\w-]+=[^;,]*)*;base64,([A-Za-z0-9+/=\s]*)$/;

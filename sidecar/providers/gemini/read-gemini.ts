@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TokenUsage } from '../adapter.ts';
-import { isRecord, numberOf, recordsIn, stringOf } from '../../core/json.ts';
+import { isRecord, numberOf, recordsIn, stringOf } from '../../../core/json.ts';
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls';
 

@@ -14,7 +14,7 @@ import type {
   UpstreamErrorInfo,
   UpstreamRequest,
 } from '../adapter.ts';
-import { isRecord, parseJson } from '../../core/json.ts';
+import { isRecord, parseJson } from '../../../core/json.ts';
 import { OpenAIStreamTranslator } from './openai-stream.ts';
 import { readOpenAIUsage } from './openai-usage.ts';
 

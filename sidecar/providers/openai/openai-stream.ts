@@ -8,7 +8,7 @@
  * an `UpstreamStreamError` with the HTTP status it stands for, so it is judged like that HTTP answer.
  */
 import { UpstreamStreamError } from '../../core/errors.ts';
-import { isRecord, numberOf, recordsIn, stringOf } from '../../core/json.ts';
+import { isRecord, numberOf, recordsIn, stringOf } from '../../../core/json.ts';
 import type { StreamTranslator, TokenUsage, TranslateOptions, UpstreamEvent } from '../adapter.ts';
 import { readOpenAIUsage } from './openai-usage.ts';
 

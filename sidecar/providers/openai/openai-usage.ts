@@ -1,4 +1,4 @@
-import { isRecord } from '../../core/json.ts';
+import { isRecord } from '../../../core/json.ts';
 import type { TokenUsage } from '../adapter.ts';
 
 /** OpenAI's `usage` (prompt and completion tokens) of an answer or of a stream's usage chunk. */
