@@ -139,6 +139,11 @@ export class SyncHub {
     };
   }
 
+  /** A keep-alive comment on every open stream (one timer for all of them, not one per stream). */
+  heartbeat(): void {
+    for (const pool of this.#pools.values()) for (const s of pool.subscribers) s.sink.heartbeat();
+  }
+
   /** Ends every open stream (this replica stops serving sidecars); they reconnect on their own. */
   disconnectAll(): void {
     for (const pool of this.#pools.values()) for (const s of pool.subscribers) s.sink.close();

@@ -59,6 +59,8 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
   const { hub, auth, logger } = options;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const router = express.Router();
+  // One keep-alive timer for every stream this router serves (thousands of sidecars: not one timer each).
+  setInterval(() => hub.heartbeat(), heartbeatMs).unref();
 
   const authorized = (req: Request, res: Response, next: NextFunction): void => {
     if (options.accepting?.() === false) {
@@ -102,11 +104,8 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
     const sink = new SnapshotSink(res);
     const key = poolOf(req);
     const unsubscribe = hub.subscribe(key, sidecar.data, sink);
-    const heartbeat = setInterval(() => sink.heartbeat(), heartbeatMs);
-    heartbeat.unref();
     logger.info('sidecar connected', { pool: `${key.namespace}/${key.name}`, sidecar: sidecar.data });
     res.on('close', () => {
-      clearInterval(heartbeat);
       unsubscribe();
       logger.info('sidecar disconnected', { pool: `${key.namespace}/${key.name}`, sidecar: sidecar.data });
     });
