@@ -14,6 +14,9 @@ export function reportObserver(collector: ReportCollector): OutcomeObserver {
     attemptStarted(target: Target) {
       collector.recordDemand(target.provider.name, target.logicalModel, 0);
     },
+    quotaRefused(target: Target) {
+      collector.recordDemand(target.provider.name, target.logicalModel, 0);
+    },
     attemptEnded(target: Target, outcome: AttemptOutcome) {
       const usage = outcome.usage;
       collector.recordAttempt({
