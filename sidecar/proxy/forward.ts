@@ -181,7 +181,8 @@ export async function forward(
       // the least-bad provider (panic routing, routing/least-bad.ts).
       const selection = selectOrPanic(targets, strategy, ctx, tried);
       // Counted once per request: a retry skipping the same provider again wants it no more.
-      if (attempt === 1) for (const t of selection.quotaRefused) observer.quotaRefused?.(t);
+      const estimated = request.tokens.input + request.tokens.output;
+      if (attempt === 1) for (const t of selection.quotaRefused) observer.quotaRefused?.(t, estimated);
       if (!selection.target) {
         lastError ??= noProviderError(request.model, selection, now);
         break;
