@@ -6,8 +6,9 @@
  * Over any 60 s a sidecar then sends at most its share × 1.05: with the shares summing to at most the limit, the
  * fleet stays within 5 % of it, while a sidecar that sends steadily is never held below its share.
  *
- * Requests are taken when the provider is picked; tokens are taken as the request's estimate then (a bucket may go
- * below zero), so a long answer costs the next requests some waiting rather than the fleet its limit.
+ * Requests are taken when the provider is picked; tokens are taken then as the request's estimate (input from
+ * the prompt, output from max_tokens or a default; not corrected by the usage reported afterwards). A bucket may go
+ * below zero, so a large request costs the next ones some waiting rather than the fleet its limit.
  */
 import { TokenBucket } from './token-bucket.ts';
 
