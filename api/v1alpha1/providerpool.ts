@@ -162,6 +162,27 @@ export const TimeoutOverridesSchema = z
   })
   .describe('Overrides of the pool’s timeouts for this provider.');
 
+const perMinute = (what: string) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      `${what} per minute the provider allows this pool as a whole. With an operator the limit is split across ` +
+        'the sidecars by their recent demand and each enforces its share; a standalone sidecar enforces it whole.',
+    );
+
+export const ProviderLimitsSchema = z
+  .strictObject({
+    requestsPerMinute: perMinute('Requests'),
+    tokensPerMinute: perMinute('Tokens (input and output)'),
+  })
+  .describe(
+    'The provider’s limits for the whole fleet. A sidecar whose share is used up routes around the provider ' +
+      'until its budget refills.',
+  );
+
 export const ProviderSchema = z
   .strictObject({
     name: dnsLabel.describe('Name of the provider, unique in the pool; shown in metrics and headers.'),
@@ -222,6 +243,7 @@ export const ProviderSchema = z
       .describe(
         'Most requests this sidecar sends to the provider at once; beyond it the provider is skipped.',
       ),
+    limits: ProviderLimitsSchema.optional(),
   })
   .describe('One upstream provider.');
 
@@ -510,3 +532,4 @@ export type BreakerSpec = z.infer<typeof BreakerSchema>;
 export type RetrySpec = z.infer<typeof RetrySchema>;
 export type ApiKeySource = z.infer<typeof ApiKeySourceSchema>;
 export type Limits = z.infer<typeof LimitsSchema>;
+export type ProviderLimits = z.infer<typeof ProviderLimitsSchema>;

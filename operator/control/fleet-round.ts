@@ -3,6 +3,7 @@
  * cool-downs, the adaptive weights, what to push to the sidecars and what the status should say out.
  *
  *   reports ──► fleet view ──► cool-downs (merged) ──► provider states ──► reweighting ──► snapshot content
+ *                          └─► quota shares (split by demand) ───────────────────────────────┘
  *                                                                                      └─► status observation
  *
  * The pushed weights are the `adaptive` strategy's: sidecars multiply them by local health. Pools on other
@@ -14,6 +15,7 @@ import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
 import { mergeCooldowns } from '../cooldown/pool-cooldowns.ts';
 import { aggregateFleet, type FleetAggregate, type SidecarRecord } from '../fleet/fleet-aggregate.ts';
 import { providerStatuses, providerWindows } from '../fleet/provider-status.ts';
+import { fleetQuotas, type FleetQuotas } from '../quota/fleet-quotas.ts';
 import type { FleetObservation } from '../reconcile/reconcile-pool.ts';
 import {
   DEFAULT_REWEIGHT_SETTINGS,
@@ -58,6 +60,8 @@ export interface FleetRoundResult {
   /** Effective weight per provider, rounded to what is worth pushing. */
   readonly weights: Readonly<Record<string, number>>;
   readonly cooldowns: readonly Cooldown[];
+  /** Each connected sidecar's share of the providers' limits (quota/fleet-quotas.ts). */
+  readonly quotas: FleetQuotas;
   readonly observation: FleetObservation;
   /** The merged view the round decided on (for dashboards). */
   readonly fleet: FleetAggregate;
@@ -102,6 +106,7 @@ export function fleetRound(input: FleetRoundInput): FleetRoundResult {
     state: { weights: result.weights, cooldowns },
     weights: Object.fromEntries(effective),
     cooldowns,
+    quotas: fleetQuotas(spec, fleet, input.sidecars),
     observation: { sidecars: fleet.sidecars, nacks: fleet.nacks, providers: statuses },
     fleet,
     panic: result.panic,

@@ -13,6 +13,7 @@ import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
 import { ProviderPoolStatusSchema, type ProviderPoolStatus } from '../../api/v1alpha1/providerpool-status.ts';
 import type { Logger } from '../../core/log.ts';
 import { mergeCooldowns, sameCooldowns } from '../cooldown/pool-cooldowns.ts';
+import { quotasChanged, type FleetQuotas } from '../quota/fleet-quotas.ts';
 import { reconcilePool, type FleetObservation, type PoolObject } from '../reconcile/reconcile-pool.ts';
 import { statusDiffers } from '../reconcile/pool-status.ts';
 import type { SecretIndex } from '../reconcile/secret-references.ts';
@@ -101,6 +102,8 @@ export class PoolLoop {
   #writing = false;
   #cancelRound: CancelTimer | undefined;
   #stopped = false;
+  /** The quota shares last pushed, per sidecar. */
+  #quotas: FleetQuotas = new Map();
 
   constructor(pool: PoolObject, secrets: SecretIndex, deps: PoolLoopDeps) {
     this.key = { namespace: pool.metadata.namespace, name: pool.metadata.name };
@@ -158,11 +161,13 @@ export class PoolLoop {
       settings: this.#deps.settings ?? DEFAULT_FLEET_ROUND_SETTINGS,
     });
     const cooldownsChanged = !sameCooldowns(result.cooldowns, this.#state.cooldowns);
+    const quotasMoved = quotasChanged(this.#quotas, result.quotas);
+    if (quotasMoved) this.#quotas = result.quotas;
     this.#state = result.state;
     this.#observation = result.observation;
     this.#fleet = result.fleet;
     this.#panic = result.panic;
-    if (cooldownsChanged || !sameWeights(result.weights, published.weights))
+    if (quotasMoved || cooldownsChanged || !sameWeights(result.weights, published.weights))
       this.#publish(published.configVersion, published.spec, result.weights);
     this.#reconcile();
   }
@@ -201,7 +206,7 @@ export class PoolLoop {
       spec,
       weights,
       cooldowns: this.#state.cooldowns,
-      quotas: new Map(),
+      quotas: this.#quotas,
     });
   }
 

@@ -152,7 +152,7 @@ export async function forward(
 ): Promise<void> {
   const { clock, rng, metrics } = deps;
   const { res, logger: log } = request;
-  const observer = deps.observers?.length
+  const observer: OutcomeObserver = deps.observers?.length
     ? observeAll([metricsObserver(metrics), ...deps.observers])
     : metricsObserver(metrics);
   let servedBy = 'none';
@@ -180,6 +180,9 @@ export async function forward(
       // The best tier first, other providers before one already tried; for a first attempt with nothing available,
       // the least-bad provider (panic routing, routing/least-bad.ts).
       const selection = selectOrPanic(targets, strategy, ctx, tried);
+      // Counted once per request: a retry skipping the same provider again wants it no more.
+      const estimated = request.tokens.input + request.tokens.output;
+      if (attempt === 1) for (const t of selection.quotaRefused) observer.quotaRefused?.(t, estimated);
       if (!selection.target) {
         lastError ??= noProviderError(request.model, selection, now);
         break;

@@ -32,6 +32,11 @@ export interface OutcomeObserver {
   attemptStarted(target: Target): void;
   /** The attempt that went out to `target` ended; called once per `attemptStarted`. */
   attemptEnded(target: Target, outcome: AttemptOutcome): void;
+  /**
+   * A request wanted `target` but this sidecar's quota share of its provider was used up (demand all the same);
+   * `estimatedTokens`: the request's token estimate.
+   */
+  quotaRefused?(target: Target, estimatedTokens: number): void;
 }
 
 /** Several observers as one, called in order. */
@@ -43,6 +48,9 @@ export function observeAll(observers: readonly OutcomeObserver[]): OutcomeObserv
     },
     attemptEnded: (target, outcome) => {
       for (const o of observers) o.attemptEnded(target, outcome);
+    },
+    quotaRefused: (target, estimatedTokens) => {
+      for (const o of observers) o.quotaRefused?.(target, estimatedTokens);
     },
   };
 }

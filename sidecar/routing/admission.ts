@@ -9,9 +9,14 @@ export interface Blocked {
   readonly why: string;
   /** When this block ends, when that is known. */
   readonly until: number | undefined;
+  /** Set when the block is this sidecar's quota share: the request still counts as demand for the provider. */
+  readonly quota?: true;
 }
 
-/** Undefined when `t` may take traffic; else its first block: drained, cooling down, budget used up, open, full. */
+/**
+ * Undefined when `t` may take traffic; else its first block: drained, cooling down, budget used up, open, this
+ * sidecar's quota share used up, full.
+ */
 export function admission(t: Target, now: number): Blocked | undefined {
   const p = t.provider;
   if (t.weight === 0) return { why: 'drained (weight 0)', until: undefined };
@@ -23,6 +28,8 @@ export function admission(t: Target, now: number): Blocked | undefined {
     return { why: 'rate limit used up until it resets', until: exhaustedUntil };
   const reopensAt = p.breaker.nextChangeAt(now);
   if (reopensAt !== undefined) return { why: 'circuit breaker open', until: reopensAt };
+  const quota = p.quota.blocked(now);
+  if (quota) return { ...quota, quota: true };
   if (p.saturated) return { why: 'at its in-flight limit', until: undefined };
   return undefined;
 }
@@ -34,5 +41,6 @@ export function blockedUntil(t: Target, now: number): number {
   if (p.cooldown.isCoolingDown(now)) until = Math.max(until, p.cooldown.coolingUntil ?? now);
   until = Math.max(until, p.rateLimits.exhaustedUntil(now) ?? now);
   until = Math.max(until, p.breaker.nextChangeAt(now) ?? now);
+  until = Math.max(until, p.quota.blocked(now)?.until ?? now);
   return until;
 }

@@ -7,7 +7,8 @@
  * budget's reset, whichever is latest for that target; a half-open breaker whose probes are all out counts as
  * ending now); ties go to the preferred priority tier, then to manifest order. Never chosen: a drained target
  * (weight 0), one at its in-flight limit, one already tried for this request, and a provider known to be hard-down
- * (it refused the pool's credentials with 401/403 and has not succeeded since): retrying it cannot help.
+ * (it refused the pool's credentials with 401/403 and has not succeeded since): retrying it cannot help; and one
+ * whose quota share is used up: the share is this sidecar's promise to keep the fleet within the provider's limit.
  */
 import { blockedUntil } from './admission.ts';
 import type { Target } from './target.ts';
@@ -26,6 +27,7 @@ export function leastBad(
   let bestUntil = Infinity;
   for (const t of targets) {
     if (!canServe(t) || t.provider.saturated || avoid.has(t.provider.name)) continue;
+    if (t.provider.quota.blocked(now) !== undefined) continue;
     const until = blockedUntil(t, now);
     if (until < bestUntil || (until === bestUntil && best !== undefined && t.priority < best.priority)) {
       best = t;

@@ -5,6 +5,7 @@ import type { Secret } from '../core/secret.ts';
 import { CircuitBreaker, type BreakerTransition } from '../breaker/circuit-breaker.ts';
 import { CoolDown } from '../retry/cooldown.ts';
 import { ProviderRateLimits } from '../ratelimit/provider-rate-limits.ts';
+import { QuotaBudget } from '../quota/quota-budget.ts';
 import type { ProviderAdapter, TargetEndpoint } from '../providers/adapter.ts';
 import { ActiveProber, type Scheduler } from '../health/active-prober.ts';
 import { httpProbe } from '../health/probe-provider.ts';
@@ -44,6 +45,8 @@ export class ProviderRuntime {
   readonly cooldown = new CoolDown();
   /** Budgets announced by the provider's rate-limit headers. */
   readonly rateLimits = new ProviderRateLimits();
+  /** This sidecar's share of the provider's limits (spec limits); the holder sets its rates on every document. */
+  readonly quota: QuotaBudget;
   /** Window over which a provider whose breaker closed again ramps up its share (breaker.slowStartMs). */
   slowStartMs: number;
   /** Probes the provider while its breaker is open, when the pool asks for it. */
@@ -76,6 +79,7 @@ export class ProviderRuntime {
       },
     });
     this.slowStartMs = init.breaker.slowStartMs;
+    this.quota = new QuotaBudget({}, init.now);
     this.#configureProbes(init);
   }
 

@@ -1,7 +1,7 @@
 /**
  * Holds the running PoolRuntime and applies each document a PoolSource delivers: builds the next runtime from
  * the previous one (state of what stays is kept), takes the operator's weights in place of the spec's and
- * adopts the pool-wide cool-downs, and keeps the metrics that describe the pool in step.
+ * adopts the pool-wide cool-downs, sets each provider's quota budget (quota/quota-rates.ts), and keeps the metrics that describe the pool in step.
  *
  * Model-scoped cool-downs from the fleet are not applied yet: a cool-down belongs to a whole provider here.
  */
@@ -11,6 +11,7 @@ import type { BreakerTransition } from '../breaker/circuit-breaker.ts';
 import type { SecretSources } from '../config/resolve-secrets.ts';
 import type { SidecarMetrics } from '../metrics/metrics.ts';
 import type { PoolDocument } from '../source/pool-source.ts';
+import { quotaRates } from '../quota/quota-rates.ts';
 import { buildPoolRuntime, type PoolRuntime } from './pool-runtime.ts';
 
 export interface RuntimeHolderDeps {
@@ -67,6 +68,7 @@ export class RuntimeHolder {
       metrics.setBreakerState(name, provider.breaker.state(now));
       const report = this.#deps.onLocalCoolDown;
       provider.cooldown.onCoolDown = report === undefined ? undefined : (until) => report(name, until);
+      provider.quota.setRates(quotaRates(provider.spec, document.fleet?.quotas), now);
     }
     for (const c of document.fleet?.cooldowns ?? []) {
       if (c.model === undefined) next.providers.get(c.provider)?.cooldown.adopt(c.until);

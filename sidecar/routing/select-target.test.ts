@@ -124,6 +124,42 @@ function openBreaker(runtime: PoolRuntime, name: string, at: number): void {
   runtime.providers.get(name)?.breaker.tryAcquire(at)?.release('failure', at);
 }
 
+describe('a provider whose quota share is used up', () => {
+  const limited = () => {
+    const runtime = runtimeOf([{ name: 'a', weight: 1000 }, { name: 'b' }]);
+    runtime.providers.get('a')?.quota.setRates({ requestsPerMinute: 60 }, NOW); // one a second, a burst of 3
+    return { runtime, targets: runtime.models.get('chat') ?? [] };
+  };
+
+  it('is routed around once its share is spent, with the reason, and the request counts as its demand', () => {
+    const { targets } = limited();
+    const picks = [1, 2, 3, 4].map(() => selectTarget(targets, wrr(), ctx, new Set()));
+    expect(picks.map((p) => p.target?.provider.name)).toEqual(['a', 'a', 'a', 'b']);
+    expect(picks[3]?.quotaRefused.map((t) => t.provider.name)).toEqual(['a']);
+    expect(selectTarget(targets, wrr(), { ...ctx, now: NOW + 1_000 }, new Set()).target?.provider.name).toBe(
+      'a',
+    );
+  });
+
+  it('says so and when it refills when nothing else can serve, and panic routing never breaks the share', () => {
+    const { runtime, targets } = limited();
+    for (let i = 0; i < 3; i++) selectTarget(targets, wrr(), ctx, new Set());
+    runtime.providers.get('b')?.cooldown.coolDown(NOW + 5_000);
+    const none = selectTarget(targets, wrr(), ctx, new Set());
+    expect(none).toMatchObject({
+      target: undefined,
+      skipped: ['a: request quota share used up', 'b: rate limited (cooling down)'],
+      retryAt: NOW + 1_000,
+    });
+    expect(selectOrPanic(targets, wrr(), ctx, new Set())).toMatchObject({
+      panic: true,
+      target: { key: 'b/chat' },
+    });
+    const onlyA = targets.filter((t) => t.key === 'a/chat');
+    expect(selectOrPanic(onlyA, wrr(), ctx, new Set()).target).toBeUndefined();
+  });
+});
+
 describe('panic routing when every target is blocked', () => {
   const breaker = { consecutiveFailures: 1, baseBackoffMs: 10_000 };
   it.each([

@@ -8,6 +8,8 @@ import type { Target } from './target.ts';
 export interface Selected {
   readonly target: Target;
   readonly permit: BreakerPermit;
+  /** Targets skipped because this sidecar's quota share is used up: the request wanted them (demand). */
+  readonly quotaRefused: readonly Target[];
   /** Chosen by panic routing (see least-bad.ts): every target was blocked. */
   readonly panic?: boolean;
 }
@@ -29,7 +31,9 @@ export function selectOrPanic(
   const selection = selectTarget(targets, strategy, ctx, avoid);
   if (selection.target || avoid.size > 0) return selection;
   const target = leastBad(targets, ctx.now, avoid);
-  return target ? { target, permit: PANIC_PERMIT, panic: true } : selection;
+  return target
+    ? { target, permit: PANIC_PERMIT, panic: true, quotaRefused: selection.quotaRefused }
+    : selection;
 }
 
 export interface NoneAvailable {
@@ -38,6 +42,7 @@ export interface NoneAvailable {
   readonly skipped: readonly string[];
   /** Earliest time a skipped target may take traffic again, when one is known. */
   readonly retryAt: number | undefined;
+  readonly quotaRefused: readonly Target[];
 }
 
 function toCandidate(t: Target, now: number, probing: boolean): Candidate {
@@ -59,7 +64,7 @@ function toCandidate(t: Target, now: number, probing: boolean): Candidate {
 
 /**
  * Filters out what may not take traffic now (drained, breaker open, cooling down after a 429, rate-limit budget
- * used up, at its in-flight limit), asks the strategy to pick among the rest and takes a breaker permit for the
+ * used up, quota share used up, at its in-flight limit), asks the strategy to pick among the rest and takes a breaker permit (and the quota) for the
  * pick. The strategy picks within the best priority tier that has an available provider not yet tried; providers in
  * `avoid` (already tried for this request) are picked only when no other, in any tier, can serve. So a retry stays
  * in its tier while the tier has an untried provider, then moves down the tiers.
@@ -71,6 +76,7 @@ export function selectTarget(
   avoid: ReadonlySet<string>,
 ): Selected | NoneAvailable {
   const skipped: string[] = [];
+  const quotaRefused: Target[] = [];
   let retryAt: number | undefined;
   const later = (t: number) => {
     retryAt = retryAt === undefined ? t : Math.min(retryAt, t);
@@ -80,6 +86,7 @@ export function selectTarget(
   for (const t of targets) {
     const blocked = admission(t, ctx.now);
     if (blocked) {
+      if (blocked.quota === true) quotaRefused.push(t);
       skipped.push(`${t.provider.name}: ${blocked.why}`);
       if (blocked.until !== undefined) later(blocked.until);
       continue;
@@ -94,12 +101,16 @@ export function selectTarget(
       const target = picked && eligible.get(picked.key);
       if (!picked || !target) break;
       const permit = target.provider.breaker.tryAcquire(ctx.now);
-      if (permit) return { target, permit };
+      if (permit) {
+        // Admission found the share not used up at this same `now`, so the take succeeds.
+        target.provider.quota.tryTake(ctx.now, ctx.tokens.input + ctx.tokens.output);
+        return { target, permit, quotaRefused };
+      }
       skipped.push(`${target.provider.name}: circuit breaker half-open, probe in progress`);
       group.splice(group.indexOf(picked), 1);
     }
   }
-  return { target: undefined, skipped, retryAt };
+  return { target: undefined, skipped, retryAt, quotaRefused };
 }
 
 /** The candidates in the groups the strategy picks from, in turn: untried by tier, best first, then tried by tier. */

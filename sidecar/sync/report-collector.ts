@@ -66,6 +66,11 @@ export class ReportCollector {
     w.demandTokens += Math.max(0, Math.round(estimatedTokens));
   }
 
+  /** Tokens a request that went out turned out to use: its demand of tokens (its request was counted at its start). */
+  recordDemandTokens(provider: string, model: string, tokens: number): void {
+    this.#window(provider, model).demandTokens += Math.max(0, Math.round(tokens));
+  }
+
   recordAttempt(a: AttemptRecord): void {
     if (a.verdict === 'neutral') return; // the client went away: says nothing about the provider
     const w = this.#window(a.provider, a.model);

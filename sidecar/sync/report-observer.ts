@@ -14,8 +14,17 @@ export function reportObserver(collector: ReportCollector): OutcomeObserver {
     attemptStarted(target: Target) {
       collector.recordDemand(target.provider.name, target.logicalModel, 0);
     },
+    quotaRefused(target: Target, estimatedTokens: number) {
+      collector.recordDemand(target.provider.name, target.logicalModel, estimatedTokens);
+    },
     attemptEnded(target: Target, outcome: AttemptOutcome) {
       const usage = outcome.usage;
+      if (usage !== undefined)
+        collector.recordDemandTokens(
+          target.provider.name,
+          target.logicalModel,
+          usage.inputTokens + usage.outputTokens,
+        );
       collector.recordAttempt({
         provider: target.provider.name,
         model: target.logicalModel,

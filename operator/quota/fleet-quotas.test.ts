@@ -1,0 +1,124 @@
+import { describe, expect, it } from '@jest/globals';
+import type { QuotaShare } from '../../api/sync/sync-protocol.ts';
+import { ProviderPoolSpecSchema } from '../../api/v1alpha1/providerpool.ts';
+import { targetReport } from '../../test/support/sync-reports.ts';
+import { fleetRound, INITIAL_CONTROL_STATE } from '../control/fleet-round.ts';
+import type { SidecarRecord } from '../fleet/fleet-aggregate.ts';
+import { quotasChanged } from './fleet-quotas.ts';
+
+const NOW = 1_000_000;
+const WINDOW_MS = 30_000; // the fleet round's window: demand in it counts twice per minute
+
+const spec = ProviderPoolSpecSchema.parse({
+  providers: [
+    { name: 'limited', limits: { requestsPerMinute: 1_000, tokensPerMinute: 100_000 } },
+    { name: 'free' },
+  ].map((p) => ({
+    ...p,
+    type: 'openai',
+    baseURL: `http://${p.name}.test/v1`,
+    models: [{ name: 'chat', model: 'm' }],
+  })),
+});
+
+/** A sidecar that wanted `perMinute` requests (and 100 tokens each) of the limited provider; undefined: no report yet. */
+function sidecar(id: string, perMinute: number | undefined, connected = true): SidecarRecord {
+  const half = (perMinute ?? 0) / 2;
+  return {
+    id,
+    connected,
+    appliedVersion: 'v1',
+    nack: undefined,
+    reports:
+      perMinute === undefined
+        ? []
+        : [
+            {
+              sidecar: id,
+              configVersion: 'v1',
+              windowStart: NOW - WINDOW_MS,
+              windowEnd: NOW,
+              targets: [
+                targetReport('limited', { demandRequests: half, demandTokens: half * 100 }),
+                targetReport('free', { demandRequests: 10 }),
+              ],
+              cooldowns: [],
+            },
+          ],
+  };
+}
+
+const quotasOf = (sidecars: SidecarRecord[]) =>
+  fleetRound({ spec, configVersion: 'v1', sidecars, state: INITIAL_CONTROL_STATE, now: NOW }).quotas;
+
+const requestsOf = (quotas: ReadonlyMap<string, readonly QuotaShare[]>) =>
+  Object.fromEntries([...quotas].map(([id, shares]) => [id, shares[0]?.requestsPerMinute]));
+
+describe('the fleet’s quota shares in a round', () => {
+  it.each<{ name: string; sidecars: SidecarRecord[]; requests: Record<string, number> }>([
+    {
+      name: 'splits equally (minus the newcomers’ reserve) between sidecars that both want more than the limit',
+      sidecars: [sidecar('a', 2_000), sidecar('b', 2_000)],
+      requests: { a: 475, b: 475 },
+    },
+    {
+      name: 'follows demand: a small consumer gets what it asks for and the rest goes to the big one',
+      sidecars: [sidecar('a', 100), sidecar('b', 2_000)],
+      requests: { a: 100, b: 850 },
+    },
+    {
+      name: 'gives connected sidecars that have not reported yet the reserve',
+      sidecars: [sidecar('a', 2_000), sidecar('b', 2_000), sidecar('new', undefined)],
+      requests: { a: 475, b: 475, new: 50 },
+    },
+    {
+      name: 'gives the whole limit to a lone newcomer',
+      sidecars: [sidecar('only', undefined)],
+      requests: { only: 1_000 },
+    },
+    {
+      name: 'gives nothing to a sidecar whose stream is closed (the reserve stays held for newcomers)',
+      sidecars: [sidecar('a', 2_000), sidecar('gone', 2_000, false)],
+      requests: { a: 950 },
+    },
+  ])('$name', ({ sidecars, requests }) => {
+    const quotas = quotasOf(sidecars);
+    expect(requestsOf(quotas)).toEqual(requests);
+    const sum = (kind: 'requestsPerMinute' | 'tokensPerMinute') =>
+      [...quotas.values()].reduce((s, shares) => s + (shares[0]?.[kind] ?? 0), 0);
+    expect(sum('requestsPerMinute')).toBeLessThanOrEqual(1_000);
+    expect(sum('tokensPerMinute')).toBeLessThanOrEqual(100_000);
+  });
+
+  it('shares only providers with limits, requests and tokens alike', () => {
+    expect(quotasOf([sidecar('a', 2_000), sidecar('b', 100)]).get('b')).toEqual([
+      { provider: 'limited', requestsPerMinute: 100, tokensPerMinute: 10_000 },
+    ]);
+  });
+});
+
+describe('whether new shares are worth a push', () => {
+  const of = (entries: Record<string, number>) =>
+    new Map(Object.entries(entries).map(([id, rpm]) => [id, [{ provider: 'p', requestsPerMinute: rpm }]]));
+
+  it.each([
+    {
+      name: 'not for a move of a few percent',
+      pushed: of({ a: 500, b: 450 }),
+      next: of({ a: 490, b: 460 }),
+      push: false,
+    },
+    {
+      name: 'yes for a larger move',
+      pushed: of({ a: 500, b: 450 }),
+      next: of({ a: 400, b: 550 }),
+      push: true,
+    },
+    { name: 'yes when a sidecar joins', pushed: of({ a: 950 }), next: of({ a: 900, b: 50 }), push: true },
+    { name: 'yes when a sidecar leaves', pushed: of({ a: 500, b: 450 }), next: of({ a: 950 }), push: true },
+    { name: 'yes for the first shares', pushed: new Map(), next: of({ a: 950 }), push: true },
+    { name: 'yes when a limit is added', pushed: new Map([['a', []]]), next: of({ a: 950 }), push: true },
+  ])('$name', ({ pushed, next, push }) => {
+    expect(quotasChanged(pushed, next)).toBe(push);
+  });
+});
