@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { STRATEGY_NAMES } from '../../api/v1alpha1/providerpool.ts';
 import express from 'express';
 import { listenApp, type ListeningApp } from '../../core/express-app.ts';
 import { createLogger } from '../../core/log.ts';
@@ -50,9 +51,11 @@ describe('the dashboard router', () => {
     const base = await serve();
     const state = (await (await fetch(`${base}/api/state`)).json()) as {
       readOnly: boolean;
+      strategies: string[];
       pools: unknown[];
     };
     expect(state.readOnly).toBe(true);
+    expect(state.strategies).toEqual([...STRATEGY_NAMES]);
     expect(state.pools).toHaveLength(1);
     const refused = await post(`${base}/api/pools/default/chat/strategy`, { type: 'round-robin' });
     expect(refused.status).toBe(403);

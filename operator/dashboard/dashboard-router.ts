@@ -10,6 +10,7 @@
  *   POST /api/pools/:namespace/:name/weights   {weights: {provider: number}}
  *   POST /api/faults/:target                   {fault: outage | slow | errors | rate-limit | clear}
  */
+import { STRATEGY_NAMES } from '../../api/v1alpha1/providerpool.ts';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +62,7 @@ export function dashboardRouter(options: DashboardOptions): Router {
   const pushIntervalMs = options.pushIntervalMs ?? 1_000;
   const state = async (): Promise<DashboardState> => ({
     readOnly: controls === undefined,
+    strategies: STRATEGY_NAMES,
     at: Date.now(),
     pools: await options.pools(),
     faultTargets: faults?.targets() ?? [],

@@ -4,7 +4,7 @@
  * purely from the operator's PoolViews (local mode) or from ProviderPool objects' status (a cluster, read-only).
  */
 import type { Condition, ProviderState } from '../../api/v1alpha1/providerpool-status.ts';
-import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
+import type { ProviderPoolSpec, StrategyName } from '../../api/v1alpha1/providerpool.ts';
 import type { PoolView } from '../control/pool-loop.ts';
 
 export interface DashboardProvider {
@@ -58,6 +58,8 @@ export interface DashboardPool {
 export interface DashboardState {
   /** True against a cluster: the page hides its controls. */
   readonly readOnly: boolean;
+  /** The strategies a pool may choose (the page's strategy control lists them). */
+  readonly strategies: readonly StrategyName[];
   readonly at: number;
   readonly pools: readonly DashboardPool[];
   /** Mock providers that accept injected faults (the demo), by name. */

@@ -2,15 +2,8 @@
 // sends the controls' changes (strategy, weights, faults) as JSON. Plain browser ES module, no build step.
 import { PoolCharts, colorOf } from './charts.js';
 
-const STRATEGIES = [
-  'round-robin',
-  'weighted-round-robin',
-  'least-connections',
-  'response-time',
-  'cost-based',
-  'health-aware',
-  'adaptive',
-];
+/** The strategies a pool may choose, as the operator lists them (from the API's schema). */
+let strategies = [];
 
 const statusLine = document.getElementById('status');
 const poolsRoot = document.getElementById('pools');
@@ -126,7 +119,7 @@ function buildPool(pool) {
   const controls = el('div', { class: 'controls' });
   const strategyForm = el('form', { 'aria-label': 'Strategy' });
   const select = el('select', { name: 'strategy', id: `${id}-strategy` });
-  for (const s of STRATEGIES) select.append(el('option', { value: s, text: s }));
+  for (const s of strategies) select.append(el('option', { value: s, text: s }));
   strategyForm.append(
     el('label', { for: `${id}-strategy` }, 'Strategy', select),
     el('button', { type: 'submit', text: 'Apply strategy' }),
@@ -241,6 +234,7 @@ function updateFaults(targets) {
 
 function render(state) {
   readOnly = state.readOnly;
+  strategies = state.strategies;
   stateAt = state.at;
   const seen = new Set();
   for (const pool of state.pools) {
