@@ -107,12 +107,8 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
   const scheduler: Scheduler = { clock, setTimer: systemScheduler.setTimer };
   const hub = new SyncHub({
     scheduler,
-    debounceMs: 50,
     reportRetentionMs: REPORT_RETENTION_MS,
-    onReport: (key, report) => {
-      syncMetrics.reports.inc();
-      controller.loop(poolKeyString(key))?.onReport(report);
-    },
+    onReport: (key, report) => controller.loop(poolKeyString(key))?.onReport(report),
   });
   const syncMetrics = new SyncMetrics(metrics.registry, hub);
 

@@ -70,12 +70,8 @@ export async function startLocalOperator(options: LocalOperatorOptions): Promise
 
   const hub = new SyncHub({
     scheduler,
-    debounceMs: 50,
     reportRetentionMs: REPORT_RETENTION_MS,
-    onReport: (key, report) => {
-      metrics.reports.inc();
-      loops.get(poolKeyString(key))?.onReport(report);
-    },
+    onReport: (key, report) => loops.get(poolKeyString(key))?.onReport(report),
     unknownPool: (key) => ({
       reason: 'PoolNotFound',
       message: `no ProviderPool ${poolKeyString(key)} in ${options.dir} (a file there with kind ProviderPool, metadata.name "${key.name}" and namespace "${key.namespace}")`,

@@ -37,8 +37,8 @@ export interface PoolContent {
 
 export interface SyncHubOptions {
   readonly scheduler: Scheduler;
-  /** A burst of changes within this time becomes one push. */
-  readonly debounceMs: number;
+  /** A burst of changes within this time becomes one push (default 50 ms). */
+  readonly debounceMs?: number;
   /** Reports older than this are forgotten (the fleet view reads a shorter window). */
   readonly reportRetentionMs: number;
   /** Called after each accepted report (the control loop spreads new cool-downs from here at once). */
@@ -78,6 +78,8 @@ export class SyncHub {
   pushes = 0;
   /** Streams open now. */
   openStreams = 0;
+  /** Reports accepted, for metrics. */
+  reports = 0;
 
   constructor(options: SyncHubOptions) {
     this.#options = options;
@@ -105,7 +107,7 @@ export class SyncHub {
   publish(key: PoolKey, content: PoolContent): void {
     const pool = this.#pool(key);
     pool.content = content;
-    pool.cancelPush ??= this.#options.scheduler.setTimer(this.#options.debounceMs, () => {
+    pool.cancelPush ??= this.#options.scheduler.setTimer(this.#options.debounceMs ?? 50, () => {
       pool.cancelPush = undefined;
       this.#push(key, pool);
     });
@@ -162,6 +164,7 @@ export class SyncHub {
   report(key: PoolKey, report: Report): void {
     const state = this.#sidecar(this.#pool(key), report.sidecar);
     const now = this.#options.scheduler.clock.now();
+    this.reports++;
     state.lastSeen = now;
     // A report names the configuration the sidecar runs: as good as an ACK (which may have been lost).
     if (report.configVersion !== undefined) state.appliedVersion = report.configVersion;

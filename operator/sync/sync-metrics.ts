@@ -4,7 +4,6 @@ import type { SyncHub } from './sync-hub.ts';
 
 export class SyncMetrics {
   readonly refused: Counter<'status'>;
-  readonly reports: Counter;
 
   constructor(registry: Registry, hub: SyncHub) {
     this.refused = new Counter({
@@ -13,10 +12,14 @@ export class SyncMetrics {
       labelNames: ['status'] as const,
       registers: [registry],
     });
-    this.reports = new Counter({
+    new Counter({
       name: 'switchboard_operator_sync_reports_total',
       help: 'Reports received from sidecars.',
       registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(hub.reports);
+      },
     });
     new Gauge({
       name: 'switchboard_operator_sync_streams',
