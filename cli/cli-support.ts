@@ -9,20 +9,35 @@ export function parsePort(value: string, flag: string): number {
 
 const GRACE_MS = 30_000;
 
-/** Runs `stop` on SIGINT/SIGTERM, then exits; a second signal or the grace period forces the exit. */
-export function onShutdown(stop: () => Promise<void>): void {
+/**
+ * Catches SIGINT/SIGTERM from now on and returns the function that names what stopping means once the command has
+ * started. Install it before starting anything: a signal that arrives while the command starts up (or between its
+ * "listening" line and the handler, which a loaded machine can stretch) must not kill the process uncleanly; the
+ * stop then runs as soon as it is known. A second signal or the grace period forces the exit.
+ */
+export function stopOnSignal(): (stop: () => Promise<void>) => void {
+  let stop: (() => Promise<void>) | undefined;
+  let signalled = false;
   let stopping = false;
-  const handler = () => {
-    if (stopping) process.exit(1);
+  const runStop = (run: () => Promise<void>) => {
     stopping = true;
-    setTimeout(() => process.exit(1), GRACE_MS).unref();
-    stop().then(
+    run().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
+  const handler = () => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    setTimeout(() => process.exit(1), GRACE_MS).unref();
+    if (stop !== undefined) runStop(stop);
+  };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+  return (started) => {
+    stop = started;
+    if (signalled && !stopping) runStop(started);
+  };
 }
 
 /** The logger a `--log-level` flag asks for. */

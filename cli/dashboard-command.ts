@@ -10,7 +10,7 @@ import { providerPoolCollection } from '../operator/kube/collections.ts';
 import { loadKubeConfig } from '../operator/kube/kube-config.ts';
 import { checkReachable } from '../operator/kube/reachable.ts';
 import { listenApp } from '../core/express-app.ts';
-import { loggerFromFlag, onShutdown, parsePort } from './cli-support.ts';
+import { loggerFromFlag, parsePort, stopOnSignal } from './cli-support.ts';
 
 export const DASHBOARD_USAGE = `switchboard dashboard [options]
 
@@ -43,6 +43,8 @@ export async function runDashboardCommand(argv: string[]): Promise<void> {
     process.stdout.write(DASHBOARD_USAGE);
     return;
   }
+  // Before anything starts: a signal during start-up then stops the command cleanly instead of killing it.
+  const onShutdown = stopOnSignal();
   const logger = loggerFromFlag(values['log-level']);
   const config = loadKubeConfig({
     ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),

@@ -8,7 +8,7 @@ import { DEMO_PROVIDERS } from './demo/demo-providers.ts';
 import { renderTable } from './demo/demo-table.ts';
 import { startDemo } from './demo/start-demo.ts';
 import { poolFromView } from '../operator/dashboard/dashboard-state.ts';
-import { loggerFromFlag, onShutdown, parsePort } from './cli-support.ts';
+import { loggerFromFlag, parsePort, stopOnSignal } from './cli-support.ts';
 
 export const DEMO_USAGE = `switchboard demo [options]
 
@@ -50,6 +50,8 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
     process.stdout.write(DEMO_USAGE);
     return;
   }
+  // Before anything starts: a signal during start-up then stops the command cleanly instead of killing it.
+  const onShutdown = stopOnSignal();
   const rps = Number(values.rps);
   if (!(rps > 0 && rps <= 1000)) throw new Error(`--rps must be a number in (0, 1000], not "${values.rps}"`);
   const sidecarCount = Number(values.sidecars);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { loggerFromFlag, onShutdown, parsePort } from './cli-support.ts';
+import { loggerFromFlag, parsePort, stopOnSignal } from './cli-support.ts';
 
 export const OPERATOR_USAGE = `switchboard operator [options]
 switchboard operator --local DIR [--sync-port P]
@@ -46,6 +46,8 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     process.stdout.write(OPERATOR_USAGE);
     return;
   }
+  // Before anything starts: a signal during start-up then stops the command cleanly instead of killing it.
+  const onShutdown = stopOnSignal();
   if (values.local !== undefined) {
     const logger = loggerFromFlag(values['log-level']);
     // Local mode never loads the Kubernetes client.

@@ -9,7 +9,7 @@ import { startSidecar } from '../sidecar/sidecar.ts';
 import { OperatorPoolSource } from '../sidecar/source/operator-pool-source.ts';
 import { SnapshotStore } from '../sidecar/sync/snapshot-store.ts';
 import { systemRng } from '../core/clock.ts';
-import { loggerFromFlag, onShutdown, parsePort } from './cli-support.ts';
+import { loggerFromFlag, parsePort, stopOnSignal } from './cli-support.ts';
 
 export const SIDECAR_USAGE = `switchboard sidecar --pool FILE [options]
 switchboard sidecar --operator URL --pool NAMESPACE/NAME [options]
@@ -90,6 +90,8 @@ export async function runSidecarCommand(argv: string[]): Promise<void> {
     process.stdout.write(SIDECAR_USAGE);
     return;
   }
+  // Before anything starts: a signal during start-up then stops the command cleanly instead of killing it.
+  const onShutdown = stopOnSignal();
   const pool = values.pool ?? env('SWITCHBOARD_POOL');
   if (pool === undefined) throw new Error(`--pool is required\n\n${SIDECAR_USAGE}`);
   const operatorUrl = values.operator ?? env('SWITCHBOARD_OPERATOR_URL');

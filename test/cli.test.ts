@@ -15,10 +15,13 @@ function run(args: string[]): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function exitOf(child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
+/** How the child ended; its stderr comes along so a failed expectation shows what it said. */
+function exitOf(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
 }
 
 async function firstLine(child: ChildProcess): Promise<string> {
@@ -133,6 +136,21 @@ describe('the switchboard command', () => {
     demo.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     await waitFor('the demo to print its URLs', () => stdout.includes('OpenAI base URL'), 20_000);
     demo.kill('SIGINT');
-    expect((await exited).code).toBe(0);
+    expect(await exited).toMatchObject({ code: 0, signal: null });
+  });
+
+  it('stops cleanly when Ctrl-C arrives while the demo is still starting', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchboard-demo-'));
+    const demo = run([
+      'demo',
+      ...['--port', '0', '--metrics-port', '0', '--dashboard-port', '0', '--dir', dir, '--log-level', 'info'],
+    ]);
+    children.push(demo);
+    const exited = exitOf(demo);
+    // The operator's first log line: start-up is under way, the sidecars and the app are not up yet.
+    const lines = createInterface({ input: demo.stderr! });
+    await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+    demo.kill('SIGINT');
+    expect(await exited).toMatchObject({ code: 0, signal: null });
   });
 });
