@@ -141,7 +141,16 @@ const pod = (name: string, labels: Record<string, string>) =>
 
 describe('the Helm chart on the API server', () => {
   test('helm install creates the release: CRD, operator, RBAC, Service, webhook configuration, empty cert Secret', async () => {
-    await ok(helm(['install', RELEASE, ...installArgs()]));
+    const installed = await ok(helm(['install', RELEASE, ...installArgs()]));
+    // NOTES.txt: the next steps.
+    for (const step of [
+      `kubectl -n ${release} rollout status deployment/switchboard-operator`,
+      'kubectl -n my-app apply -f -',
+      '"switchboard.dev/pool":"chat"',
+      'http://localhost:4000/v1',
+      'kubectl apply --server-side -f <chart>/crds/',
+    ])
+      expect(installed).toContain(step);
     const releases = JSON.parse(await ok(helm(['list', '-n', release, '-o', 'json']))) as {
       name: string;
       status: string;
