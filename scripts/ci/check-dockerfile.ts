@@ -72,9 +72,10 @@ function execForm(instruction: Instruction): string[] {
   return strings.map((s) => s.getJSONValue());
 }
 
+/** Files and links under `dir` (what a COPY of a folder takes). */
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => join(e.parentPath, e.name));
 }
 
 /** COPY [--from=stage] SRC... DEST, with Docker's semantics for directories and the context's .dockerignore. */
@@ -108,7 +109,8 @@ async function copy(stage: Stage, instruction: Copy, stages: Map<string, Stage>)
           ? join(inImage(stage, dest), posix.basename(file))
           : inImage(stage, dest);
       await mkdir(dirname(target), { recursive: true });
-      await cp(file, target);
+      // Links (node_modules/.bin) stay links, as in a layer.
+      await cp(file, target, { verbatimSymlinks: true });
     }
     say(`  ${src} → ${dest}: ${copied.length} file(s)`);
   }

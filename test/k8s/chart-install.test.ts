@@ -269,14 +269,25 @@ describe('the Helm chart on the API server', () => {
       NODE_OPTIONS: '--max-semi-space-size=2',
     });
 
-    // The Deployment's arguments as the kubelet expands them; free ports on loopback in place of the pod's ports;
-    // the kubeconfig in place of the in-cluster configuration.
+    // The Deployment's arguments as the kubelet expands them; free ports on loopback in place of the pod's ports,
+    // the mounted injection config written to a file, the kubeconfig in place of the in-cluster configuration.
     const port = await freePort();
     const syncPort = await freePort();
+    const injectionFile = join(dir, 'injection.yaml');
+    const injection = await ok(
+      kubectl([
+        ...['get', 'configmap', 'switchboard-injection', '-n', release],
+        ...['-o', 'jsonpath={.data.injection\\.yaml}'],
+      ]),
+    );
+    expect(injection).toContain(`operatorUrl: "https://switchboard-operator.${release}.svc:7070"`);
+    await writeFile(injectionFile, injection);
     const local: Record<string, string> = {
       '--port': `${port}`,
       '--sync-port': `${syncPort}`,
       '--sync-host': '127.0.0.1',
+      '--webhook-port': `${await freePort()}`,
+      '--injection-config': injectionFile,
     };
     const [command, ...flags] = container.args;
     expect(command).toBe('operator');
@@ -426,13 +437,29 @@ describe('the Helm chart on the API server', () => {
     expect(await canI('patch', 'validatingwebhookconfigurations.admissionregistration.k8s.io')).toBe('no');
   });
 
-  test('helm uninstall removes the release but keeps the certificate Secret (sidecars trust its CA)', async () => {
+  test('helm uninstall keeps the certificate Secret (sidecars trust its CA), and a reinstall adopts it as it is', async () => {
     await ok(helm(['uninstall', RELEASE, '-n', release]));
     const gone = await kubectl(['get', 'mutatingwebhookconfiguration', webhookConfig()]);
     expect(gone.stderr).toContain('NotFound');
     expect((await kubectl(['get', 'deployment', 'switchboard-operator', '-n', release])).stderr).toContain(
       'NotFound',
     );
-    await ok(kubectl(['get', 'secret', 'switchboard-operator-tls', '-n', release]));
+    const caOf = () =>
+      ok(
+        kubectl([
+          'get',
+          'secret',
+          'switchboard-operator-tls',
+          '-n',
+          release,
+          '-o',
+          'jsonpath={.data.ca\\.crt}',
+        ]),
+      );
+    const ca = await caOf();
+    expect(ca).not.toBe('');
+
+    await ok(helm(['install', RELEASE, ...installArgs()]));
+    expect(await caOf()).toBe(ca);
   });
 });
