@@ -4,6 +4,8 @@
  * chart-install.test.ts.
  */
 import { describe, expect, test } from '@jest/globals';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { KUBERNETES_VERSION } from '../../scripts/cluster/binaries.ts';
@@ -95,6 +97,16 @@ describe('the Helm chart, rendered', () => {
     const out = await ok(helm(['lint', '--strict', chart, '--kube-version', KUBERNETES_VERSION]));
     expect(out).toContain('1 chart(s) linted, 0 chart(s) failed');
     expect(out).not.toMatch(/\[(WARNING|ERROR)\]/);
+  });
+
+  test("the chart's appVersion, the image tag's default, is the package's version", async () => {
+    const chartYaml = parseYaml(await readFile(join(chart, 'Chart.yaml'), 'utf8')) as { appVersion: string };
+    const packageJson = JSON.parse(
+      await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as {
+      version: string;
+    };
+    expect(chartYaml.appVersion).toBe(packageJson.version);
   });
 
   test("a Kubernetes version below the chart's kubeVersion is refused", async () => {
