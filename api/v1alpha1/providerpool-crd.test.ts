@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { CRD_FILE, renderCrd } from '../../scripts/crd/render.ts';
+import { CHART_CRD_FILE, CRD_FILE, renderCrd } from '../../scripts/crd/render.ts';
 import { kubernetes } from './kubernetes-meta.ts';
 import { ProviderPoolSpecSchema } from './providerpool.ts';
 import { PRINTER_COLUMNS, providerPoolCrd, type CustomResourceDefinition } from './providerpool-crd.ts';
@@ -31,6 +31,12 @@ function nodeAt(schema: StructuralSchema, path: string): StructuralSchema | unde
 describe('the committed CRD', () => {
   it('is what the generator writes (when this fails: npm run crd:generate, then review the diff)', async () => {
     expect(await readFile(CRD_FILE, 'utf8')).toBe(await renderCrd());
+  });
+
+  it("the Helm chart's copy is what the generator writes too, the same manifest under its own header", async () => {
+    const chartCopy = await readFile(CHART_CRD_FILE, 'utf8');
+    expect(chartCopy).toBe(await renderCrd(CHART_CRD_FILE));
+    expect(parseYaml(chartCopy)).toEqual(await committedCrd());
   });
 
   it('is structural on every node: a type, a description, no forbidden keyword', async () => {

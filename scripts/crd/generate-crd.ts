@@ -1,11 +1,11 @@
 /**
- * Writes crds/providerpools.switchboard.dev.yaml from the zod schemas in api/v1alpha1/.
- *   node scripts/crd/generate-crd.ts          write the file
- *   node scripts/crd/generate-crd.ts --check  exit 1 when the committed file differs from what would be written
+ * Writes crds/providerpools.switchboard.dev.yaml and the Helm chart's copy from the zod schemas in api/v1alpha1/.
+ *   node scripts/crd/generate-crd.ts          write the files
+ *   node scripts/crd/generate-crd.ts --check  exit 1 when a committed file differs from what would be written
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
-import { CRD_FILE, renderCrd } from './render.ts';
+import { CRD_FILES, renderCrd } from './render.ts';
 
 async function main(args: readonly string[]): Promise<number> {
   const check = args.includes('--check');
@@ -14,24 +14,28 @@ async function main(args: readonly string[]): Promise<number> {
     process.stderr.write(`usage: generate-crd.ts [--check] (unknown: ${unknown.join(' ')})\n`);
     return 2;
   }
-  const wanted = await renderCrd();
-  const file = relative(process.cwd(), CRD_FILE);
-  if (check) {
-    const committed = await readFile(CRD_FILE, 'utf8').catch(() => undefined);
+  let stale = 0;
+  for (const path of CRD_FILES) {
+    const wanted = await renderCrd(path);
+    const file = relative(process.cwd(), path);
+    if (!check) {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, wanted);
+      process.stdout.write(`wrote ${file}\n`);
+      continue;
+    }
+    const committed = await readFile(path, 'utf8').catch(() => undefined);
     if (committed === wanted) {
       process.stdout.write(`${file} is up to date\n`);
-      return 0;
+      continue;
     }
+    stale += 1;
     process.stderr.write(
       `${file} is ${committed === undefined ? 'missing' : 'stale'}: run \`npm run crd:generate\` ` +
         `and review \`git diff ${file}\`\n`,
     );
-    return 1;
   }
-  await mkdir(dirname(CRD_FILE), { recursive: true });
-  await writeFile(CRD_FILE, wanted);
-  process.stdout.write(`wrote ${file}\n`);
-  return 0;
+  return stale === 0 ? 0 : 1;
 }
 
 process.exitCode = await main(process.argv.slice(2));
