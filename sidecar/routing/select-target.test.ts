@@ -251,7 +251,7 @@ describe('panic routing when every target is blocked', () => {
     openBreaker(runtime, 'a', NOW);
     const chosen = selectOrPanic(runtime.models.get('chat') ?? [], wrr(), ctx, new Set());
     expect(chosen.target?.provider.name).toBe('a');
-    if (chosen.target) chosen.permit.release('success', NOW);
+    if (chosen.target) chosen.permit.release('success', 'target', NOW);
     expect(runtime.providers.get('a')?.breaker.state(NOW)).toBe('open');
   });
 });
@@ -303,7 +303,7 @@ describe('priority tiers', () => {
     const picks = new Set(
       Array.from({ length: 8 }, () => {
         const chosen = selectTarget(runtime.models.get('chat') ?? [], strategy, ctx, new Set(tried));
-        if (chosen.target) chosen.permit.release('neutral', NOW);
+        if (chosen.target) chosen.permit.release('neutral', 'target', NOW);
         return chosen.target?.provider.name;
       }),
     );
