@@ -65,7 +65,14 @@ export class OpenAIAdapter implements ProviderAdapter {
 
   parseError(status: number, bodyText: string): UpstreamErrorInfo {
     const parsed = parseJson(bodyText);
-    const error = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : undefined;
+    // OpenAI's `{"error": {…}}`; some OpenAI-compatible servers (older vLLM) send the same fields bare.
+    const error = !isRecord(parsed)
+      ? undefined
+      : isRecord(parsed.error)
+        ? parsed.error
+        : typeof parsed.message === 'string'
+          ? parsed
+          : undefined;
     const message = typeof error?.message === 'string' ? error.message : `upstream answered HTTP ${status}`;
     const code =
       typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : null;
