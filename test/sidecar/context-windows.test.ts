@@ -5,6 +5,7 @@
  * nothing can hold gets a 400 context_length_exceeded, before any provider is called when the windows say so.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { as, DIALECTS } from '../support/dialects.ts';
 import { startHarness, type Harness } from '../support/sidecar-harness.ts';
@@ -96,6 +97,23 @@ describe('routing by context window', () => {
     expect((h.mocks.small?.stats.requests ?? 0) + (h.mocks.large?.stats.requests ?? 0)).toBe(0);
   });
 
+  it('answers an app speaking Anthropic’s API in its own error shape when no window can hold the request', async () => {
+    h = await declared();
+    const client = new Anthropic({ baseURL: new URL(h.sidecar.url).origin, apiKey: 'unused', maxRetries: 0 });
+    const err = await client.messages
+      .create({ model: 'chat', max_tokens: 100, messages: [{ role: 'user', content: HUGE }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    const error = (err as InstanceType<typeof Anthropic.BadRequestError>).error as {
+      type?: string;
+      error?: { type?: string; message?: string };
+    };
+    expect(error.type).toBe('error');
+    expect(error.error?.type).toBe('invalid_request_error');
+    expect(error.error?.message).toMatch(/more than the largest context window/);
+    expect((h.mocks.small?.stats.requests ?? 0) + (h.mocks.large?.stats.requests ?? 0)).toBe(0);
+  });
+
   // Windows not declared in the pool: only the provider's own error tells, each in its dialect.
   it.each(['openai', 'azure', 'anthropic', 'gemini'])(
     '%s: a provider’s context-length 400 moves the request to another target and does not open its breaker',
@@ -135,6 +153,35 @@ describe('routing by context window', () => {
       expect((await ask(h, 'chat', SHORT)).provider).toBe('small');
     },
   );
+
+  it('moves a request whose model’s only provider says it is too long to the fallback model', async () => {
+    h = await startHarness(
+      [{ name: 'small', behaviour: { contextWindow: 4_000 } }, { name: 'large' }],
+      (mocks) => ({
+        retry: { attempts: 0 },
+        models: [{ name: 'mini', fallbacks: ['big'] }],
+        providers: [
+          {
+            name: 'small',
+            type: 'openai',
+            baseURL: mocks.small?.url,
+            models: [{ name: 'mini', model: 'small-mini' }],
+          },
+          {
+            name: 'large',
+            type: 'openai',
+            baseURL: mocks.large?.url,
+            models: [{ name: 'big', model: 'large-big' }],
+          },
+        ],
+      }),
+    );
+    expect(await ask(h, 'mini', LONG)).toMatchObject({ provider: 'large', attempts: '2' });
+    expect((h.mocks.large?.stats.lastRequest?.body as { model?: string } | undefined)?.model).toBe(
+      'large-big',
+    );
+    expect(h.mocks.small?.stats.byStatus).toEqual({ 400: 1 });
+  });
 
   it('answers 400 context_length_exceeded when every provider said the request is too long', async () => {
     h = await startHarness(
