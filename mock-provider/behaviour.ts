@@ -17,6 +17,16 @@ export interface MockBehaviour {
   retryAfterS: number;
   /** Answer every request 429 "insufficient quota" (a billing failure: retrying does not help). */
   insufficientQuota: boolean;
+  /**
+   * Provider model names the injected faults (insufficientQuota, rateLimitRate, errorRate, streamErrorAfterEvents)
+   * apply to; the provider's other models answer normally. null: every model.
+   */
+  faultModels: string[] | null;
+  /**
+   * The model's context window in tokens: a request whose prompt (its text, at the mock's ~4 characters a token)
+   * plus the output it asks for exceeds it is refused with the dialect's context-length error; null: no limit.
+   */
+  contextWindow: number | null;
   /** Number of content pieces a streamed reply is split into. */
   streamChunks: number;
   /** Pause between streamed events, in ms. */
@@ -30,6 +40,8 @@ export interface MockBehaviour {
    * when they fail mid-answer; null: never.
    */
   streamErrorAfterEvents: number | null;
+  /** What the mid-stream error says: a server error, or that the account's quota is used up (OpenAI's 429 code). */
+  streamErrorKind: 'server-error' | 'insufficient-quota';
   /**
    * Wording of server errors (injected by `errorRate` and mid-stream); null: the dialect's own. A quoted key
    * (`echoKey`) is added to it.
@@ -64,11 +76,14 @@ export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
   rateLimitRate: 0,
   retryAfterS: 1,
   insufficientQuota: false,
+  faultModels: null,
+  contextWindow: null,
   streamChunks: 8,
   chunkIntervalMs: 0,
   cutStreamAfterChunks: null,
   cutStreamRate: 1,
   streamErrorAfterEvents: null,
+  streamErrorKind: 'server-error',
   errorMessage: null,
   hang: false,
   requestsPerMinute: 10_000,
@@ -99,6 +114,16 @@ export function applyBehaviour(
   assertFraction('cutStreamRate', next.cutStreamRate);
   if (next.streamErrorAfterEvents !== null) {
     assertInteger('streamErrorAfterEvents', next.streamErrorAfterEvents, 0);
+  }
+  if (next.streamErrorKind !== 'server-error' && next.streamErrorKind !== 'insufficient-quota') {
+    throw new RangeError('streamErrorKind must be server-error or insufficient-quota');
+  }
+  if (next.contextWindow !== null) assertInteger('contextWindow', next.contextWindow, 1);
+  if (
+    next.faultModels !== null &&
+    !(Array.isArray(next.faultModels) && next.faultModels.every((m) => typeof m === 'string'))
+  ) {
+    throw new RangeError('faultModels must be a list of model names or null');
   }
   if (next.echoKey !== null && !KEY_ECHOES.includes(next.echoKey)) {
     throw new RangeError(`echoKey must be one of ${KEY_ECHOES.join(', ')} or null`);

@@ -66,6 +66,8 @@ export type MockFailure =
       readonly retryAfterMs: number;
     }
   | { readonly kind: 'insufficient-quota' }
+  /** The prompt plus the output asked for (`requested` tokens) exceed the model's window (`limit`). */
+  | { readonly kind: 'context-length-exceeded'; readonly requested: number; readonly limit: number }
   /**
    * `message`: wording instead of the dialect's usual one (the `errorMessage` knob); `detail`: words added to the
    * message in parentheses (a quoted key, see key-echo.ts). `serverErrorMessage` puts them together.

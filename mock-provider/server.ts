@@ -13,6 +13,7 @@ import { applyBehaviour, DEFAULT_BEHAVIOUR, type MockBehaviour } from './behavio
 import type { MockDialect, MockFailure, MockReply, MockRequest, MockRoute } from './dialect.ts';
 import { mockDialect } from './dialects/registry.ts';
 import { quoteKey } from './key-echo.ts';
+import { estimateTokens } from './text-tokens.ts';
 import { RateLimitWindow, type RateLimitState } from './rate-limit-window.ts';
 import { writeSseStream } from './sse-response.ts';
 import { emptyMockStats, type MockStats } from './stats.ts';
@@ -323,7 +324,9 @@ class MockProviderServer implements MockProvider {
   private decideRoute(exchange: Exchange, route: MockRoute, params: Record<string, string>): Decision {
     const { received, behaviour } = exchange;
     if (received.body.kind === 'malformed') return this.refuse({ kind: 'malformed-json' });
-    if (behaviour.insufficientQuota) return this.refuse({ kind: 'insufficient-quota' });
+    const request = this.mockRequest(received, params);
+    const tooLong = contextOverflow(request, behaviour.contextWindow);
+    if (tooLong !== undefined) return this.refuse(tooLong);
     if (behaviour.enforceRateLimits) {
       const state = this.window.state(behaviour);
       if (state.remainingRequests === 0) {
@@ -331,15 +334,39 @@ class MockProviderServer implements MockProvider {
       }
       if (state.remainingTokens === 0) return this.throttle('tokens', state.limitTokens, state.resetTokensMs);
     }
+    // Injected faults hit the models `faultModels` names (all when null); the others answer normally.
+    if (!faultsApply(request, behaviour)) return this.faultless(route, request, behaviour);
+    if (behaviour.insufficientQuota) return this.refuse({ kind: 'insufficient-quota' });
     if (behaviour.rateLimitRate > 0 && this.rng() < behaviour.rateLimitRate) {
       return this.throttle('requests', behaviour.requestsPerMinute, behaviour.retryAfterS * 1000);
     }
-    const request = this.mockRequest(received, params);
     const serverError = this.serverError(request, behaviour);
     if (behaviour.errorRate > 0 && this.rng() < behaviour.errorRate) {
       return { reply: this.dialectImpl.failure(serverError), charge: true };
     }
-    const reply = route.handle({
+    const streamFailure: MockFailure =
+      behaviour.streamErrorKind === 'insufficient-quota' ? { kind: 'insufficient-quota' } : serverError;
+    return {
+      reply: this.withStreamError(this.handle(route, request, behaviour), behaviour, streamFailure),
+      charge: true,
+    };
+  }
+
+  /** The route's own answer, without injected faults (but without `[DONE]` when `omitStreamEnd` says so). */
+  private faultless(route: MockRoute, request: MockRequest, behaviour: Readonly<MockBehaviour>): Decision {
+    const reply = this.handle(route, request, behaviour);
+    return {
+      reply: this.withStreamError(
+        reply,
+        { ...behaviour, streamErrorAfterEvents: null },
+        { kind: 'server-error' },
+      ),
+      charge: true,
+    };
+  }
+
+  private handle(route: MockRoute, request: MockRequest, behaviour: Readonly<MockBehaviour>): MockReply {
+    return route.handle({
       request,
       providerName: this.name,
       models: this.models,
@@ -348,7 +375,6 @@ class MockProviderServer implements MockProvider {
       nowSeconds: Math.floor(this.clock.now() / 1000),
       randomId: this.randomId,
     });
-    return { reply: this.withStreamError(reply, behaviour, serverError), charge: true };
   }
 
   /** The server error this request would get: the `errorMessage` wording, the key quoted as `echoKey` says. */
@@ -537,4 +563,50 @@ function textParams(params: Record<string, string | string[]>): Record<string, s
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * The model a request names, wherever its dialect puts it: the body's `model` (OpenAI, Anthropic), the path's
+ * `:model` (Gemini) or `:deployment` (Azure OpenAI).
+ */
+function requestedModel(request: MockRequest): string | undefined {
+  const body = request.body;
+  if (typeof body === 'object' && body !== null && 'model' in body && typeof body.model === 'string')
+    return body.model;
+  return request.params.model ?? request.params.deployment;
+}
+
+function faultsApply(request: MockRequest, behaviour: Readonly<MockBehaviour>): boolean {
+  if (behaviour.faultModels === null) return true;
+  const model = requestedModel(request);
+  return model !== undefined && behaviour.faultModels.includes(model);
+}
+
+/** Output-token fields of the dialects: OpenAI's two, Anthropic's, Gemini's generationConfig. */
+const OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens', 'maxOutputTokens'] as const;
+
+/**
+ * The context-length failure for a request whose prompt text plus asked-for output exceeds `window`; undefined when
+ * it fits or no window is set. The prompt is every string in the body but the model's name and the output fields,
+ * at the mock's ~4 characters a token (text-tokens.ts): rough, as the mock's tokens are, but the same for all dialects.
+ */
+function contextOverflow(request: MockRequest, window: number | null): MockFailure | undefined {
+  if (window === null || request.body === undefined) return undefined;
+  let text = '';
+  let output = 0;
+  const walk = (value: unknown, key: string | undefined): void => {
+    if (typeof value === 'string') {
+      if (key !== 'model') text += value;
+    } else if (typeof value === 'number') {
+      if (key !== undefined && (OUTPUT_FIELDS as readonly string[]).includes(key))
+        output = Math.max(output, value);
+    } else if (Array.isArray(value)) {
+      for (const item of value as unknown[]) walk(item, undefined);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) walk(v, k);
+    }
+  };
+  walk(request.body, undefined);
+  const requested = estimateTokens(text) + output;
+  return requested > window ? { kind: 'context-length-exceeded', requested, limit: window } : undefined;
 }

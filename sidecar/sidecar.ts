@@ -105,7 +105,10 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
     logger,
     ...(reporter === undefined
       ? {}
-      : { onLocalCoolDown: (p: string, until: number) => reporter.coolDownStarted(p, until) }),
+      : {
+          onLocalCoolDown: (p: string, until: number, model?: string) =>
+            reporter.coolDownStarted(p, until, model),
+        }),
   });
   await source.start((document) => holder.apply(document));
   reporter?.start();

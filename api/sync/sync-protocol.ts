@@ -40,7 +40,12 @@ export const COOLDOWN_REASONS = ['RateLimited', 'BreakerOpen'] as const;
 /** A provider (or one model of it) to leave alone until a time, because a sidecar saw a 429 or opened a breaker. */
 export const CooldownSchema = z.strictObject({
   provider: name,
-  model: name.optional().describe('Set when the fault is scoped to one model of the provider.'),
+  model: name
+    .optional()
+    .describe(
+      'The logical model (as TargetReport.model) when the fault is scoped to that model of the provider (a 429 ' +
+        'rate limit): sidecars cool that (provider, model) only. Unset: the whole provider (an exhausted quota).',
+    ),
   until: epochMs,
   reason: z.enum(COOLDOWN_REASONS),
 });

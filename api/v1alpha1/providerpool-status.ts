@@ -103,6 +103,14 @@ export const ProviderStatusSchema = z
     latencyP50Ms: rate('Median latency of a whole response, in milliseconds.'),
     latencyP95Ms: rate('95th percentile latency of a whole response, in milliseconds.'),
     timeToFirstTokenP50Ms: rate('Median time to the first streamed token, in milliseconds.'),
+    rateLimitedModels: z
+      .array(z.string().min(1).max(256).describe('A logical model.'))
+      .max(64)
+      .optional()
+      .describe(
+        'Logical models of this provider cooling down across the pool after 429s (a rate limit of one model ' +
+          'sidelines that model only; its other models keep serving).',
+      ),
   })
   .describe('What the fleet observes of one provider.');
 export type ProviderStatus = z.infer<typeof ProviderStatusSchema>;

@@ -105,8 +105,35 @@ export const ModelMappingSchema = z
       .min(1)
       .optional()
       .describe('Output-token limit sent when the request sets none (required by some dialects).'),
+    contextWindow: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000_000)
+      .optional()
+      .describe(
+        'Tokens the model’s context window holds, prompt and output together. The sidecar does not send a ' +
+          'request whose estimated prompt plus max_tokens (max_completion_tokens) cannot fit; another target, or ' +
+          'a fallback model (spec.models[].fallbacks), serves it. The estimate is deliberately low (see the ' +
+          'README), so a request that fits is never held back; a provider’s own context-length error moves the ' +
+          'request on too. Unset: any length is sent.',
+      ),
   })
   .describe('One logical model served by this provider.');
+
+export const LogicalModelSchema = z
+  .strictObject({
+    name: z.string().min(1).max(256).describe('A logical model name served by the pool’s providers.'),
+    fallbacks: z
+      .array(z.string().min(1).max(256).describe('Another logical model of the pool.'))
+      .max(16)
+      .default([])
+      .describe(
+        'Logical models that serve this model’s requests when they are too long for every target of it ' +
+          '(their context windows, or the providers’ context-length errors), tried in order.',
+      ),
+  })
+  .describe('Settings of one logical model across the providers that serve it.');
 
 const TIMEOUTS = {
   connectMs: { text: 'Time allowed to open a connection to the provider.', fallback: 5_000 },
@@ -463,6 +490,12 @@ export const ProviderPoolSpecSchema = z
           ],
         }),
       ),
+    models: z
+      .array(LogicalModelSchema)
+      .max(256)
+      .optional()
+      .describe('Settings per logical model (fallbacks); a logical model not listed has none.')
+      .meta(kubernetes({ listMapKeys: ['name'] })),
     retry: RetrySchema,
     breaker: BreakerSchema,
     rateLimit: RateLimitSchema,
@@ -490,6 +523,32 @@ export const ProviderPoolSpecSchema = z
           });
         }
         models.add(m.name);
+      });
+    });
+    const served = new Set(spec.providers.flatMap((p) => p.models.map((m) => m.name)));
+    const listed = new Set<string>();
+    spec.models?.forEach((m, i) => {
+      if (listed.has(m.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', i, 'name'],
+          message: `model "${m.name}" listed twice`,
+        });
+      listed.add(m.name);
+      if (!served.has(m.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', i, 'name'],
+          message: `no provider serves logical model "${m.name}"`,
+        });
+      m.fallbacks.forEach((f, j) => {
+        if (f === m.name || !served.has(f))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', i, 'fallbacks', j],
+            message:
+              f === m.name ? 'a model cannot be its own fallback' : `no provider serves logical model "${f}"`,
+          });
       });
     });
     if (spec.providers.every((p) => p.weight === 0)) {
@@ -527,6 +586,7 @@ export type ProviderPool = z.infer<typeof ProviderPoolSchema>;
 export type ProviderPoolSpec = z.infer<typeof ProviderPoolSpecSchema>;
 export type ProviderSpec = z.infer<typeof ProviderSchema>;
 export type ModelMapping = z.infer<typeof ModelMappingSchema>;
+export type LogicalModel = z.infer<typeof LogicalModelSchema>;
 export type Timeouts = z.infer<typeof TimeoutsSchema>;
 export type BreakerSpec = z.infer<typeof BreakerSchema>;
 export type RetrySpec = z.infer<typeof RetrySchema>;

@@ -130,6 +130,51 @@ describe('the fleet view of a pool', () => {
     expect(providerStatuses(spec, fleet, new Map(), cooldowns, NOW)[0]?.state).toBe(state);
   });
 
+  it.each([
+    {
+      name: 'a cool-down of one model of a two-model provider lists that model and leaves the provider Healthy',
+      models: ['chat'],
+      state: 'Healthy',
+      listed: ['chat'],
+    },
+    {
+      name: 'cool-downs of every model of the provider make it RateLimited',
+      models: ['chat', 'embed'],
+      state: 'RateLimited',
+      listed: ['chat', 'embed'],
+    },
+  ])('$name', ({ models, state, listed }) => {
+    const twoModels = ProviderPoolSpecSchema.parse({
+      providers: [
+        {
+          name: 'a',
+          type: 'openai',
+          baseURL: 'http://a.test/v1',
+          models: [
+            { name: 'chat', model: 'm' },
+            { name: 'embed', model: 'e' },
+          ],
+        },
+      ],
+    });
+    const fleet = aggregateFleet(
+      [sidecar('s0', [report(0, [target('a', { attempts: 10, successes: 10 })])])],
+      'v1',
+      NOW,
+      WINDOW_MS,
+    );
+    const cooldowns = models.map((model) => ({
+      provider: 'a',
+      model,
+      until: NOW + 2000,
+      reason: 'RateLimited' as const,
+    }));
+    expect(providerStatuses(twoModels, fleet, new Map(), cooldowns, NOW)[0]).toMatchObject({
+      state,
+      rateLimitedModels: listed,
+    });
+  });
+
   it('says Unknown for a provider nobody reported and Draining for weight 0, with no invented numbers', () => {
     const fleet = aggregateFleet([sidecar('s1', [report(0, [])])], 'v1', NOW, WINDOW_MS);
     expect(providerStatuses(spec, fleet, new Map(), [], NOW)).toEqual([

@@ -3,7 +3,8 @@
  * (pure). States, in order of precedence:
  *   Draining    weight 0 in the spec
  *   Unhealthy   its breaker is open on every sidecar that reports it (traffic blocked but for probes)
- *   RateLimited a pool-wide cool-down after 429s is running
+ *   RateLimited a pool-wide cool-down of the whole provider is running, or of each of its models (cool-downs of
+ *               single models are listed in rateLimitedModels: the provider's other models still serve)
  *   Degraded    its breaker is open on some sidecars
  *   Unknown     no attempt in the window: no evidence either way
  *   Degraded    DEGRADED_ERROR_RATE of its attempts failed
@@ -42,10 +43,14 @@ export function providerStatuses(
 ): ProviderStatus[] {
   return spec.providers.map((p) => {
     const a = fleet.providers.get(p.name);
-    const rateLimited = cooldowns.some(
+    const running = cooldowns.filter(
       (c) => c.provider === p.name && c.reason === 'RateLimited' && c.until > now,
     );
+    const models = [...new Set(running.flatMap((c) => (c.model === undefined ? [] : [c.model])))].sort();
+    const rateLimited =
+      running.some((c) => c.model === undefined) || p.models.every((m) => models.includes(m.name));
     const status: ProviderStatus = { name: p.name, state: stateOf(p.weight, a, rateLimited) };
+    if (models.length > 0) status.rateLimitedModels = models;
     const weight = effectiveWeights.get(p.name);
     if (weight !== undefined) status.effectiveWeight = round(weight, 3);
     if (a === undefined || fleet.seconds === 0) return status;

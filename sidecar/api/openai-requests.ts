@@ -2,6 +2,7 @@
  * What the sidecar accepts on its OpenAI-compatible endpoints. Validation checks what routing and translation
  * rely on and passes every other field through untouched, so new OpenAI parameters keep working.
  */
+import { promptTokensAtLeast, type ContextNeed } from '../routing/context-window.ts';
 import { z } from 'zod';
 import { formatIssues } from '../../api/v1alpha1/validation-errors.ts';
 import { ECHO_LIMIT, echoInput } from '../core/echo.ts';
@@ -71,6 +72,19 @@ export function estimateChatTokens(request: ChatCompletionRequest): { input: num
   const chars = request.messages.reduce((n, m) => n + textLength(m.content) + 4, 0);
   const output = request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_OUTPUT_TOKENS;
   return { input: Math.ceil(chars / 4), output };
+}
+
+/**
+ * What the request needs of a context window: a low estimate of its prompt (the text of its messages only; tool
+ * definitions, images and per-message overhead are left out, which only lowers it further) and the output it
+ * reserves. See sidecar/routing/context-window.ts for why low.
+ */
+export function chatContextNeed(request: ChatCompletionRequest): ContextNeed {
+  const chars = request.messages.reduce((n, m) => n + textLength(m.content), 0);
+  return {
+    promptTokens: promptTokensAtLeast(chars),
+    outputTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
+  };
 }
 
 export function estimateEmbeddingTokens(request: EmbeddingsRequest): { input: number; output: number } {

@@ -87,6 +87,26 @@ describe('loading a ProviderPool manifest', () => {
       `- ${provider()}\n  retry: {attempts: 20}`,
       'spec.retry.attempts: must be ≤ 10',
     ],
+    [
+      'a fallback model no provider serves is refused',
+      `- ${provider()}\n  models: [{name: chat, fallbacks: [chat-long]}]`,
+      'spec.models[0].fallbacks[0]: no provider serves logical model "chat-long"',
+    ],
+    [
+      'a model cannot be its own fallback',
+      `- ${provider()}\n  models: [{name: chat, fallbacks: [chat]}]`,
+      'spec.models[0].fallbacks[0]: a model cannot be its own fallback',
+    ],
+    [
+      'settings for a model no provider serves are refused',
+      `- ${provider()}\n  models: [{name: other}]`,
+      'spec.models[0].name: no provider serves logical model "other"',
+    ],
+    [
+      'a context window must be a positive number of tokens',
+      `- {name: p, type: openai, baseURL: "http://x/v1", models: [{name: chat, model: m, contextWindow: 0}]}`,
+      'spec.providers[0].models[0].contextWindow: must be ≥ 1',
+    ],
   ])('%s', (_name, providers, expected) => {
     expect(problemsOf(`${header}spec:\n  providers:\n  ${providers}\n`)).toContain(expected);
   });

@@ -45,6 +45,20 @@ export class InvalidRequestError extends SwitchboardError {
   readonly code = 'invalid_request';
 }
 
+/**
+ * The request is longer than any target of its model (and its fallbacks) can hold: by the pool's declared context
+ * windows before sending, or by the providers' own context-length errors after. OpenAI's code for the same fault.
+ */
+export class ContextLengthExceededError extends SwitchboardError {
+  readonly blame = 'request';
+  readonly status = 400;
+  readonly type = 'invalid_request_error';
+  readonly code = 'context_length_exceeded';
+  constructor(message: string) {
+    super(message, 'messages');
+  }
+}
+
 export class PayloadTooLargeError extends SwitchboardError {
   readonly blame = 'request';
   readonly status = 413;
@@ -217,6 +231,13 @@ export class UpstreamError extends SwitchboardError {
 }
 
 /** The provider reported an error inside a stream it had started (e.g. Anthropic's `error` event). */
+export interface UpstreamStreamErrorOptions {
+  readonly status?: number;
+  readonly retryable?: boolean;
+  readonly quotaExhausted?: boolean;
+  readonly contextLengthExceeded?: boolean;
+}
+
 export class UpstreamStreamError extends SwitchboardError {
   readonly blame = 'provider';
   readonly status: number;
@@ -224,11 +245,17 @@ export class UpstreamStreamError extends SwitchboardError {
   readonly code: string;
   /** Whether another provider may succeed (overloaded: yes; a refused request: no). */
   readonly retryable: boolean;
-  constructor(message: string, code: string, options: { status?: number; retryable?: boolean } = {}) {
+  /** The account's quota or credit is used up (as UpstreamErrorInfo.quotaExhausted): the provider cools down long. */
+  readonly quotaExhausted: boolean;
+  /** The request is too long for the model's context window (as UpstreamErrorInfo.contextLengthExceeded). */
+  readonly contextLengthExceeded: boolean;
+  constructor(message: string, code: string, options: UpstreamStreamErrorOptions = {}) {
     super(message);
     this.status = options.status ?? 502;
     this.code = code;
     this.retryable = options.retryable ?? true;
+    this.quotaExhausted = options.quotaExhausted ?? false;
+    this.contextLengthExceeded = options.contextLengthExceeded ?? false;
   }
 
   /** The same error with `redact` applied to the provider's text (message and code). */
@@ -236,6 +263,8 @@ export class UpstreamStreamError extends SwitchboardError {
     return new UpstreamStreamError(redact(this.message), redact(this.code), {
       status: this.status,
       retryable: this.retryable,
+      quotaExhausted: this.quotaExhausted,
+      contextLengthExceeded: this.contextLengthExceeded,
     });
   }
 }

@@ -47,7 +47,7 @@ function setup(answers: boolean[]) {
     probesAt.push(clock.now());
     return answers.shift() ?? false;
   };
-  const prober = new ActiveProber({ breaker, probe, scheduler, clock, intervalMs: 1_000 });
+  const prober = new ActiveProber({ breakers: () => [breaker], probe, scheduler, clock, intervalMs: 1_000 });
   const open = () => {
     breaker.tryAcquire(clock.now())?.release('failure', clock.now());
     prober.breakerOpened();

@@ -1,8 +1,10 @@
 /**
- * Active health probes of one provider whose breaker is open, independent of traffic (as Envoy's active health
- * checks): every `intervalMs` while the breaker stays open, a free request (the dialect's `probeRequest`: listing or
- * reading models); the first that succeeds turns the breaker half-open at once, so real requests test the provider
- * within seconds of its recovery instead of after a backoff that may have grown to minutes. Time and I/O are
+ * Active health probes of one provider whose breakers are open, independent of traffic (as Envoy's active health
+ * checks): every `intervalMs` while one of its breakers stays open (the provider's, or one of its models'), a free
+ * request (the dialect's `probeRequest`: listing or reading models); the first that succeeds turns every open one
+ * half-open at once, so real requests test the provider and its models within seconds of their recovery instead of
+ * after a backoff that may have grown to minutes. (For a model's breaker the probe only says the provider answers;
+ * half-open lets a few live requests find out whether the model does.) Time and I/O are
  * injected: the scheduler, the clock and the probe itself, so the loop runs in virtual time in tests.
  */
 import type { Clock } from '../../core/clock.ts';
@@ -26,7 +28,8 @@ export const timerScheduler: Scheduler = {
 export type Probe = () => Promise<boolean>;
 
 export interface ActiveProberOptions {
-  readonly breaker: CircuitBreaker;
+  /** The breakers the probes serve: the provider's and its models'. */
+  readonly breakers: () => Iterable<CircuitBreaker>;
   readonly probe: Probe;
   readonly scheduler: Scheduler;
   readonly clock: Clock;
@@ -48,7 +51,7 @@ export class ActiveProber {
     return this.#cancel !== undefined || this.#probing;
   }
 
-  /** The breaker opened: probe until it is no longer open. A loop already running is kept. */
+  /** A breaker opened: probe until none is open. A loop already running is kept. */
   breakerOpened(): void {
     if (this.#stopped || this.active) return;
     this.#next();
@@ -67,13 +70,18 @@ export class ActiveProber {
 
   async #tick(): Promise<void> {
     this.#cancel = undefined;
-    const { breaker, clock, probe } = this.#o;
-    if (this.#stopped || breaker.state(clock.now()) !== 'open') return;
+    const { clock, probe } = this.#o;
+    if (this.#stopped || this.#open(clock.now()).length === 0) return;
     this.#probing = true;
     const ok = await probe();
     this.#probing = false;
     if (this.#stopped) return;
-    if (ok) breaker.activeProbeSucceeded(clock.now());
-    else if (breaker.state(clock.now()) === 'open') this.#next();
+    const open = this.#open(clock.now());
+    if (ok) for (const breaker of open) breaker.activeProbeSucceeded(clock.now());
+    else if (open.length > 0) this.#next();
+  }
+
+  #open(now: number): CircuitBreaker[] {
+    return [...this.#o.breakers()].filter((b) => b.state(now) === 'open');
   }
 }

@@ -82,6 +82,12 @@ export class SidecarMetrics {
     labelNames: ['provider', 'state'] as const,
     registers: [this.registry],
   });
+  readonly modelBreakerState = new Gauge({
+    name: 'switchboard_model_breaker_state',
+    help: 'Circuit breaker state per provider and logical model (faults of one model: 429s aside, its 5xx, a model not found, slow or cut answers): 1 for the current state, 0 for the others (open = traffic blocked).',
+    labelNames: ['provider', 'model', 'state'] as const,
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: 'switchboard_rate_limited_total',
     help: '429 answers from providers, each of which starts a cool-down of that provider.',
@@ -117,10 +123,18 @@ export class SidecarMetrics {
     for (const s of BREAKER_STATES) this.breakerState.set({ provider, state: s }, s === state ? 1 : 0);
   }
 
+  setModelBreakerState(provider: string, model: string, state: (typeof BREAKER_STATES)[number]): void {
+    for (const s of BREAKER_STATES)
+      this.modelBreakerState.set({ provider, model, state: s }, s === state ? 1 : 0);
+  }
+
   /** Drops label sets of providers no longer in the pool so stale series do not linger. */
   forgetProvider(provider: string, models: readonly string[]): void {
     this.inFlight.remove({ provider });
     for (const state of BREAKER_STATES) this.breakerState.remove({ provider, state });
-    for (const model of models) this.weight.remove({ provider, model });
+    for (const model of models) {
+      this.weight.remove({ provider, model });
+      for (const state of BREAKER_STATES) this.modelBreakerState.remove({ provider, model, state });
+    }
   }
 }

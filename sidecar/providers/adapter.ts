@@ -79,6 +79,12 @@ export interface UpstreamErrorInfo {
    * provider is cooled down for long instead of for the Retry-After of a rate limit; other providers may serve.
    */
   readonly quotaExhausted?: boolean;
+  /**
+   * The request is too long for the model's context window (OpenAI's `context_length_exceeded`, Anthropic's
+   * "prompt is too long", Gemini's "input token count … exceeds the maximum"): the request's fault for this target
+   * only, never the provider's; a target with a larger window may serve it. Each adapter reads its own dialect.
+   */
+  readonly contextLengthExceeded?: boolean;
   /** A wait the provider asked for in the error body (e.g. Gemini's RetryInfo.retryDelay), in ms. */
   readonly retryAfterMs?: number;
   /**

@@ -3,6 +3,7 @@ import { seededRng } from '../../core/clock.ts';
 import { parsePool } from '../config/load-pool.ts';
 import { buildPoolRuntime } from '../routing/pool-runtime.ts';
 import type { Target } from '../routing/target.ts';
+import { acquireTargetPermit } from '../routing/target-permit.ts';
 import { AttemptLease } from './attempt-lease.ts';
 import { observeAll, type AttemptOutcome, type OutcomeObserver } from './outcome-observer.ts';
 
@@ -52,6 +53,7 @@ const outcome = (over: Partial<AttemptOutcome>): AttemptOutcome => ({
   latencyMs: 10,
   ttftMs: undefined,
   usage: undefined,
+  scope: 'target',
   rateLimited: false,
   credentialsRefused: false,
   ...over,
@@ -60,7 +62,7 @@ const outcome = (over: Partial<AttemptOutcome>): AttemptOutcome => ({
 describe('the lease of one upstream attempt', () => {
   it('records an outcome once, in every place, however often it is ended', () => {
     const t = target();
-    const permit = t.provider.breaker.tryAcquire(NOW);
+    const permit = acquireTargetPermit(t, NOW);
     if (!permit) throw new Error('no permit');
     const seen = recorder();
     const lease = new AttemptLease(t, permit, seen, NOW);
@@ -69,13 +71,36 @@ describe('the lease of one upstream attempt', () => {
     lease.end(outcome({ verdict: 'failure', status: 500 }), NOW + 6);
     expect([t.provider.inFlight, t.stats.inFlight]).toEqual([0, 0]);
     expect(seen.calls).toEqual(['started p/chat', 'ended p/chat failure 500']);
-    expect(t.provider.breaker.state(NOW + 6)).toBe('open'); // one failure opens it (consecutiveFailures: 1)
+    // One failure opens a breaker (consecutiveFailures: 1): the model's, as a 500 is the model's fault.
+    expect(t.health.breaker.state(NOW + 6)).toBe('open');
+    expect(t.provider.breaker.state(NOW + 6)).toBe('closed');
+  });
+
+  it.each([
+    {
+      name: 'a failure scoped to the provider opens the provider’s breaker only',
+      scope: 'provider' as const,
+      provider: 'open',
+      model: 'closed',
+    },
+    {
+      name: 'a failure scoped to the target opens the model’s breaker only',
+      scope: 'target' as const,
+      provider: 'closed',
+      model: 'open',
+    },
+  ])('$name', ({ scope, provider, model }) => {
+    const t = target();
+    const permit = acquireTargetPermit(t, NOW);
+    if (!permit) throw new Error('no permit');
+    new AttemptLease(t, permit, recorder(), NOW).end(outcome({ verdict: 'failure', scope }), NOW + 1);
+    expect([t.provider.breaker.state(NOW + 1), t.health.breaker.state(NOW + 1)]).toEqual([provider, model]);
   });
 
   it('marks a provider that refused the credentials hard-down, and a success clears the mark', () => {
     const t = target();
     const seen = recorder();
-    const take = () => t.provider.breaker.tryAcquire(NOW) ?? { probe: false, release: () => {} };
+    const take = () => acquireTargetPermit(t, NOW) ?? { probe: false, release: () => {} };
     new AttemptLease(t, take(), seen, NOW).end(
       outcome({ verdict: 'neutral', credentialsRefused: true }),
       NOW,

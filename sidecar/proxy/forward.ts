@@ -1,10 +1,14 @@
 /**
- * The request path after parsing: resolve the logical model, pick a target by the strategy, attempt, and on a
- * retryable failure try another target while the retry budget allows and nothing has reached the client.
+ * The request path after parsing: resolve the logical model, keep the targets whose context window can hold the
+ * request (else the first fallback model's that can), pick a target by the strategy, attempt, and on a retryable
+ * failure try another target while the retry budget allows and nothing has reached the client. A provider's
+ * context-length error moves the request to a target with a larger window (or a fallback model) without counting as
+ * a retry: it says nothing against the provider and nothing about an outage.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, Rng } from '../../core/clock.ts';
 import {
+  ContextLengthExceededError,
   InvalidRequestError,
   ModelNotFoundError,
   NoProviderAvailableError,
@@ -16,6 +20,14 @@ import { STRATEGY_NAMES, type StrategyName } from '../balancer/types.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
 import type { Operation, ProviderAdapter } from '../providers/adapter.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
+import {
+  largestWindow,
+  modelChain,
+  routeFor,
+  tokensNeeded,
+  TooLong,
+  type ContextNeed,
+} from '../routing/context-window.ts';
 import { selectOrPanic, type NoneAvailable, type Selected } from '../routing/select-target.ts';
 import type { Target } from '../routing/target.ts';
 import type { ClientApi } from '../api/client-api.ts';
@@ -44,6 +56,8 @@ export interface ForwardRequest {
   readonly stream: boolean;
   readonly clientWantsUsage: boolean;
   readonly tokens: { readonly input: number; readonly output: number };
+  /** What the request needs of a context window; undefined for operations not checked (embeddings). */
+  readonly context?: ContextNeed;
   readonly receivedAt: number;
   readonly requestId: string;
   readonly req: IncomingMessage;
@@ -74,14 +88,14 @@ function chooseStrategy(runtime: PoolRuntime, requested: string | undefined): St
   return requested;
 }
 
-function resolveTargets(
+/** The targets of `model` whose dialect can serve the operation and request, with why the others cannot. */
+function ableTargets(
   runtime: PoolRuntime,
   model: string,
   operation: Operation,
   body: Readonly<Record<string, unknown>>,
-): readonly Target[] {
-  const targets = runtime.models.get(model);
-  if (!targets) throw new ModelNotFoundError(model, [...runtime.models.keys()]);
+): { able: readonly Target[]; reasons: readonly string[] } {
+  const targets = runtime.models.get(model) ?? [];
   const reasons: string[] = [];
   // The answer depends on the dialect, not the target: ask each adapter once, however many targets share it.
   const verdicts = new Map<ProviderAdapter, string | undefined>();
@@ -99,6 +113,17 @@ function resolveTargets(
     if (reason !== undefined) reasons.push(`${t.provider.name}: ${reason}`);
     return reason === undefined;
   });
+  return { able, reasons };
+}
+
+function resolveTargets(
+  runtime: PoolRuntime,
+  model: string,
+  operation: Operation,
+  body: Readonly<Record<string, unknown>>,
+): readonly Target[] {
+  if (!runtime.models.has(model)) throw new ModelNotFoundError(model, [...runtime.models.keys()]);
+  const { able, reasons } = ableTargets(runtime, model, operation, body);
   if (able.length === 0) {
     throw new InvalidRequestError(
       `No provider of model "${model}" can serve this request: ${reasons.join('; ')}.`,
@@ -106,6 +131,19 @@ function resolveTargets(
     );
   }
   return able;
+}
+
+/** Refused before any provider is called: no target of the model or its fallbacks declares a window that holds it. */
+function tooLongForAll(request: ForwardRequest, targets: readonly Target[]): ContextLengthExceededError {
+  const need = request.context;
+  const first = targets[0];
+  const needed = need && first ? tokensNeeded(need, first) : 0;
+  const largest = largestWindow(targets) ?? 0;
+  return new ContextLengthExceededError(
+    `The request needs at least ${needed} tokens (estimated prompt ${need?.promptTokens ?? 0}` +
+      `${need?.outputTokens === undefined ? '' : ` + max_tokens ${need.outputTokens}`}), more than the largest ` +
+      `context window (${largest} tokens) among the providers of model "${request.model}" and its fallbacks.`,
+  );
 }
 
 function noProviderError(model: string, selection: NoneAvailable, now: number): NoProviderAvailableError {
@@ -158,33 +196,55 @@ export async function forward(
   let servedBy = 'none';
   let status = 200;
   try {
-    const targets = resolveTargets(runtime, request.model, request.operation, request.body);
+    resolveTargets(runtime, request.model, request.operation, request.body); // 404 / 400 as before
     const header = request.req.headers[STRATEGY_HEADER];
     const strategyName = chooseStrategy(runtime, Array.isArray(header) ? header[0] : header);
-    const strategy = runtime.strategy(request.model, strategyName);
     runtime.retryBudget.recordRequest(clock.now());
+
+    // The models that may serve the request (its own, then its fallbacks) and their targets that can hold it.
+    const chain = modelChain(request.model, runtime.fallbacks);
+    const able = new Map<string, readonly Target[]>();
+    const targetsOf = (model: string): readonly Target[] => {
+      let list = able.get(model);
+      if (!list) {
+        list = ableTargets(runtime, model, request.operation, request.body).able;
+        able.set(model, list);
+      }
+      return list;
+    };
+    const tooLong = new TooLong();
+    let route = routeFor(chain, targetsOf, request.context, tooLong);
+    if (!route) throw tooLongForAll(request, chain.flatMap(targetsOf));
 
     const tried = new Set<string>();
     let firstProvider: string | undefined;
     let lastError: SwitchboardError | undefined;
     let attempts = 0;
+    let retriesLeft = runtime.pool.spec.retry.attempts;
     let lastTried: string | undefined;
-    for (let attempt = 1; attempt <= runtime.pool.spec.retry.attempts + 1; attempt++) {
+    /** The previous attempt failed only because the request is too long for its target. */
+    let movedForLength = false;
+    for (let attempt = 1; ; attempt++) {
       const now = clock.now();
-      if (attempt > 1 && !runtime.retryBudget.tryWithdraw(now)) {
-        metrics.retryBudgetExhausted.inc();
-        log.warn('retry budget exhausted; not retrying');
-        break;
+      if (attempt > 1 && !movedForLength) {
+        if (retriesLeft === 0) break;
+        retriesLeft--;
+        if (!runtime.retryBudget.tryWithdraw(now)) {
+          metrics.retryBudgetExhausted.inc();
+          log.warn('retry budget exhausted; not retrying');
+          break;
+        }
       }
       const ctx = { now, rng, tokens: request.tokens };
+      const strategy = runtime.strategy(route.model, strategyName);
       // The best tier first, other providers before one already tried; for a first attempt with nothing available,
       // the least-bad provider (panic routing, routing/least-bad.ts).
-      const selection = selectOrPanic(targets, strategy, ctx, tried);
+      const selection = selectOrPanic(route.targets, strategy, ctx, tried);
       // Counted once per request: a retry skipping the same provider again wants it no more.
       const estimated = request.tokens.input + request.tokens.output;
       if (attempt === 1) for (const t of selection.quotaRefused) observer.quotaRefused?.(t, estimated);
       if (!selection.target) {
-        lastError ??= noProviderError(request.model, selection, now);
+        lastError ??= noProviderError(route.model, selection, now);
         break;
       }
       const { target } = selection;
@@ -205,7 +265,7 @@ export async function forward(
         servedBy = target.provider.name;
         if (firstProvider !== servedBy)
           metrics.fallbacks.inc({ from_provider: firstProvider, to_provider: servedBy });
-        log.info('request served', { provider: servedBy, attempts: attempt, model: request.model });
+        log.info('request served', { provider: servedBy, attempts: attempt, model: target.logicalModel });
         return;
       }
       if (result.kind === 'client-gone') {
@@ -219,8 +279,29 @@ export async function forward(
         return;
       }
       lastTried = target.provider.name;
-      tried.add(lastTried);
       lastError = result.error;
+      movedForLength = result.contextTooLong === true;
+      if (movedForLength) {
+        // Not the provider's fault: a target with a larger window, or a fallback model, may hold the request.
+        tooLong.add(target);
+        const next = routeFor(chain, targetsOf, request.context, tooLong);
+        if (!next) {
+          lastError = new ContextLengthExceededError(
+            `The request is too long for every provider of model "${request.model}"` +
+              `${chain.length > 1 ? ` and its fallbacks (${chain.slice(1).join(', ')})` : ''}; the last said: ` +
+              result.error.message,
+          );
+          break;
+        }
+        if (next.model !== route.model)
+          log.info('request too long for its model: moving to a fallback model', {
+            from: route.model,
+            to: next.model,
+          });
+        route = next;
+        continue;
+      }
+      tried.add(lastTried);
       if (!result.retryable) break;
     }
     // A failed answer still says who was tried last and how often, as a served one does.

@@ -4,6 +4,7 @@
  * be added (fleet reports to the operator, say) through `ForwardDeps.observers`, without touching the request path.
  */
 import type { BreakerVerdict } from '../breaker/circuit-breaker.ts';
+import type { FaultScope } from './judge-outcome.ts';
 import type { TokenUsage } from '../providers/adapter.ts';
 import type { Target } from '../routing/target.ts';
 
@@ -21,7 +22,9 @@ export interface AttemptOutcome {
   readonly ttftMs: number | undefined;
   /** Tokens the provider reported for a served answer. */
   readonly usage: TokenUsage | undefined;
-  /** The provider rate-limited the attempt (a 429, in the head or in the stream) and is cooling down. */
+  /** Where a failure lives: the whole provider or this model of it (judge-outcome.ts). */
+  readonly scope: FaultScope;
+  /** The provider rate-limited the attempt (a 429, in the head or in the stream): provider or model cools down. */
   readonly rateLimited: boolean;
   /** The provider refused the pool's credentials (401/403). */
   readonly credentialsRefused: boolean;

@@ -18,15 +18,21 @@ import {
 } from '../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Redactor } from '../core/redactor.ts';
-import type { BreakerPermit } from '../breaker/circuit-breaker.ts';
 import type { Operation, TokenUsage, UpstreamRequest } from '../providers/adapter.ts';
 import type { TransportErrorKind } from '../retry/retryable.ts';
 import { retryDeadlineFromHeaders } from '../retry/cooldown.ts';
 import { SseParser } from '../../core/sse/sse-parser.ts';
 import type { Target } from '../routing/target.ts';
+import type { TargetPermit } from '../routing/target-permit.ts';
 import { AttemptLease } from './attempt-lease.ts';
 import type { ClientSink } from './client-sink.ts';
-import { judgeOutcome, type AttemptFacts, type Judgement } from './judge-outcome.ts';
+import {
+  judgeOutcome,
+  type AttemptFacts,
+  type ErrorDetail,
+  type FaultScope,
+  type Judgement,
+} from './judge-outcome.ts';
 import type { OutcomeObserver } from './outcome-observer.ts';
 import { redactErrorJson, RedactingStreamTranslator } from './redact-provider-text.ts';
 
@@ -40,6 +46,8 @@ export type AttemptResult =
       readonly error: SwitchboardError;
       readonly retryable: boolean;
       readonly reason: string;
+      /** The provider said the request is too long for this target's context window (a larger one may serve it). */
+      readonly contextTooLong?: boolean;
     };
 
 export interface AttemptInput {
@@ -48,7 +56,7 @@ export interface AttemptInput {
   readonly stream: boolean;
   readonly clientWantsUsage: boolean;
   readonly target: Target;
-  readonly permit: BreakerPermit;
+  readonly permit: TargetPermit;
   readonly attempt: number;
   /** When the sidecar received the request (for time to first token). */
   readonly receivedAt: number;
@@ -73,11 +81,10 @@ const CREDENTIAL_FAULTS = new Set([401, 403]);
 
 /** Maps undici's and the socket layer's errors to what they say about the provider. */
 function transportKind(err: unknown): TransportErrorKind {
-  if (
-    err instanceof undiciErrors.ConnectTimeoutError ||
-    err instanceof undiciErrors.HeadersTimeoutError ||
-    err instanceof undiciErrors.BodyTimeoutError
-  ) {
+  // No connection in time is the way to the provider, like a refused one; a deadline after the request went out is
+  // the model's (judge-outcome.ts scopes them so).
+  if (err instanceof undiciErrors.ConnectTimeoutError) return 'connect';
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
     return 'timeout';
   }
   const code = (err as { code?: unknown }).code;
@@ -148,7 +155,7 @@ export class UpstreamAttempt {
   /** Refused before sending: the breaker permit goes back unused; with nothing sent there is no outcome to record. */
   #notSent(err: unknown): AttemptResult {
     const error = err instanceof SwitchboardError ? err : new InternalError();
-    this.#in.permit.release('neutral', this.#deps.clock.now());
+    this.#in.permit.release('neutral', 'target', this.#deps.clock.now());
     return { kind: 'failed', error, retryable: false, reason: error.code };
   }
 
@@ -195,6 +202,7 @@ export class UpstreamAttempt {
           latencyMs: this.#latencyMs,
           ttftMs: this.#ttftMs,
           usage: this.#usage,
+          scope: this.#judgement.scope,
           rateLimited: this.#rateLimited,
           credentialsRefused: this.#judgement.credentialsRefused,
         },
@@ -203,17 +211,24 @@ export class UpstreamAttempt {
     }
   }
 
-  /** Judges `facts`, keeps the judgement for the lease and applies a cool-down it calls for. */
-  #judge(facts: AttemptFacts, asked?: number, quotaExhausted = false): Judgement {
+  /** Judges `facts`, keeps the judgement for the lease and applies a cool-down it calls for, where it lives. */
+  #judge(facts: AttemptFacts, asked?: number): Judgement {
     const judgement = judgeOutcome(facts);
     this.#judgement = judgement;
-    if (judgement.coolDown || quotaExhausted) this.#coolDown(asked, quotaExhausted);
+    if (judgement.coolDown) {
+      const quotaExhausted = 'quotaExhausted' in facts && facts.quotaExhausted === true;
+      this.#coolDown(asked, quotaExhausted, judgement.scope);
+    }
     return judgement;
   }
 
   #fail(error: SwitchboardError, retryable: boolean, reason: string): AttemptResult {
     const { sink } = this.#in;
-    if (!sink.committed) return { kind: 'failed', error, retryable, reason };
+    if (!sink.committed) {
+      return this.#judgement.contextTooLong
+        ? { kind: 'failed', error, retryable, reason, contextTooLong: true }
+        : { kind: 'failed', error, retryable, reason };
+    }
     const name = this.#in.target.provider.name;
     // The provider's own in-stream error says more than "cut": it is the one error event the client gets.
     sink.fail(
@@ -236,7 +251,12 @@ export class UpstreamAttempt {
     if (err instanceof UpstreamStreamError) {
       // Judged like the HTTP answer it stands for: a 5xx fails the provider, a 429 cools it down, a 400 is the request's.
       this.#status = err.status;
-      const j = this.#judge({ kind: 'stream-error', status: err.status, retryable: err.retryable });
+      const j = this.#judge({
+        kind: 'stream-error',
+        status: err.status,
+        retryable: err.retryable,
+        ...detailOf(err),
+      });
       const name = this.#in.target.provider.name;
       const redacted = err.redacted((text) => `provider ${name}: ${this.#in.redactor.redact(text)}`);
       this.#log.warn('upstream reported an error in its stream', {
@@ -277,7 +297,7 @@ export class UpstreamAttempt {
     const asked =
       retryDeadlineFromHeaders((name) => res.headers[name], now) ??
       (info.retryAfterMs === undefined ? undefined : now + info.retryAfterMs);
-    const j = this.#judge({ kind: 'answer', status: meant }, asked, info.quotaExhausted === true);
+    const j = this.#judge({ kind: 'answer', status: meant, ...detailOf(info) }, asked);
     const code = info.code === null ? null : redactor.redact(info.code);
     this.#log.warn('upstream answered with an error', { status: res.statusCode, code });
     // The sidecar, not the app, holds the provider's credentials and model names: a 401/403/404 from upstream
@@ -295,14 +315,18 @@ export class UpstreamAttempt {
     );
   }
 
-  /** Cools the provider down until `asked` (or the pool's default), and keeps the wait for Retry-After. */
-  #coolDown(asked: number | undefined, quotaExhausted: boolean): void {
+  /**
+   * Cools the provider (scope 'provider') or this model of it down until `asked` (or the pool's default), and keeps
+   * the wait for Retry-After.
+   */
+  #coolDown(asked: number | undefined, quotaExhausted: boolean, scope: FaultScope): void {
     const now = this.#deps.clock.now();
     // A used-up quota does not come back in seconds, whatever Retry-After says: leave the provider alone longer.
     const until = quotaExhausted
       ? Math.max(asked ?? now, now + this.#in.rateLimit.quotaExhaustedCooldownMs)
       : (asked ?? now + this.#in.rateLimit.defaultCooldownMs);
-    this.#in.target.provider.cooldown.coolDown(until);
+    const { target } = this.#in;
+    (scope === 'provider' ? target.provider.cooldown : target.health.cooldown).coolDown(until);
     this.#rateLimited = true;
     this.#retryAfterSeconds = Math.max(1, Math.ceil((until - now) / 1000));
   }
@@ -401,6 +425,14 @@ export class UpstreamAttempt {
     sink.end(closing);
     return { kind: 'served', usage: translator.usage };
   }
+}
+
+/** What an adapter read from a provider's error beyond its status (quota, context length), for the judgement. */
+function detailOf(info: ErrorDetail): ErrorDetail {
+  return {
+    ...(info.quotaExhausted === true && { quotaExhausted: true }),
+    ...(info.contextLengthExceeded === true && { contextLengthExceeded: true }),
+  };
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {

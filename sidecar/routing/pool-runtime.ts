@@ -18,7 +18,8 @@ export interface RuntimeDeps {
   readonly secrets: SecretSources;
   readonly rng: Rng;
   readonly now: number;
-  readonly onBreakerTransition: (provider: string, transition: BreakerTransition) => void;
+  /** A breaker changed phase: the provider's (`model` undefined) or one logical model's at the provider. */
+  readonly onBreakerTransition: (provider: string, transition: BreakerTransition, model?: string) => void;
   /** Cluster-wide weights from the operator, used in place of the spec's; absent standalone. */
   readonly weights?: Readonly<Record<string, number>>;
   /** Active probes' timers and clock; Node's timers and the system clock unless given (tests: virtual time). */
@@ -36,6 +37,8 @@ export class PoolRuntime {
   readonly providers: ReadonlyMap<string, ProviderRuntime>;
   /** Logical model → its targets, in manifest order. */
   readonly models: ReadonlyMap<string, readonly Target[]>;
+  /** Logical model → the models that serve its requests too long for it (spec.models[].fallbacks). */
+  readonly fallbacks: ReadonlyMap<string, readonly string[]>;
   readonly retryBudget: RetryBudget;
   /** Hides the pool's API keys in provider text bound for apps, logs and metrics. */
   readonly redactor: Redactor;
@@ -51,6 +54,7 @@ export class PoolRuntime {
     this.pool = parts.pool;
     this.providers = parts.providers;
     this.models = parts.models;
+    this.fallbacks = new Map((parts.pool.spec.models ?? []).map((m) => [m.name, m.fallbacks]));
     this.retryBudget = parts.retryBudget;
     this.#strategies = parts.strategies;
     this.redactor = createRedactor([...parts.providers.values()].map((p) => p.apiKey));
@@ -143,6 +147,8 @@ export function buildPoolRuntime(
         key,
         logicalModel: m.name,
         provider,
+        health: provider.targetHealth(m.name, deps.now),
+        contextWindow: m.contextWindow,
         endpoint: {
           baseURL: p.baseURL,
           model: m.model,

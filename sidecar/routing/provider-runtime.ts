@@ -9,6 +9,7 @@ import { QuotaBudget } from '../quota/quota-budget.ts';
 import type { ProviderAdapter, TargetEndpoint } from '../providers/adapter.ts';
 import { ActiveProber, type Scheduler } from '../health/active-prober.ts';
 import { httpProbe } from '../health/probe-provider.ts';
+import { TargetHealth } from './target-health.ts';
 
 export interface ProviderRuntimeInit {
   readonly spec: ProviderSpec;
@@ -19,7 +20,8 @@ export interface ProviderRuntimeInit {
   readonly rng: Rng;
   /** Time the runtime is built at (a new breaker starts closed then). */
   readonly now: number;
-  readonly onBreakerTransition: (provider: string, transition: BreakerTransition) => void;
+  /** A breaker changed phase: the provider's (`model` undefined) or one model's (target-health.ts). */
+  readonly onBreakerTransition: (provider: string, transition: BreakerTransition, model?: string) => void;
   /** Runs active probes (breaker.activeProbeIntervalMs) and reads their time. */
   readonly scheduler: Scheduler;
   readonly clock: Clock;
@@ -31,7 +33,8 @@ const PROBE_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_MS = 30_000;
 
 /**
- * Per-provider state that outlives config reloads: the breaker, the 429 cool-down and the connection pool.
+ * Per-provider state that outlives config reloads: the provider's breaker and cool-down (faults of the whole
+ * provider), each logical model's (target-health.ts: faults of one model), and the connection pool.
  * A reload calls `reconfigure`; connections are only replaced when the origin or connect timeout changed.
  */
 export class ProviderRuntime {
@@ -60,8 +63,12 @@ export class ProviderRuntime {
    */
   credentialsRefused = false;
   #dispatcherKey: string;
+  /** Health per logical model this provider serves, made on first use. */
+  readonly #targets = new Map<string, TargetHealth>();
+  #init: ProviderRuntimeInit;
 
   constructor(init: ProviderRuntimeInit) {
+    this.#init = init;
     this.name = init.spec.name;
     this.spec = init.spec;
     this.adapter = init.adapter;
@@ -93,7 +100,7 @@ export class ProviderRuntime {
       intervalMs === undefined
         ? undefined
         : new ActiveProber({
-            breaker: this.breaker,
+            breakers: () => [this.breaker, ...[...this.#targets.values()].map((h) => h.breaker)],
             scheduler: init.scheduler,
             clock: init.clock,
             intervalMs,
@@ -103,7 +110,11 @@ export class ProviderRuntime {
               PROBE_TIMEOUT_MS,
             ),
           });
-    if (this.breaker.state(init.clock.now()) === 'open') this.#prober?.breakerOpened();
+    const now = init.clock.now();
+    const open = [this.breaker, ...[...this.#targets.values()].map((h) => h.breaker)].some(
+      (b) => b.state(now) === 'open',
+    );
+    if (open) this.#prober?.breakerOpened();
   }
 
   /** The provider's endpoint for probes, with its first model (a dialect may probe a model rather than list them). */
@@ -117,7 +128,40 @@ export class ProviderRuntime {
     };
   }
 
+  /**
+   * The health of this provider's logical model `model`, kept across reloads while the model stays; made at `now`
+   * (its breaker starts closed then) the first time it is asked for.
+   */
+  targetHealth(model: string, now: number): TargetHealth {
+    let health = this.#targets.get(model);
+    if (!health) {
+      const init = this.#init;
+      health = new TargetHealth({
+        now,
+        settings: init.breaker,
+        rng: init.rng,
+        onTransition: (t) => {
+          this.#init.onBreakerTransition(this.name, t, model);
+          if (t.to === 'open') this.#prober?.breakerOpened();
+        },
+      });
+      this.#targets.set(model, health);
+    }
+    return health;
+  }
+
+  /** The logical models whose health is kept, with it. */
+  get targets(): ReadonlyMap<string, TargetHealth> {
+    return this.#targets;
+  }
+
   reconfigure(init: ProviderRuntimeInit): void {
+    this.#init = init;
+    const models = new Set(init.spec.models.map((m) => m.name));
+    for (const [model, health] of this.#targets) {
+      if (models.has(model)) health.breaker.updateSettings(init.breaker);
+      else this.#targets.delete(model);
+    }
     this.credentialsRefused = false;
     this.spec = init.spec;
     this.adapter = init.adapter;

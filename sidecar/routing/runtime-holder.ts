@@ -3,7 +3,8 @@
  * the previous one (state of what stays is kept), takes the operator's weights in place of the spec's and
  * adopts the pool-wide cool-downs, sets each provider's quota budget (quota/quota-rates.ts), and keeps the metrics that describe the pool in step.
  *
- * Model-scoped cool-downs from the fleet are not applied yet: a cool-down belongs to a whole provider here.
+ * Cool-downs are scoped as their fault (proxy/judge-outcome.ts): a provider's, or one logical model's at the provider
+ * (`model` set), both reported and adopted as such.
  */
 import type { Clock, Rng } from '../../core/clock.ts';
 import type { Logger } from '../../core/log.ts';
@@ -20,8 +21,11 @@ export interface RuntimeHolderDeps {
   readonly rng: Rng;
   readonly metrics: SidecarMetrics;
   readonly logger: Logger;
-  /** Told of each cool-down this sidecar starts (a 429), to report to the operator at once. */
-  readonly onLocalCoolDown?: (provider: string, until: number) => void;
+  /**
+   * Told of each cool-down this sidecar starts (a 429), to report to the operator at once: the provider's, or one
+   * logical model's at the provider when `model` is set.
+   */
+  readonly onLocalCoolDown?: (provider: string, until: number, model?: string) => void;
 }
 
 export class RuntimeHolder {
@@ -51,7 +55,7 @@ export class RuntimeHolder {
       secrets: this.#deps.secrets,
       rng: this.#deps.rng,
       now,
-      onBreakerTransition: (provider, t) => this.#onBreakerTransition(provider, t),
+      onBreakerTransition: (provider, t, model) => this.#onBreakerTransition(provider, t, model),
       ...(document.fleet === undefined ? {} : { weights: document.fleet.weights }),
     });
     for (const [name, provider] of previous?.providers ?? []) {
@@ -68,19 +72,27 @@ export class RuntimeHolder {
       metrics.setBreakerState(name, provider.breaker.state(now));
       const report = this.#deps.onLocalCoolDown;
       provider.cooldown.onCoolDown = report === undefined ? undefined : (until) => report(name, until);
+      for (const [model, health] of provider.targets) {
+        health.cooldown.onCoolDown = report === undefined ? undefined : (until) => report(name, until, model);
+        metrics.setModelBreakerState(name, model, health.breaker.state(now));
+      }
       provider.quota.setRates(quotaRates(provider.spec, document.fleet?.quotas), now);
     }
     for (const c of document.fleet?.cooldowns ?? []) {
-      if (c.model === undefined) next.providers.get(c.provider)?.cooldown.adopt(c.until);
+      const provider = next.providers.get(c.provider);
+      if (c.model === undefined) provider?.cooldown.adopt(c.until);
+      else provider?.targets.get(c.model)?.cooldown.adopt(c.until);
     }
     this.#current = next;
     this.#version = document.version;
   }
 
-  #onBreakerTransition(provider: string, t: BreakerTransition): void {
-    this.#deps.metrics.setBreakerState(provider, t.to);
+  #onBreakerTransition(provider: string, t: BreakerTransition, model: string | undefined): void {
+    if (model === undefined) this.#deps.metrics.setBreakerState(provider, t.to);
+    else this.#deps.metrics.setModelBreakerState(provider, model, t.to);
     this.#deps.logger.warn('circuit breaker transition', {
       provider,
+      ...(model !== undefined && { model }),
       from: t.from,
       to: t.to,
       reason: t.reason,

@@ -59,6 +59,25 @@ describe('selecting a target', () => {
       picked: 'b',
       skipped: 'a: circuit breaker open',
     },
+    {
+      name: 'skips a provider’s model cooling down after its 429',
+      prepare: (r: PoolRuntime) =>
+        r.providers
+          .get('a')
+          ?.targets.get('chat')
+          ?.cooldown.coolDown(NOW + 7_000),
+      picked: 'b',
+      skipped: 'a/chat: model chat rate limited (cooling down)',
+    },
+    {
+      name: 'skips a provider’s model whose own breaker is open',
+      prepare: (r: PoolRuntime) => {
+        const breaker = r.providers.get('a')?.targets.get('chat')?.breaker;
+        for (let i = 0; i < 2; i++) breaker?.tryAcquire(NOW)?.release('failure', NOW);
+      },
+      picked: 'b',
+      skipped: 'a/chat: model chat circuit breaker open',
+    },
   ])('$name', ({ prepare, picked, skipped }) => {
     const runtime = runtimeOf([{ name: 'a', weight: 1000, maxInFlight: 2 }, { name: 'b' }], {
       consecutiveFailures: 2,
@@ -71,6 +90,36 @@ describe('selecting a target', () => {
     const none = selectTarget(targets, wrr(), ctx, new Set());
     expect(none.target).toBeUndefined();
     if (!none.target) expect(none.skipped).toEqual([skipped, 'b: rate limited (cooling down)']);
+  });
+
+  it.each([
+    {
+      name: 'a model’s cool-down leaves the provider’s other model in rotation',
+      block: (r: PoolRuntime) =>
+        r.providers
+          .get('a')
+          ?.targets.get('chat')
+          ?.cooldown.coolDown(NOW + 5_000),
+      picks: { chat: 'b', code: 'a' },
+    },
+    {
+      name: 'the provider’s cool-down takes every model of it out',
+      block: (r: PoolRuntime) => r.providers.get('a')?.cooldown.coolDown(NOW + 5_000),
+      picks: { chat: 'b', code: 'b' },
+    },
+  ])('$name', ({ block, picks }) => {
+    const models = [
+      { name: 'chat', model: 'm' },
+      { name: 'code', model: 'c' },
+    ];
+    const runtime = runtimeOf([
+      { name: 'a', weight: 1000, models },
+      { name: 'b', models },
+    ]);
+    block(runtime);
+    const pick = (model: string) =>
+      selectTarget(runtime.models.get(model) ?? [], wrr(), ctx, new Set()).target?.provider.name;
+    expect({ chat: pick('chat'), code: pick('code') }).toEqual(picks);
   });
 
   it('avoids a provider already tried while another can serve, and takes it again when none can', () => {
@@ -251,7 +300,7 @@ describe('panic routing when every target is blocked', () => {
     openBreaker(runtime, 'a', NOW);
     const chosen = selectOrPanic(runtime.models.get('chat') ?? [], wrr(), ctx, new Set());
     expect(chosen.target?.provider.name).toBe('a');
-    if (chosen.target) chosen.permit.release('success', NOW);
+    if (chosen.target) chosen.permit.release('success', 'target', NOW);
     expect(runtime.providers.get('a')?.breaker.state(NOW)).toBe('open');
   });
 });
@@ -303,7 +352,7 @@ describe('priority tiers', () => {
     const picks = new Set(
       Array.from({ length: 8 }, () => {
         const chosen = selectTarget(runtime.models.get('chat') ?? [], strategy, ctx, new Set(tried));
-        if (chosen.target) chosen.permit.release('neutral', NOW);
+        if (chosen.target) chosen.permit.release('neutral', 'target', NOW);
         return chosen.target?.provider.name;
       }),
     );

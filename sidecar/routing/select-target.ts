@@ -1,21 +1,18 @@
 import type { Candidate, PickContext, Strategy } from '../balancer/types.ts';
-import type { BreakerPermit } from '../breaker/circuit-breaker.ts';
 import { admission } from './admission.ts';
 import { leastBad } from './least-bad.ts';
 import { slowStartFactor } from './slow-start.ts';
 import type { Target } from './target.ts';
+import { acquireTargetPermit, PANIC_PERMIT, type TargetPermit } from './target-permit.ts';
 
 export interface Selected {
   readonly target: Target;
-  readonly permit: BreakerPermit;
+  readonly permit: TargetPermit;
   /** Targets skipped because this sidecar's quota share is used up: the request wanted them (demand). */
   readonly quotaRefused: readonly Target[];
   /** Chosen by panic routing (see least-bad.ts): every target was blocked. */
   readonly panic?: boolean;
 }
-
-/** Panic routing sends without the breaker's leave: the outcome is not the breaker's to count. */
-const PANIC_PERMIT: BreakerPermit = { probe: false, release: () => {} };
 
 /**
  * `selectTarget`, and when it finds nothing for a request's first attempt, the least-bad target (panic routing);
@@ -38,7 +35,7 @@ export function selectOrPanic(
 
 export interface NoneAvailable {
   readonly target: undefined;
-  /** Why each target was skipped, for the 503 message: `primary: breaker open`. */
+  /** Why each target was skipped, for the 503 message: `primary: circuit breaker open`. */
   readonly skipped: readonly string[];
   /** Earliest time a skipped target may take traffic again, when one is known. */
   readonly retryAt: number | undefined;
@@ -49,7 +46,13 @@ function toCandidate(t: Target, now: number, probing: boolean): Candidate {
   const p = t.provider;
   // A provider running out of its announced rate limit takes less, before it starts answering 429; one that has just
   // recovered takes a growing share (slow start).
-  const slowStart = p.slowStartMs > 0 ? slowStartFactor(p.breaker.snapshot(now), now, p.slowStartMs) : 1;
+  const slowStart =
+    p.slowStartMs > 0
+      ? Math.min(
+          slowStartFactor(p.breaker.snapshot(now), now, p.slowStartMs),
+          slowStartFactor(t.health.breaker.snapshot(now), now, p.slowStartMs),
+        )
+      : 1;
   return {
     key: t.key,
     provider: p.name,
@@ -87,12 +90,14 @@ export function selectTarget(
     const blocked = admission(t, ctx.now);
     if (blocked) {
       if (blocked.quota === true) quotaRefused.push(t);
-      skipped.push(`${t.provider.name}: ${blocked.why}`);
+      skipped.push(`${blocked.scope === 'provider' ? t.provider.name : t.key}: ${blocked.why}`);
       if (blocked.until !== undefined) later(blocked.until);
       continue;
     }
     eligible.set(t.key, t);
-    candidates.push(toCandidate(t, ctx.now, t.provider.breaker.state(ctx.now) === 'half-open'));
+    const probing =
+      t.provider.breaker.state(ctx.now) === 'half-open' || t.health.breaker.state(ctx.now) === 'half-open';
+    candidates.push(toCandidate(t, ctx.now, probing));
   }
   for (const group of pickingOrder(candidates, eligible, avoid)) {
     // A half-open breaker may refuse once its probe slots are taken; then the pick is retried without it.
@@ -100,13 +105,13 @@ export function selectTarget(
       const picked = strategy.pick(group, ctx);
       const target = picked && eligible.get(picked.key);
       if (!picked || !target) break;
-      const permit = target.provider.breaker.tryAcquire(ctx.now);
+      const permit = acquireTargetPermit(target, ctx.now);
       if (permit) {
         // Admission found the share not used up at this same `now`, so the take succeeds.
         target.provider.quota.tryTake(ctx.now, ctx.tokens.input + ctx.tokens.output);
         return { target, permit, quotaRefused };
       }
-      skipped.push(`${target.provider.name}: circuit breaker half-open, probe in progress`);
+      skipped.push(`${target.key}: circuit breaker half-open, probe in progress`);
       group.splice(group.indexOf(picked), 1);
     }
   }

@@ -2,6 +2,7 @@ import type { Price } from '../balancer/types.ts';
 import type { TargetStats } from '../balancer/target-stats.ts';
 import type { TargetEndpoint } from '../providers/adapter.ts';
 import type { ProviderRuntime } from './provider-runtime.ts';
+import type { TargetHealth } from './target-health.ts';
 
 /** One provider serving one logical model: what strategies choose between. */
 export interface Target {
@@ -9,6 +10,10 @@ export interface Target {
   readonly key: string;
   readonly logicalModel: string;
   readonly provider: ProviderRuntime;
+  /** This model's own breaker and cool-down at the provider (faults scoped to the target). */
+  readonly health: TargetHealth;
+  /** Tokens the model's context window holds (prompt and output), when the pool declares it. */
+  readonly contextWindow: number | undefined;
   readonly endpoint: TargetEndpoint;
   readonly weight: number;
   /** The provider's priority tier: lower is preferred (spec.providers[].priority). */

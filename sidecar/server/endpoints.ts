@@ -1,6 +1,7 @@
 import {
   ChatCompletionRequestSchema,
   EmbeddingsRequestSchema,
+  chatContextNeed,
   estimateChatTokens,
   estimateEmbeddingTokens,
   validateRequest,
@@ -15,7 +16,7 @@ import type { ForwardRequest } from '../proxy/forward.ts';
 /** What routing needs to know of a validated request, in the sidecar's internal (OpenAI) shape. */
 export type ParsedRequest = Pick<
   ForwardRequest,
-  'operation' | 'model' | 'body' | 'stream' | 'clientWantsUsage' | 'tokens'
+  'operation' | 'model' | 'body' | 'stream' | 'clientWantsUsage' | 'tokens' | 'context'
 >;
 
 /** A POST endpoint the sidecar balances: the API shape its clients speak and how its body is validated. */
@@ -36,6 +37,7 @@ export const PROXIED_ENDPOINTS: Record<string, ProxiedEndpoint> = {
         stream: body.stream === true,
         clientWantsUsage: body.stream_options?.include_usage === true,
         tokens: estimateChatTokens(body),
+        context: chatContextNeed(body),
       };
     },
   },

@@ -4,6 +4,7 @@
  * the next report covers a fresh window, and the operator reads rates over several windows anyway.
  */
 import type { Report } from '../../api/sync/sync-protocol.ts';
+import type { BreakerPhase } from '../breaker/circuit-breaker.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/log.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
@@ -38,9 +39,17 @@ export class FleetReporter {
     this.#timer.unref();
   }
 
-  /** A cool-down this sidecar started: report it within `urgentDelayMs` (coalescing a burst of them). */
-  coolDownStarted(provider: string, until: number): void {
-    this.#o.collector.recordCooldown({ provider, until: Math.ceil(until), reason: 'RateLimited' });
+  /**
+   * A cool-down this sidecar started, of the provider or (`model` set) of one logical model at it: report it within
+   * `urgentDelayMs` (coalescing a burst of them), so the fleet cools the same provider or (provider, model).
+   */
+  coolDownStarted(provider: string, until: number, model?: string): void {
+    this.#o.collector.recordCooldown({
+      provider,
+      ...(model !== undefined && { model }),
+      until: Math.ceil(until),
+      reason: 'RateLimited',
+    });
     if (this.#urgent !== undefined || this.#stopped) return;
     this.#urgent = setTimeout(() => {
       this.#urgent = undefined;
@@ -64,7 +73,8 @@ export class FleetReporter {
           provider: t.provider.name,
           model,
           inFlight: t.stats.inFlight,
-          breaker: t.provider.breaker.state(now),
+          // The provider's phase when it blocks (or probes) every model; else this model's own.
+          breaker: providerPhase(t.provider.breaker.state(now), t.health.breaker.state(now)),
         });
       }
     }
@@ -83,4 +93,8 @@ export class FleetReporter {
       ),
     );
   }
+}
+
+function providerPhase(provider: BreakerPhase, model: BreakerPhase): BreakerPhase {
+  return provider === 'closed' ? model : provider;
 }

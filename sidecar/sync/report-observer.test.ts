@@ -11,6 +11,7 @@ const served: AttemptOutcome = {
   latencyMs: 10,
   ttftMs: undefined,
   usage: { inputTokens: 30, outputTokens: 20 },
+  scope: 'target',
   rateLimited: false,
   credentialsRefused: false,
 };

@@ -201,6 +201,10 @@ describe('the operator in local mode with sidecar processes', () => {
       async () => (await w.status())?.providers?.find((p) => p.name === 'limited')?.state === 'RateLimited',
       15_000,
     );
+    // A 429 is the model's: the fleet cools that (provider, model), which here is every model of the provider.
+    expect((await w.status())?.providers?.find((p) => p.name === 'limited')?.rateLimitedModels).toEqual([
+      'chat',
+    ]);
     const before = limited.stats.requests;
     for (let i = 0; i < 6; i++)
       expect((await ask(two!.client)).response.headers.get('x-switchboard-provider')).toBe('ok');

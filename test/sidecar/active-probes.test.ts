@@ -32,7 +32,8 @@ describe('active probes', () => {
       );
       expect(await servedBy(h.client, 3)).toEqual(['backup', 'backup', 'backup']);
       expect(await metricsText(h.sidecar)).toContain(
-        'switchboard_breaker_state{provider="primary",state="open"} 1',
+        // 5xx answers are the model's fault: its breaker opens (judge-outcome.ts scopes faults).
+        'switchboard_model_breaker_state{provider="primary",model="chat",state="open"} 1',
       );
 
       h.mocks.primary?.setBehaviour({ errorRate: 0 });

@@ -11,6 +11,7 @@ import { ClientSink } from '../../sidecar/proxy/client-sink.ts';
 import { metricsObserver } from '../../sidecar/metrics/metrics-observer.ts';
 import { OPENAI_CLIENT_API } from '../../sidecar/api/client-api.ts';
 import { buildPoolRuntime } from '../../sidecar/routing/pool-runtime.ts';
+import { acquireTargetPermit } from '../../sidecar/routing/target-permit.ts';
 import { manifest, poolSpec } from '../support/sidecar-harness.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -58,7 +59,7 @@ describe('streaming backpressure', () => {
       onBreakerTransition: () => {},
     });
     const target = runtime.models.get('chat')?.[0];
-    const permit = target?.provider.breaker.tryAcquire(systemClock.now());
+    const permit = target && acquireTargetPermit(target, systemClock.now());
     if (!target || !permit) throw new Error('pool did not build');
     const client = new SlowClient();
     const done = new UpstreamAttempt(

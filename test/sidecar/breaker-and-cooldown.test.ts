@@ -26,7 +26,7 @@ describe('circuit breaker and 429 cool-down through the sidecar', () => {
     await servedBy(h.client, 6);
     expect(h.mocks.flaky?.stats.requests).toBe(2); // two failures open it; no more traffic while open
     expect(await metricsText(h.sidecar)).toContain(
-      'switchboard_breaker_state{provider="flaky",state="open"} 1',
+      'switchboard_model_breaker_state{provider="flaky",model="chat",state="open"} 1',
     );
 
     h.mocks.flaky?.setBehaviour({ errorRate: 0 });
@@ -37,7 +37,7 @@ describe('circuit breaker and 429 cool-down through the sidecar', () => {
     const after = await servedBy(h.client, 6);
     expect(after.filter((p) => p === 'flaky').length).toBeGreaterThanOrEqual(2); // probed, closed, back in rotation
     expect(await metricsText(h.sidecar)).toContain(
-      'switchboard_breaker_state{provider="flaky",state="closed"} 1',
+      'switchboard_model_breaker_state{provider="flaky",model="chat",state="closed"} 1',
     );
   });
 

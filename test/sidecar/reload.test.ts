@@ -38,7 +38,8 @@ describe('hot reload of the pool file', () => {
     );
     await servedBy(h.client, 4);
     const sickBefore = h.sidecar.runtime().providers.get('sick');
-    expect(sickBefore?.breaker.state(Date.now())).toBe('open');
+    // A 5xx is the model's fault: the breaker of (sick, chat) opened.
+    expect(sickBefore?.targets.get('chat')?.breaker.state(Date.now())).toBe('open');
     await h.writePool(
       poolSpec(h.mocks, {
         spec: {
@@ -50,7 +51,7 @@ describe('hot reload of the pool file', () => {
     expect(await h.sidecar.reload()).toBe(true);
     const sickAfter = h.sidecar.runtime().providers.get('sick');
     expect(sickAfter).toBe(sickBefore);
-    expect(sickAfter?.breaker.state(Date.now())).toBe('open');
+    expect(sickAfter?.targets.get('chat')?.breaker.state(Date.now())).toBe('open');
     const requestsBefore = h.mocks.sick?.stats.requests;
     await servedBy(h.client, 4);
     expect(h.mocks.sick?.stats.requests).toBe(requestsBefore); // still blocked after the reload

@@ -143,10 +143,18 @@ export function upstreamRequests(h: Harness): number {
   return Object.values(h.mocks).reduce((n, m) => n + m.stats.requests, 0);
 }
 
-/** Each provider's circuit-breaker state now ("open" = traffic blocked). */
+/**
+ * Each provider's circuit-breaker state now ("open" = traffic blocked): its own, or when that is closed, the first
+ * of its models' breakers that is not (faults of one model open that model's breaker only).
+ */
 export function breakerStates(h: Harness): Record<string, string> {
   const now = Date.now();
   const states: Record<string, string> = {};
-  for (const [name, provider] of h.sidecar.runtime().providers) states[name] = provider.breaker.state(now);
+  for (const [name, provider] of h.sidecar.runtime().providers) {
+    const phases = [provider.breaker, ...[...provider.targets.values()].map((t) => t.breaker)].map((b) =>
+      b.state(now),
+    );
+    states[name] = phases.find((p) => p !== 'closed') ?? 'closed';
+  }
   return states;
 }

@@ -56,6 +56,11 @@ export function anthropicFailure(failure: MockFailure, serverError: ServerErrorK
         'invalid_request_error',
         'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.',
       );
+    case 'context-length-exceeded':
+      return anthropicError(
+        'invalid_request_error',
+        `prompt is too long: ${failure.requested} tokens > ${failure.limit} maximum`,
+      );
     case 'server-error':
       return serverError === 'overloaded_error'
         ? anthropicError('overloaded_error', serverErrorMessage(failure, 'Overloaded'))

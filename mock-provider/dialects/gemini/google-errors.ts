@@ -125,6 +125,11 @@ export function geminiFailure(failure: MockFailure): MockJsonReply {
         250,
         DAILY_QUOTA_RETRY_DELAY,
       );
+    case 'context-length-exceeded':
+      return googleError(
+        'INVALID_ARGUMENT',
+        `The input token count (${failure.requested}) exceeds the maximum number of tokens allowed (${failure.limit}).`,
+      );
     case 'server-error':
       return googleError(
         'INTERNAL',

@@ -70,6 +70,13 @@ export function openAiFailure(failure: MockFailure): MockJsonReply {
         param: null,
         code: 'insufficient_quota',
       });
+    case 'context-length-exceeded':
+      return openAiError(400, {
+        message: `This model's maximum context length is ${failure.limit} tokens. However, you requested ${failure.requested} tokens. Please reduce the length of the messages or completion.`,
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'context_length_exceeded',
+      });
     case 'server-error':
       return openAiError(500, {
         message: serverErrorMessage(

@@ -3,7 +3,7 @@
  * OpenAI shape, routed by the pool like any other, and answered, streamed and refused in Anthropic's shapes.
  */
 import type { ParsedRequest } from '../../server/endpoints.ts';
-import { estimateChatTokens, validateRequest } from '../openai-requests.ts';
+import { chatContextNeed, estimateChatTokens, validateRequest } from '../openai-requests.ts';
 import type { ClientApi } from '../client-api.ts';
 import { toAnthropicError } from './anthropic-error.ts';
 import { AnthropicStreamEncoder } from './anthropic-stream-encoder.ts';
@@ -30,5 +30,6 @@ export function parseMessagesRequest(raw: unknown): ParsedRequest {
     // The encoder needs the upstream's usage chunk for message_delta.
     clientWantsUsage: stream,
     tokens: estimateChatTokens(body),
+    context: chatContextNeed(body),
   };
 }

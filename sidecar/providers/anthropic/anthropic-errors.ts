@@ -6,6 +6,16 @@ import { isRecord, parseJson, stringOf } from '../../../core/json.ts';
 const CREDIT_EXHAUSTED = /credit balance is too low/i;
 
 /**
+ * A request longer than the model's window, answered 400 invalid_request_error: "prompt is too long: 210000 tokens >
+ * 200000 maximum", or "input length and `max_tokens` exceed context limit: 188240 + 21333 > 200000".
+ */
+const CONTEXT_TOO_LONG = /prompt is too long|exceed context limit/i;
+
+export function isAnthropicContextLengthError(type: string | null, message: string): boolean {
+  return (type === null || type === 'invalid_request_error') && CONTEXT_TOO_LONG.test(message);
+}
+
+/**
  * Statuses that stand for an error better than Anthropic's own, for routing and for OpenAI clients:
  * - a used-up credit balance is not the request's fault (Anthropic says 400): it is what OpenAI calls
  *   `insufficient_quota`, a 429, so another provider is tried and this one cooled down for long;
@@ -23,5 +33,6 @@ export function parseAnthropicError(status: number, bodyText: string): UpstreamE
     return { message, code, quotaExhausted: true, status: QUOTA_EXHAUSTED_STATUS };
   }
   if (code === 'overloaded_error' || status === 529) return { message, code, status: OVERLOADED_STATUS };
+  if (isAnthropicContextLengthError(code, message)) return { message, code, contextLengthExceeded: true };
   return { message, code };
 }

@@ -14,6 +14,7 @@
  * Anthropic reports overload as an `error` event early in a stream, and as long as nothing has been sent to
  * the client the request can still be retried on another provider.
  */
+import { isAnthropicContextLengthError } from './anthropic-errors.ts';
 import { UpstreamStreamError } from '../../core/errors.ts';
 import type { StreamTranslator, TokenUsage, TranslateOptions, UpstreamEvent } from '../adapter.ts';
 import { ANTHROPIC_ERROR_STATUS } from './anthropic-types.ts';
@@ -191,5 +192,7 @@ function streamError(error: unknown): UpstreamStreamError {
   return new UpstreamStreamError(`Anthropic stream error (${type}): ${message}`, type, {
     status,
     retryable: RETRYABLE_STREAM_ERRORS.has(type),
+    quotaExhausted: type === 'billing_error',
+    contextLengthExceeded: isAnthropicContextLengthError(type, message),
   });
 }

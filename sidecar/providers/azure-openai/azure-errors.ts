@@ -1,5 +1,6 @@
 import type { UpstreamErrorInfo } from '../adapter.ts';
 import { isRecord, parseJson } from '../../../core/json.ts';
+import { isContextLengthError } from '../openai/openai-stream.ts';
 
 /** "Please retry after 6 seconds." in Azure's 429 messages. */
 const RETRY_AFTER_IN_MESSAGE = /retry after (\d+(?:\.\d+)?) seconds?/i;
@@ -22,6 +23,7 @@ export function parseAzureError(status: number, bodyText: string): UpstreamError
     message,
     code,
     ...(code === 'insufficient_quota' && { quotaExhausted: true }),
+    ...(isContextLengthError(code, message) && { contextLengthExceeded: true }),
     ...(retry !== undefined && { retryAfterMs: Number(retry) * 1000 }),
   };
 }

@@ -15,7 +15,7 @@ import type {
   TranslateOptions,
   UpstreamEvent,
 } from '../adapter.ts';
-import { googleErrorStatus } from './gemini-errors.ts';
+import { googleErrorStatus, isGeminiContextLengthError } from './gemini-errors.ts';
 import {
   blockedPromptRefusal,
   completionId,
@@ -149,5 +149,9 @@ function streamError(error: Record<string, unknown>): UpstreamStreamError {
   const status = googleErrorStatus(numberOf(error.code), stringOf(error.status));
   const code = stringOf(error.status) ?? 'stream_error';
   const message = `provider reported an error mid-stream: ${stringOf(error.message) ?? code}`;
-  return new UpstreamStreamError(message, code, { status, retryable: status === 429 || status >= 500 });
+  return new UpstreamStreamError(message, code, {
+    status,
+    retryable: status === 429 || status >= 500,
+    contextLengthExceeded: isGeminiContextLengthError(status, stringOf(error.message) ?? ''),
+  });
 }

@@ -32,6 +32,14 @@ const KEY_REASONS = new Set(['API_KEY_INVALID', 'API_KEY_EXPIRED', 'API_KEY_SERV
 
 const LONG_QUOTA = /PerDay|PerMonth/i;
 
+/** A request longer than the model's window, 400 INVALID_ARGUMENT: "The input token count (1189999) exceeds the
+ * maximum number of tokens allowed (1048576)." */
+const CONTEXT_TOO_LONG = /token count.*exceeds the maximum number of tokens/i;
+
+export function isGeminiContextLengthError(httpStatus: number, message: string): boolean {
+  return httpStatus === 400 && CONTEXT_TOO_LONG.test(message);
+}
+
 const PROTO_DURATION = /^(-?\d+)(?:\.(\d{1,9}))?s$/;
 
 export function googleErrorStatus(code: number | undefined, status: string | undefined): number {
@@ -77,6 +85,7 @@ export function parseGoogleError(httpStatus: number, bodyText: string): Upstream
     code: status,
     ...(retryAfterMs !== undefined && { retryAfterMs }),
     ...(quotaExhausted && { quotaExhausted }),
+    ...(isGeminiContextLengthError(httpStatus, message) && { contextLengthExceeded: true }),
     ...(meansStatus !== undefined && meansStatus !== httpStatus && { status: meansStatus }),
   };
 }

@@ -15,7 +15,7 @@ import type {
   UpstreamRequest,
 } from '../adapter.ts';
 import { isRecord, parseJson } from '../../../core/json.ts';
-import { OpenAIStreamTranslator } from './openai-stream.ts';
+import { isContextLengthError, OpenAIStreamTranslator } from './openai-stream.ts';
 import { readOpenAIUsage } from './openai-usage.ts';
 
 const PATHS: Record<Operation, string> = { chat: 'chat/completions', embeddings: 'embeddings' };
@@ -65,11 +65,20 @@ export class OpenAIAdapter implements ProviderAdapter {
 
   parseError(status: number, bodyText: string): UpstreamErrorInfo {
     const parsed = parseJson(bodyText);
-    const error = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : undefined;
+    // OpenAI's `{"error": {…}}`; some OpenAI-compatible servers (older vLLM) send the same fields bare.
+    const error = !isRecord(parsed)
+      ? undefined
+      : isRecord(parsed.error)
+        ? parsed.error
+        : typeof parsed.message === 'string'
+          ? parsed
+          : undefined;
     const message = typeof error?.message === 'string' ? error.message : `upstream answered HTTP ${status}`;
     const code =
       typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : null;
-    return code === 'insufficient_quota' ? { message, code, quotaExhausted: true } : { message, code };
+    if (code === 'insufficient_quota') return { message, code, quotaExhausted: true };
+    if (isContextLengthError(code, message)) return { message, code, contextLengthExceeded: true };
+    return { message, code };
   }
 
   /** `GET {baseURL}/models`: lists models, costs nothing. */

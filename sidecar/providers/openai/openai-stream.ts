@@ -116,12 +116,26 @@ export function streamErrorStatus(error: Record<string, unknown>): number {
   return 502; // an unnamed failure after the 200 head: the provider's, as a bad gateway
 }
 
+/**
+ * OpenAI's code for a request longer than the model's window; OpenAI-compatible servers (vLLM and others) send the
+ * same sentence ("This model's maximum context length is 4096 tokens. However, you requested …") without it.
+ */
+const CONTEXT_LENGTH_MESSAGE = /maximum context length is \d+ tokens/i;
+
+export function isContextLengthError(code: string | null | undefined, message: string): boolean {
+  return code === 'context_length_exceeded' || CONTEXT_LENGTH_MESSAGE.test(message);
+}
+
 function streamError(error: Record<string, unknown>): UpstreamStreamError {
   const status = streamErrorStatus(error);
   const code = stringOf(error.code) ?? stringOf(error.type) ?? 'stream_error';
-  const message = `provider reported an error mid-stream: ${stringOf(error.message) ?? code}`;
+  const text = stringOf(error.message) ?? code;
+  const message = `provider reported an error mid-stream: ${text}`;
+  const named = [stringOf(error.code), stringOf(error.type)];
   return new UpstreamStreamError(message, code, {
     status,
     retryable: status === 408 || status === 429 || status >= 500,
+    quotaExhausted: named.includes('insufficient_quota'),
+    contextLengthExceeded: isContextLengthError(stringOf(error.code), text),
   });
 }
