@@ -18,6 +18,18 @@ Watches ProviderPools, computes each pool's sidecar configuration and writes its
   --sync-host H          its listen address (default: the --port address; 0.0.0.0 in a pod)
   --log-level L          debug | info | warn | error (default info)
 
+TLS and sidecar injection (without --cert-secret or --cert-dir: plain-HTTP sync channel and no webhook):
+  --cert-secret NAME     managed certificates: the leader creates a CA and a serving certificate in Secret NAME of
+                         the operator's namespace ($POD_NAMESPACE, else as for the Lease) and rotates them; every
+                         replica serves what the Secret holds, swapping certificates without a restart
+  --cert-dir DIR         certificates kept by someone else (cert-manager): DIR/ca.crt, tls.crt, tls.key, re-read
+                         as they change
+  --service-name NAME    the Service in front of the operator: the serving certificate's names
+                         (default switchboard-operator)
+  --webhook-config NAME  the MutatingWebhookConfiguration whose caBundle the leader keeps equal to the CA (managed)
+  --injection-config F   what the webhook injects (YAML); the webhook is served only with it
+  --webhook-port P       the injection webhook, HTTPS, POST /inject, on every replica (default 9443)
+
 Local mode (one machine, no cluster): ProviderPools from DIR/*.yaml (watched), the sync channel for sidecars
 on 127.0.0.1 (no tokens), each pool's status written to DIR/status/<namespace>.<name>.json.
 
@@ -39,6 +51,15 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
       local: { type: 'string' },
       'sync-port': { type: 'string', default: '7070' },
       'sync-host': { type: 'string' },
+      'webhook-port': { type: 'string', default: '9443' },
+      'cert-secret': { type: 'string' },
+      'cert-dir': { type: 'string' },
+      'service-name': { type: 'string', default: 'switchboard-operator' },
+      'webhook-config': { type: 'string' },
+      'injection-config': { type: 'string' },
+      // Development and tests only (not in the usage): certificate lifetimes, e.g. 30s, 15m, 90d.
+      'cert-validity': { type: 'string' },
+      'ca-validity': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -61,7 +82,37 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     onShutdown(() => local.close());
     return;
   }
+  if (values['cert-secret'] !== undefined && values['cert-dir'] !== undefined)
+    throw new Error('give --cert-secret (managed certificates) or --cert-dir (files), not both');
   const { startOperator } = await import('../operator/operator.ts');
+  const { loadInjectionConfig } = await import('../operator/webhook/injection-config.ts');
+  const injection =
+    values['injection-config'] === undefined
+      ? undefined
+      : await loadInjectionConfig(values['injection-config']);
+  const certificates =
+    values['cert-dir'] !== undefined
+      ? { mode: 'files' as const, dir: resolve(values['cert-dir']) }
+      : values['cert-secret'] !== undefined
+        ? {
+            mode: 'managed' as const,
+            secretName: values['cert-secret'],
+            serviceName: values['service-name'],
+            ...(values['webhook-config'] === undefined
+              ? {}
+              : { webhookConfigName: values['webhook-config'] }),
+            ...(values['cert-validity'] === undefined
+              ? {}
+              : { servingValidityMs: parseDuration(values['cert-validity'], '--cert-validity') }),
+            ...(values['ca-validity'] === undefined
+              ? {}
+              : { caValidityMs: parseDuration(values['ca-validity'], '--ca-validity') }),
+          }
+        : undefined;
+  if (injection !== undefined && certificates === undefined)
+    throw new Error(
+      '--injection-config needs --cert-secret or --cert-dir (the API server calls webhooks over HTTPS)',
+    );
   const operator = await startOperator({
     ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),
     ...(values.context === undefined ? {} : { context: values.context }),
@@ -71,8 +122,22 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     port: parsePort(values.port, '--port'),
     syncPort: parsePort(values['sync-port'], '--sync-port'),
     ...(values['sync-host'] === undefined ? {} : { syncHost: values['sync-host'] }),
+    webhookPort: parsePort(values['webhook-port'], '--webhook-port'),
+    ...(certificates === undefined ? {} : { certificates }),
+    ...(injection === undefined ? {} : { injection }),
     logger: loggerFromFlag(values['log-level']),
   });
   // A graceful stop releases the Lease, so another replica takes over at once.
   onShutdown(() => operator.stop({ release: true }));
+}
+
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "30s", "15m", "12h", "90d" in milliseconds; at least 5 s (certificate times have a resolution of 1 s). */
+export function parseDuration(value: string, flag: string): number {
+  const match = /^(\d+)([smhd])$/.exec(value);
+  const ms = match ? Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0) : NaN;
+  if (!(ms >= 5_000))
+    throw new Error(`${flag} must be a duration of at least 5s such as 30s, 15m, 12h or 90d, not "${value}"`);
+  return ms;
 }

@@ -19,6 +19,7 @@ import type { ListPage, Page } from '../informer/informer.ts';
 export interface Collection<T extends KubernetesObject> {
   readonly path: string;
   readonly listPage: ListPage<T>;
+  readonly fieldSelector?: string;
 }
 
 export const PROVIDER_POOLS = { group: API_GROUP, version: API_VERSION, plural: PLURAL } as const;
@@ -55,6 +56,25 @@ export function secretCollection(config: KubeConfig, namespace?: string): Collec
           ? api.listSecretForAllNamespaces({ limit, _continue })
           : api.listNamespacedSecret({ namespace, limit, _continue })),
       ),
+  };
+}
+
+/**
+ * One Secret by name, as a collection of at most one (list and watch with `metadata.name=NAME`, which RBAC allows
+ * with a rule restricted to that resourceName).
+ */
+export function namedSecretCollection(
+  config: KubeConfig,
+  namespace: string,
+  name: string,
+): Collection<V1Secret> {
+  const api = config.makeApiClient(CoreV1Api);
+  const fieldSelector = `metadata.name=${name}`;
+  return {
+    path: collectionPath('/api/v1', 'secrets', namespace),
+    fieldSelector,
+    listPage: async ({ limit, continue: _continue }) =>
+      typedPage(await api.listNamespacedSecret({ namespace, limit, _continue, fieldSelector })),
   };
 }
 
