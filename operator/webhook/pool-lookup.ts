@@ -10,8 +10,8 @@ import { PROVIDER_POOLS, type PoolObject } from '../kube/collections.ts';
 import type { PoolFacts } from './webhook-routes.ts';
 
 /**
- * Secret names from a pool's spec as stored, read leniently: a spec the reconciler refuses still gets its Secrets
- * mounted, so fixing the pool later needs no pod restart.
+ * Secret names from a pool's spec as stored, read leniently: the Secrets of a spec the reconciler refuses (for
+ * another field) are mounted all the same, so fixing that field needs no pod restart.
  */
 export function referencedSecrets(spec: unknown): string[] {
   const providers = isRecord(spec) ? recordsIn(spec.providers) : [];
