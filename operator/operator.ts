@@ -2,7 +2,7 @@
  * The operator process: leader election, the ProviderPool controller, and its own HTTP endpoints
  * (/healthz, /readyz once the informers have synced, /metrics).
  */
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CoordinationV1Api, CoreV1Api, type V1ObjectReference } from '@kubernetes/client-node';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -142,6 +142,11 @@ class OperatorMetrics {
     help: '1 while this replica holds the leader-election Lease (and writes status), else 0.',
     registers: [this.registry],
   });
+  readonly certificateExpiry = new Gauge({
+    name: 'switchboard_operator_serving_certificate_expiry_timestamp_seconds',
+    help: 'When the serving certificate this replica serves (webhook and sync channel) expires, in Unix seconds.',
+    registers: [this.registry],
+  });
   readonly injections = new Counter({
     name: 'switchboard_operator_injections_total',
     help: 'Pods seen by the injection webhook, by result (injected, pool-missing, skipped, error).',
@@ -249,7 +254,12 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
       ready: () =>
         controller.hasSynced() && (certificates === undefined || certificates.current() !== undefined),
       registry: metrics.registry,
-      beforeScrape: () => metrics.queueDepth.set(controller.queueDepth),
+      beforeScrape: () => {
+        metrics.queueDepth.set(controller.queueDepth);
+        const served = certificates?.current()?.certPem;
+        if (served !== undefined)
+          metrics.certificateExpiry.set(Date.parse(new X509Certificate(served).validTo) / 1000);
+      },
     });
     const host = options.host ?? '127.0.0.1';
     http = await listenApp(app, options.port ?? 0, host);

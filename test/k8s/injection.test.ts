@@ -47,7 +47,9 @@ let admin: KubeConfig;
 let core: CoreV1Api;
 let operatorNamespace: string;
 let appNamespace: string;
+/** The replica the webhook configuration points at, and another. */
 let operator: RunningOperator;
+let other: RunningOperator;
 let dir: string;
 let webhookPort: number;
 const sidecars: CliProcess[] = [];
@@ -151,6 +153,9 @@ function servedCertificate(port: number, caPem: string): Promise<PeerCertificate
   });
 }
 
+/** The replica that serves the sync channel now. */
+const leader = (): RunningOperator => (operator.isLeader() ? operator : other);
+
 async function injections(): Promise<Record<string, number>> {
   const text = await (await fetch(`${operator.url}/metrics`)).text();
   const counts: Record<string, number> = {};
@@ -159,6 +164,32 @@ async function injections(): Promise<Record<string, number>> {
   ))
     counts[result!] = Number(value);
   return counts;
+}
+
+function startReplica(kubeconfig: string, identity: string, port: number): Promise<RunningOperator> {
+  return startOperator({
+    kubeconfig,
+    leaseNamespace: operatorNamespace,
+    operatorNamespace,
+    identity,
+    leaseDurationMs: 2_000,
+    renewDeadlineMs: 1_500,
+    retryPeriodMs: 300,
+    port: 0,
+    syncPort: 0,
+    webhookPort: port,
+    certificates: {
+      mode: 'managed',
+      secretName: CERT_SECRET,
+      serviceName: 'switchboard-operator',
+      webhookConfigName: WEBHOOK_CONFIG,
+      ipAddresses: ['127.0.0.1'],
+      servingValidityMs: SERVING_VALIDITY_MS,
+      caBundleCheckMs: 500,
+    },
+    injection,
+    logger: silentLogger,
+  });
 }
 
 beforeAll(async () => {
@@ -209,35 +240,16 @@ beforeAll(async () => {
     },
   });
 
-  operator = await startOperator({
-    kubeconfig: await kubeconfigWithToken(await mint(operatorNamespace, 'operator')),
-    leaseNamespace: operatorNamespace,
-    operatorNamespace,
-    identity: 'injector-test',
-    leaseDurationMs: 2_000,
-    renewDeadlineMs: 1_500,
-    retryPeriodMs: 300,
-    port: 0,
-    syncPort: 0,
-    webhookPort,
-    certificates: {
-      mode: 'managed',
-      secretName: CERT_SECRET,
-      serviceName: 'switchboard-operator',
-      webhookConfigName: WEBHOOK_CONFIG,
-      ipAddresses: ['127.0.0.1'],
-      servingValidityMs: SERVING_VALIDITY_MS,
-      caBundleCheckMs: 500,
-    },
-    injection,
-    logger: silentLogger,
-  });
+  const kubeconfig = await kubeconfigWithToken(await mint(operatorNamespace, 'operator'));
+  operator = await startReplica(kubeconfig, 'injector-a', webhookPort);
+  // A second replica: whichever does not lead serves what it reads from the Secret's watch.
+  other = await startReplica(kubeconfig, 'injector-b', await freePort());
   await waitFor('the caBundle to be patched', async () => (await caBundles())[0] !== '', 20_000);
 }, 120_000);
 
 afterAll(async () => {
   await Promise.all(sidecars.map((s) => s.stop()));
-  await operator?.stop();
+  await Promise.all([operator?.stop(), other?.stop()]);
   await admin
     ?.makeApiClient(AdmissionregistrationV1Api)
     .deleteMutatingWebhookConfiguration({ name: WEBHOOK_CONFIG })
@@ -256,6 +268,10 @@ describe('sidecar injection on the real API server', () => {
     expect(serving.subjectAltName).toContain(`DNS:switchboard-operator.${operatorNamespace}.svc`);
     expect(serving.subjectAltName).toContain('IP Address:127.0.0.1');
     expect(await caBundles()).toEqual([decoded(stored, 'ca.crt')]);
+    const metrics = await (await fetch(`${operator.url}/metrics`)).text();
+    const expiry = /^switchboard_operator_serving_certificate_expiry_timestamp_seconds (\d+)/m.exec(metrics);
+    expect(Number(expiry?.[1])).toBeGreaterThan(Date.now() / 1000);
+    expect(Number(expiry?.[1])).toBeLessThanOrEqual((Date.now() + SERVING_VALIDITY_MS) / 1000);
   });
 
   test('a labelled pod is stored with the sidecar injected and every field right', async () => {
@@ -364,17 +380,25 @@ describe('sidecar injection on the real API server', () => {
     expect(rotations.size).toBeGreaterThanOrEqual(3);
     const last = await certSecret();
     expect(decoded(last, 'ca.crt')).toBe(decoded(first, 'ca.crt'));
-    // The API server may keep its connection from before: a new handshake shows the webhook's current certificate
-    // is the Secret's current one (retried, as the next rotation may fall between the two reads).
-    await waitFor(
-      'the webhook to serve the certificate the Secret holds',
-      async () => {
-        const now = await certSecret();
-        const served = await servedCertificate(webhookPort, decoded(now, 'ca.crt'));
-        return served.serialNumber.toLowerCase() === serialOf(now).toLowerCase();
-      },
-      10_000,
-    );
+    // The API server may keep its connection from before: new handshakes show that both replicas' webhook and
+    // sync ports serve the Secret's current certificate, the leader's and the follower's (which only reads the
+    // Secret's watch). Retried, as the next rotation may fall between the two reads.
+    expect([operator.isLeader(), other.isLeader()].filter(Boolean)).toHaveLength(1);
+    const ports = [operator, other].flatMap((replica) => [
+      Number(new URL(replica.webhookUrl!).port),
+      Number(new URL(replica.syncUrl!).port),
+    ]);
+    for (const port of ports) {
+      await waitFor(
+        `port ${port} to serve the certificate the Secret holds`,
+        async () => {
+          const now = await certSecret();
+          const served = await servedCertificate(port, decoded(now, 'ca.crt'));
+          return served.serialNumber.toLowerCase() === serialOf(now).toLowerCase();
+        },
+        10_000,
+      );
+    }
   }, 60_000);
 
   test('a lost CA is issued anew and the caBundle follows, so the webhook keeps working', async () => {
@@ -429,7 +453,7 @@ describe('sidecar injection on the real API server', () => {
         ]),
       );
       // In place of the Service name, the operator's sync port on this machine (its certificate names 127.0.0.1).
-      env.SWITCHBOARD_OPERATOR_URL = operator.syncUrl!;
+      env.SWITCHBOARD_OPERATOR_URL = leader().syncUrl!;
       env.SWITCHBOARD_TOKEN_FILE = token;
       env.SWITCHBOARD_STATE_DIR = join(dir, `${stored.metadata!.name}.state`);
       const args = [...container.args!];
@@ -468,7 +492,7 @@ describe('sidecar injection on the real API server', () => {
     const sidecar = startCli(
       ['sidecar', '--port', '0', '--metrics-port', '0', '--secrets-dir', join(dir, 'secrets')],
       {
-        SWITCHBOARD_OPERATOR_URL: operator.syncUrl!,
+        SWITCHBOARD_OPERATOR_URL: leader().syncUrl!,
         SWITCHBOARD_POOL: `${appNamespace}/chat`,
         SWITCHBOARD_TOKEN_FILE: token,
         SWITCHBOARD_OPERATOR_CA_PEM: stranger.certPem,
