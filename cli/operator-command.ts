@@ -28,7 +28,8 @@ TLS and sidecar injection (without --cert-secret or --cert-dir: plain-HTTP sync 
                          (default switchboard-operator)
   --webhook-config NAME  the MutatingWebhookConfiguration whose caBundle the leader keeps equal to the CA (managed)
   --injection-config F   what the webhook injects (YAML); the webhook is served only with it
-  --webhook-port P       the injection webhook, HTTPS, POST /inject, on every replica (default 9443)
+  --webhook-port P       the injection webhook, HTTPS, POST /inject, on every replica, on the --sync-host address
+                         (default 9443)
 
 Local mode (one machine, no cluster): ProviderPools from DIR/*.yaml (watched), the sync channel for sidecars
 on 127.0.0.1 (no tokens), each pool's status written to DIR/status/<namespace>.<name>.json.
