@@ -94,8 +94,6 @@ export class ManagedCertificates implements CertificateSource {
   #cancelCheck: (() => void) | undefined;
   #cancelBundle: (() => void) | undefined;
   #running: Promise<void> = Promise.resolve();
-  /** Certificates issued by this replica, for tests and metrics. */
-  issued = 0;
 
   constructor(options: ManagedCertificatesOptions) {
     this.#o = options;
@@ -236,7 +234,6 @@ export class ManagedCertificates implements CertificateSource {
           body: { ...secret, data: { ...secret.data, ...encoded } },
         });
       }
-      this.issued++;
       this.#o.logger.info(
         decision.action === 'issue-ca'
           ? 'issued a new CA and serving certificate'

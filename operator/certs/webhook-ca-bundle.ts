@@ -11,8 +11,6 @@ export class WebhookCaBundle {
   readonly #api: AdmissionregistrationV1Api;
   readonly #name: string;
   readonly #logger: Logger;
-  /** Patches made, for tests and logs. */
-  patches = 0;
 
   constructor(config: KubeConfig, name: string, logger: Logger) {
     this.#api = config.makeApiClient(AdmissionregistrationV1Api);
@@ -36,7 +34,6 @@ export class WebhookCaBundle {
       );
       if (patch.length === 0) return;
       await this.#api.patchMutatingWebhookConfiguration({ name: this.#name, body: patch });
-      this.patches++;
       this.#logger.info('patched the webhook caBundle', {
         webhookConfiguration: this.#name,
         webhooks: patch.length / 2,

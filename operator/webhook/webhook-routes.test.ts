@@ -93,13 +93,18 @@ describe('POST /inject', () => {
     expect(body.response?.warnings).toBeUndefined();
   });
 
-  test('admits an unlabelled pod and a non-pod without a patch, never asking for a pool', async () => {
+  test('admits an unlabelled pod, a non-pod and a pod update without a patch, never asking for a pool', async () => {
     const asked: string[] = [];
     const { url } = await start((ns, name) => {
       asked.push(`${ns}/${name}`);
       return Promise.resolve(undefined);
     });
-    for (const body of [review({ metadata: {}, spec: { containers: [] } }), review(labelled, 'ConfigMap')]) {
+    const update = { ...review(labelled), request: { ...review(labelled).request, operation: 'UPDATE' } };
+    for (const body of [
+      review({ metadata: {}, spec: { containers: [] } }),
+      review(labelled, 'ConfigMap'),
+      update,
+    ]) {
       const answer = await post(url, body);
       expect(answer.body.response).toEqual({ uid: 'u-1', allowed: true });
     }

@@ -61,7 +61,9 @@ export function webhookRoutes(options: WebhookRoutesOptions): Router {
     const pod = request.object as V1Pod | undefined;
     const namespace = request.namespace ?? pod?.metadata?.namespace ?? '';
     const poolName = pod === undefined ? undefined : requestedPool(pod);
-    if (request.kind.kind !== 'Pod' || pod === undefined || poolName === undefined || namespace === '') {
+    // Only a pod being created: an existing pod's containers cannot change (a patch would fail the update).
+    const creatingPod = request.kind.kind === 'Pod' && request.operation === 'CREATE';
+    if (!creatingPod || pod === undefined || poolName === undefined || namespace === '') {
       options.onDecision?.('skipped');
       res.json(admissionResponse(request.uid));
       return;
