@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { parseDuration } from './operator-command.ts';
+import { extraSans, parseDuration } from './operator-command.ts';
 
 describe('parseDuration (certificate lifetimes for development)', () => {
   test.each<[string, number]>([
@@ -15,5 +15,12 @@ describe('parseDuration (certificate lifetimes for development)', () => {
     expect(() => parseDuration(text, '--cert-validity')).toThrow(
       /--cert-validity must be a duration of at least 5s/,
     );
+  });
+});
+
+test('extra certificate names split into IP addresses and DNS names', () => {
+  expect(extraSans('127.0.0.1, localhost,::1,,op.test')).toEqual({
+    ipAddresses: ['127.0.0.1', '::1'],
+    extraDnsNames: ['localhost', 'op.test'],
   });
 });

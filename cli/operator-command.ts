@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { loggerFromFlag, onShutdown, parsePort } from './cli-support.ts';
 
@@ -61,6 +62,9 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
       // Development and tests only (not in the usage): certificate lifetimes, e.g. 30s, 15m, 90d.
       'cert-validity': { type: 'string' },
       'ca-validity': { type: 'string' },
+      // Development and tests only: more names or IP addresses in the managed serving certificate, comma-separated
+      // (a webhook the API server calls at https://127.0.0.1:PORT needs 127.0.0.1 in it).
+      'cert-extra-san': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -108,6 +112,7 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
             ...(values['ca-validity'] === undefined
               ? {}
               : { caValidityMs: parseDuration(values['ca-validity'], '--ca-validity') }),
+            ...(values['cert-extra-san'] === undefined ? {} : extraSans(values['cert-extra-san'])),
           }
         : undefined;
   if (injection !== undefined && certificates === undefined)
@@ -130,6 +135,18 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
   });
   // A graceful stop releases the Lease, so another replica takes over at once.
   onShutdown(() => operator.stop({ release: true }));
+}
+
+/** "127.0.0.1,localhost" → the IP addresses and the DNS names among them. */
+export function extraSans(list: string): { ipAddresses: string[]; extraDnsNames: string[] } {
+  const entries = list
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  return {
+    ipAddresses: entries.filter((e) => isIP(e) !== 0),
+    extraDnsNames: entries.filter((e) => isIP(e) === 0),
+  };
 }
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };

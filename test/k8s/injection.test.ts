@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { X509Certificate } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
 import { connect, type PeerCertificate } from 'node:tls';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,6 +53,7 @@ let operator: RunningOperator;
 let other: RunningOperator;
 let dir: string;
 let webhookPort: number;
+let operatorKubeconfig: string;
 const sidecars: CliProcess[] = [];
 
 async function mint(namespace: string, account: string, audiences?: string[]): Promise<string> {
@@ -241,6 +243,7 @@ beforeAll(async () => {
   });
 
   const kubeconfig = await kubeconfigWithToken(await mint(operatorNamespace, 'operator'));
+  operatorKubeconfig = kubeconfig;
   operator = await startReplica(kubeconfig, 'injector-a', webhookPort);
   // A second replica: whichever does not lead serves what it reads from the Secret's watch.
   other = await startReplica(kubeconfig, 'injector-b', await freePort());
@@ -509,4 +512,91 @@ describe('sidecar injection on the real API server', () => {
     expect(res.status).toBe(503);
     expect(((await res.json()) as { reason: string }).reason).toMatch(/certificate/i);
   });
+
+  test('`switchboard operator` with the certificate and webhook flags joins as a replica and serves the webhook over TLS', async () => {
+    const config = join(dir, 'injection.yaml');
+    await writeFile(config, `image: ${injection.image}\noperatorUrl: ${injection.operatorUrl}\n`);
+    const port = await freePort();
+    const replica = startCli(
+      [
+        'operator',
+        ...[
+          '--kubeconfig',
+          operatorKubeconfig,
+          '--lease-namespace',
+          operatorNamespace,
+          '--id',
+          'injector-cli',
+        ],
+        ...['--port', '0', '--sync-port', '0', '--webhook-port', String(port)],
+        ...['--cert-secret', CERT_SECRET, '--service-name', 'switchboard-operator'],
+        ...[
+          '--webhook-config',
+          WEBHOOK_CONFIG,
+          '--injection-config',
+          config,
+          '--cert-extra-san',
+          '127.0.0.1',
+        ],
+      ],
+      { POD_NAMESPACE: operatorNamespace },
+    );
+    sidecars.push(replica);
+    const started = await replica.waitForLog('operator started', 30_000);
+    expect(started).toMatchObject({ webhook: `https://127.0.0.1:${port}`, tls: 'managed' });
+    await waitFor(
+      'the CLI replica to serve the certificate the Secret holds',
+      async () => {
+        const now = await certSecret();
+        const served = await servedCertificate(port, decoded(now, 'ca.crt')).catch(() => undefined);
+        return (
+          served?.serialNumber.toLowerCase() ===
+          new X509Certificate(decoded(now, 'tls.crt')).serialNumber.toLowerCase()
+        );
+      },
+      20_000,
+    );
+    // Its webhook answers an AdmissionReview like the others.
+    const review = {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid: 'cli-1',
+        kind: { group: '', version: 'v1', kind: 'Pod' },
+        namespace: appNamespace,
+        operation: 'CREATE',
+        object: {
+          metadata: { labels: { 'switchboard.dev/pool': 'chat' } },
+          spec: { containers: [{ name: 'app' }] },
+        },
+      },
+    };
+    const caPem = decoded(await certSecret(), 'ca.crt');
+    const answer = await new Promise<{ response: { allowed: boolean; patch?: string } }>(
+      (resolve, reject) => {
+        const body = JSON.stringify(review);
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/inject',
+            method: 'POST',
+            ca: caPem,
+            headers: { 'content-type': 'application/json' },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () =>
+              resolve(JSON.parse(text) as { response: { allowed: boolean; patch?: string } }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      },
+    );
+    expect(answer.response.allowed).toBe(true);
+    expect(Buffer.from(answer.response.patch ?? '', 'base64').toString()).toContain('switchboard-sidecar');
+  }, 60_000);
 });
