@@ -14,6 +14,7 @@ import {
 import { API_GROUP, API_VERSION } from '../../api/v1alpha1/providerpool.ts';
 import { PLURAL } from '../../api/v1alpha1/providerpool-crd.ts';
 import { isRecord } from '../../core/json.ts';
+import { isNotFound } from './api-error.ts';
 import type { ListPage, Page } from '../informer/informer.ts';
 
 export interface Collection<T extends KubernetesObject> {
@@ -60,8 +61,9 @@ export function secretCollection(config: KubeConfig, namespace?: string): Collec
 }
 
 /**
- * One Secret by name, as a collection of at most one (list and watch with `metadata.name=NAME`, which RBAC allows
- * with a rule restricted to that resourceName).
+ * One Secret by name, as a collection of at most one: "listed" by a GET and watched with `metadata.name=NAME`, so
+ * RBAC restricted to that resourceName needs only `get` and `watch` (no `list`). The watch resumes from the
+ * Secret's own resourceVersion; a missing Secret starts the watch from now (the server sends it when it appears).
  */
 export function namedSecretCollection(
   config: KubeConfig,
@@ -69,12 +71,18 @@ export function namedSecretCollection(
   name: string,
 ): Collection<V1Secret> {
   const api = config.makeApiClient(CoreV1Api);
-  const fieldSelector = `metadata.name=${name}`;
   return {
     path: collectionPath('/api/v1', 'secrets', namespace),
-    fieldSelector,
-    listPage: async ({ limit, continue: _continue }) =>
-      typedPage(await api.listNamespacedSecret({ namespace, limit, _continue, fieldSelector })),
+    fieldSelector: `metadata.name=${name}`,
+    listPage: async () => {
+      try {
+        const secret = await api.readNamespacedSecret({ name, namespace });
+        return { items: [secret], resourceVersion: secret.metadata?.resourceVersion };
+      } catch (err) {
+        if (isNotFound(err)) return { items: [] };
+        throw err;
+      }
+    },
   };
 }
 

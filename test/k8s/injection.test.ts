@@ -26,6 +26,9 @@ import { startOperator, type RunningOperator } from '../../operator/operator.ts'
 import { parseInjectionConfig } from '../../operator/webhook/injection-config.ts';
 import { decideInjection, SIDECAR_NAME } from '../../operator/webhook/inject-sidecar.ts';
 import { issueCa } from '../../operator/certs/x509-issuer.ts';
+import { ManagedCertificates } from '../../operator/certs/managed-certificates.ts';
+import { loadKubeConfig } from '../../operator/kube/kube-config.ts';
+import { systemScheduler } from '../../operator/timing/scheduler.ts';
 import { startCli, type CliProcess } from '../support/cli-process.ts';
 import { waitFor } from '../support/wait.ts';
 import { freePort } from './support/free-port.ts';
@@ -66,7 +69,7 @@ async function mint(namespace: string, account: string, audiences?: string[]): P
 }
 
 /** A kubeconfig file that logs in to the test cluster as `token`. */
-async function kubeconfigWithToken(token: string): Promise<string> {
+async function kubeconfigWithToken(token: string, name = 'operator'): Promise<string> {
   const cluster = admin.getCurrentCluster();
   if (cluster === null) throw new Error('the admin kubeconfig names no cluster');
   const config = new KubeConfig();
@@ -76,7 +79,7 @@ async function kubeconfigWithToken(token: string): Promise<string> {
     contexts: [{ name: 'operator', cluster: cluster.name, user: 'operator' }],
     currentContext: 'operator',
   });
-  const file = join(dir, 'operator.kubeconfig');
+  const file = join(dir, `${name}.kubeconfig`);
   await writeFile(file, config.exportConfig(), { mode: 0o600 });
   return file;
 }
@@ -599,4 +602,41 @@ describe('sidecar injection on the real API server', () => {
     expect(answer.response.allowed).toBe(true);
     expect(Buffer.from(answer.response.patch ?? '', 'base64').toString()).toContain('switchboard-sidecar');
   }, 60_000);
+
+  test('a replica allowed only get and watch on the Secret by name follows its rotations', async () => {
+    await ok(kubectl(['create', 'serviceaccount', 'follower', '-n', operatorNamespace]));
+    await ok(
+      kubectl([
+        ...['create', 'role', 'cert-follower', '-n', operatorNamespace, '--verb=get,watch'],
+        ...['--resource=secrets', `--resource-name=${CERT_SECRET}`],
+      ]),
+    );
+    await ok(
+      kubectl([
+        ...['create', 'rolebinding', 'cert-follower', '-n', operatorNamespace, '--role=cert-follower'],
+        `--serviceaccount=${operatorNamespace}:follower`,
+      ]),
+    );
+    const follower = new ManagedCertificates({
+      config: loadKubeConfig({
+        kubeconfig: await kubeconfigWithToken(await mint(operatorNamespace, 'follower'), 'follower'),
+      }),
+      namespace: operatorNamespace,
+      secretName: CERT_SECRET,
+      dnsNames: [],
+      scheduler: systemScheduler,
+      logger: silentLogger,
+    });
+    const served: string[] = [];
+    follower.onChange((m) => served.push(m.certPem));
+    await follower.start();
+    try {
+      expect(follower.current()?.caPem).toBe(decoded(await certSecret(), 'ca.crt'));
+      // The next rotation arrives through the watch.
+      await waitFor('a rotation seen by the follower', () => served.length >= 2, 15_000);
+      expect(served.at(-1)).not.toBe(served[0]);
+    } finally {
+      await follower.stop();
+    }
+  }, 30_000);
 });
