@@ -236,6 +236,17 @@ describe('decideInjection', () => {
     expect(result.spec?.containers[0]?.env?.[0]?.value).toBe('http://localhost:4100/v1');
   });
 
+  test('a full httpGet probe without a port gets the health port', () => {
+    const custom = parseInjectionConfig({
+      ...config,
+      readinessProbe: { httpGet: { path: '/readyz' }, periodSeconds: 2 },
+    });
+    expect(sidecarOf(injected(pod(), facts, custom))?.readinessProbe).toEqual({
+      httpGet: { path: '/readyz', port: 9464 },
+      periodSeconds: 2,
+    });
+  });
+
   test('a volume the pod already has under an injected name is not added again', () => {
     const result = injected(pod({ volumes: [{ name: 'switchboard-state', emptyDir: {} }] }));
     expect(result.spec?.volumes?.filter((v) => v.name === 'switchboard-state')).toHaveLength(1);

@@ -254,9 +254,15 @@ function sidecarContainer(
   };
 }
 
-/** The probe a setting asks for: none, the default handler with the given knobs, or the full object given. */
+/**
+ * The probe a setting asks for: none, the default handler with the given knobs, or the full object given (an
+ * httpGet without a port gets the health port: the API port listens on loopback, which the kubelet cannot reach).
+ */
 function probe(setting: ProbeSetting, handler: V1Probe): V1Probe | undefined {
   if (setting === false) return undefined;
-  if (['httpGet', 'tcpSocket', 'exec', 'grpc'].some((h) => h in setting)) return setting as V1Probe;
-  return { ...handler, ...setting };
+  if (!['httpGet', 'tcpSocket', 'exec', 'grpc'].some((h) => h in setting)) return { ...handler, ...setting };
+  const given = setting as V1Probe;
+  return given.httpGet === undefined || given.httpGet.port !== undefined
+    ? given
+    : { ...given, httpGet: { ...given.httpGet, port: handler.httpGet?.port ?? 0 } };
 }
