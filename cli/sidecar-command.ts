@@ -24,11 +24,14 @@ and receives this sidecar's reports. In a pod every flag can come from the envir
   --token-file FILE    bearer token for the operator, re-read on every call (a projected ServiceAccount token)
                                                                               [SWITCHBOARD_TOKEN_FILE]
   --operator-ca FILE   CA certificate (PEM) to trust for an https operator     [SWITCHBOARD_OPERATOR_CA]
+                       or the PEM itself in the environment (the injector sets it) [SWITCHBOARD_OPERATOR_CA_PEM]
   --state-dir DIR      where the last configuration is kept for restarts (default: the system temp dir)
                                                                               [SWITCHBOARD_STATE_DIR]
   --port P             API port (default 4000; 0 picks a free port)
   --metrics-port M     Prometheus /metrics port (default 9464; 0 picks a free port)
   --host H             listen address (default 127.0.0.1)
+  --metrics-host H     listen address of the metrics port, which also serves /healthz and /readyz
+                       (default: --host; 0.0.0.0 in a pod, for the kubelet's probes)
   --secrets-dir DIR    where Secrets are mounted (default ${DEFAULT_SECRETS_DIR})
   --log-level L        debug | info | warn | error (default info)
 `;
@@ -50,6 +53,7 @@ async function operatorSource(
   const sidecarId = values.id ?? env('SWITCHBOARD_SIDECAR_ID') ?? env('POD_NAME') ?? hostname();
   const tokenFile = values['token-file'] ?? env('SWITCHBOARD_TOKEN_FILE');
   const caFile = values['operator-ca'] ?? env('SWITCHBOARD_OPERATOR_CA');
+  const caPem = caFile === undefined ? env('SWITCHBOARD_OPERATOR_CA_PEM') : await readFile(caFile, 'utf8');
   const stateDir = values['state-dir'] ?? env('SWITCHBOARD_STATE_DIR') ?? join(tmpdir(), 'switchboard');
   return new OperatorPoolSource({
     operatorUrl,
@@ -62,9 +66,7 @@ async function operatorSource(
     ...(tokenFile === undefined
       ? {}
       : { token: async () => (await readFile(tokenFile, 'utf8')).trim() || undefined }),
-    ...(caFile === undefined
-      ? {}
-      : { dispatcher: new Agent({ connect: { ca: await readFile(caFile, 'utf8') } }) }),
+    ...(caPem === undefined ? {} : { dispatcher: new Agent({ connect: { ca: caPem } }) }),
   });
 }
 
@@ -81,6 +83,7 @@ export async function runSidecarCommand(argv: string[]): Promise<void> {
       port: { type: 'string', default: '4000' },
       'metrics-port': { type: 'string', default: '9464' },
       host: { type: 'string', default: '127.0.0.1' },
+      'metrics-host': { type: 'string' },
       'secrets-dir': { type: 'string', default: DEFAULT_SECRETS_DIR },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', short: 'h' },
@@ -101,6 +104,7 @@ export async function runSidecarCommand(argv: string[]): Promise<void> {
   const sidecar = await startSidecar({
     ...(source === undefined ? { poolFile: pool } : { source, sidecarId: source.sidecarId }),
     host: values.host,
+    ...(values['metrics-host'] === undefined ? {} : { metricsHost: values['metrics-host'] }),
     port: parsePort(values.port, '--port'),
     metricsPort: parsePort(values['metrics-port'], '--metrics-port'),
     secrets: { secretsDir: values['secrets-dir'] },

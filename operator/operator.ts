@@ -2,9 +2,9 @@
  * The operator process: leader election, the ProviderPool controller, and its own HTTP endpoints
  * (/healthz, /readyz once the informers have synced, /metrics).
  */
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CoordinationV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type V1ObjectReference } from '@kubernetes/client-node';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { createLogger, type Logger } from '../core/log.ts';
@@ -22,6 +22,17 @@ import { syncRoutes, type SyncAuth } from './sync/sync-routes.ts';
 import { TokenReviewAuth } from './sync/token-review-auth.ts';
 import { apiServerTokenReviewer } from './sync/auth/token-reviewer.ts';
 import { systemScheduler, type Scheduler } from './timing/scheduler.ts';
+import type { CertificateSource } from './certs/serving-material.ts';
+import { ManagedCertificates } from './certs/managed-certificates.ts';
+import { CertificateFiles } from './certs/certificate-files.ts';
+import { WebhookCaBundle } from './certs/webhook-ca-bundle.ts';
+import { serviceDnsNames } from './certs/cert-policy.ts';
+import { listenTlsApp } from './certs/tls-listener.ts';
+import type { InjectionConfig } from './webhook/injection-config.ts';
+import { parseServerVersion } from './webhook/inject-sidecar.ts';
+import { poolLookup } from './webhook/pool-lookup.ts';
+import { webhookRoutes } from './webhook/webhook-routes.ts';
+import { describeKubeError } from './kube/api-error.ts';
 
 export interface OperatorOptions {
   /** A kubeconfig file; undefined: $KUBECONFIG, ~/.kube/config, else in-cluster (client-node's loadFromDefault). */
@@ -56,8 +67,40 @@ export interface OperatorOptions {
   readonly roundMs?: number;
   /** Shortest time between two status writes of a pool (default 10 s). */
   readonly statusIntervalMs?: number;
+  /**
+   * TLS for the sync channel and the injection webhook. Managed: the operator's own CA and serving certificate in
+   * a Secret of its namespace (the leader issues and rotates them). Files: ca.crt, tls.crt, tls.key in a directory
+   * someone else keeps fresh (cert-manager). None: plain-HTTP sync and no webhook (development).
+   */
+  readonly certificates?: ManagedCertificateOptions | { readonly mode: 'files'; readonly dir: string };
+  /** The operator's own namespace (default: $POD_NAMESPACE, else as for the Lease). */
+  readonly operatorNamespace?: string;
+  /** Port of the injection webhook (HTTPS, every replica; default 9443; 0 picks a free one). Needs certificates. */
+  readonly webhookPort?: number;
+  /** Its listen address (default: `syncHost`, else `host`). */
+  readonly webhookHost?: string;
+  /** What the webhook injects; without it no webhook is served. */
+  readonly injection?: InjectionConfig;
   readonly clock?: Clock;
   readonly logger?: Logger;
+}
+
+export interface ManagedCertificateOptions {
+  readonly mode: 'managed';
+  /** The Secret (in the operator's namespace) holding ca.crt, ca.key, tls.crt and tls.key. */
+  readonly secretName: string;
+  /** The Service in front of the operator: the serving certificate's names (NAME, NAME.NS, NAME.NS.svc, …). */
+  readonly serviceName: string;
+  /** The MutatingWebhookConfiguration whose caBundle the leader keeps equal to the CA. */
+  readonly webhookConfigName?: string;
+  /** Extra names and addresses in the serving certificate (a test's webhook URL on 127.0.0.1). */
+  readonly extraDnsNames?: readonly string[];
+  readonly ipAddresses?: readonly string[];
+  /** Lifetimes (defaults: CA 10 years, serving certificate 90 days, renewed at 2/3 of their life). */
+  readonly caValidityMs?: number;
+  readonly servingValidityMs?: number;
+  /** How often the leader re-checks the caBundle (default 30 s). */
+  readonly caBundleCheckMs?: number;
 }
 
 export interface RunningOperator {
@@ -65,6 +108,10 @@ export interface RunningOperator {
   readonly url: string | undefined;
   /** Base URL of the sync channel, if served. */
   readonly syncUrl: string | undefined;
+  /** Base URL of the injection webhook (POST /inject), if served. */
+  readonly webhookUrl: string | undefined;
+  /** The serving certificate source, when TLS is on. */
+  readonly certificates: CertificateSource | undefined;
   readonly hub: SyncHub;
   readonly controller: PoolController;
   isLeader(): boolean;
@@ -95,6 +142,44 @@ class OperatorMetrics {
     help: '1 while this replica holds the leader-election Lease (and writes status), else 0.',
     registers: [this.registry],
   });
+  readonly certificateExpiry = new Gauge({
+    name: 'switchboard_operator_serving_certificate_expiry_timestamp_seconds',
+    help: 'When the serving certificate this replica serves (webhook and sync channel) expires, in Unix seconds.',
+    registers: [this.registry],
+  });
+  readonly injections = new Counter({
+    name: 'switchboard_operator_injections_total',
+    help: 'Pods seen by the injection webhook, by result (injected, pool-missing, skipped, error).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+}
+
+function certificateSource(
+  options: OperatorOptions,
+  config: ReturnType<typeof loadKubeConfig>,
+  namespace: string,
+  scheduler: Scheduler,
+  logger: Logger,
+): CertificateSource | undefined {
+  const certs = options.certificates;
+  if (certs === undefined) return undefined;
+  if (certs.mode === 'files') return new CertificateFiles({ dir: certs.dir, scheduler, logger });
+  return new ManagedCertificates({
+    config,
+    namespace,
+    secretName: certs.secretName,
+    dnsNames: [...serviceDnsNames(certs.serviceName, namespace), ...(certs.extraDnsNames ?? [])],
+    ...(certs.ipAddresses === undefined ? {} : { ipAddresses: certs.ipAddresses }),
+    ...(certs.caValidityMs === undefined ? {} : { caValidityMs: certs.caValidityMs }),
+    ...(certs.servingValidityMs === undefined ? {} : { servingValidityMs: certs.servingValidityMs }),
+    ...(certs.caBundleCheckMs === undefined ? {} : { caBundleCheckMs: certs.caBundleCheckMs }),
+    ...(certs.webhookConfigName === undefined
+      ? {}
+      : { caBundle: new WebhookCaBundle(config, certs.webhookConfigName, logger) }),
+    scheduler,
+    logger,
+  });
 }
 
 export async function startOperator(options: OperatorOptions = {}): Promise<RunningOperator> {
@@ -111,6 +196,11 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
     onReport: (key, report) => controller.loop(poolKeyString(key))?.onReport(report),
   });
   const syncMetrics = new SyncMetrics(metrics.registry, hub);
+  const leaseNamespace = options.leaseNamespace ?? contextNamespace(config) ?? options.namespace ?? 'default';
+  const ownNamespace =
+    options.operatorNamespace ?? (process.env.POD_NAMESPACE || undefined) ?? leaseNamespace;
+  const certificates = certificateSource(options, config, ownNamespace, scheduler, logger);
+  const managed = certificates instanceof ManagedCertificates ? certificates : undefined;
 
   const controller: PoolController = new PoolController({
     config,
@@ -129,7 +219,7 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
   });
   const elector = new LeaderElector({
     leases: config.makeApiClient(CoordinationV1Api),
-    namespace: options.leaseNamespace ?? contextNamespace(config) ?? options.namespace ?? 'default',
+    namespace: leaseNamespace,
     name: options.leaseName ?? 'switchboard-operator',
     identity,
     ...(options.leaseDurationMs === undefined ? {} : { leaseDurationMs: options.leaseDurationMs }),
@@ -140,6 +230,7 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
       metrics.leader.set(1);
       logger.info('became the leader: writing status', { identity });
       controller.resyncAll();
+      managed?.startLeading();
     },
     onStoppedLeading: () => {
       metrics.leader.set(0);
@@ -147,8 +238,10 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
         identity,
       });
       hub.disconnectAll();
+      managed?.stopLeading();
     },
   });
+  await certificates?.start();
   controller.start();
   elector.start();
 
@@ -156,9 +249,17 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
   let url: string | undefined;
   if (options.port !== null) {
     const app = operatorApp({
-      ready: () => controller.hasSynced(),
+      // With TLS, not ready until a certificate is served (the Service then sends nothing to a replica that
+      // would fail the handshake).
+      ready: () =>
+        controller.hasSynced() && (certificates === undefined || certificates.current() !== undefined),
       registry: metrics.registry,
-      beforeScrape: () => metrics.queueDepth.set(controller.queueDepth),
+      beforeScrape: () => {
+        metrics.queueDepth.set(controller.queueDepth);
+        const served = certificates?.current()?.certPem;
+        if (served !== undefined)
+          metrics.certificateExpiry.set(Date.parse(new X509Certificate(served).validTo) / 1000);
+      },
     });
     const host = options.host ?? '127.0.0.1';
     http = await listenApp(app, options.port ?? 0, host);
@@ -181,8 +282,38 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
       }),
     );
     const host = options.syncHost ?? options.host ?? '127.0.0.1';
-    sync = await listenApp(app, options.syncPort, host);
-    syncUrl = `http://${host}:${sync.port}`;
+    sync =
+      certificates === undefined
+        ? await listenApp(app, options.syncPort, host)
+        : await listenTlsApp(app, options.syncPort, host, certificates);
+    syncUrl = `${certificates === undefined ? 'http' : 'https'}://${host}:${sync.port}`;
+  }
+  let webhook: ListeningApp | undefined;
+  let webhookUrl: string | undefined;
+  if (certificates !== undefined && options.injection !== undefined) {
+    const core = config.makeApiClient(CoreV1Api);
+    const app = express();
+    app.disable('x-powered-by');
+    app.get('/healthz', (_req, res) => void res.type('text').send('ok'));
+    app.use(
+      webhookRoutes({
+        config: options.injection,
+        lookupPool: poolLookup(config, (ns, name) => controller.cachedPool(ns, name)),
+        serverVersion: parseServerVersion(serverVersion),
+        operatorCaPem: () => certificates.current()?.caPem,
+        recordWarning: (namespace, about, message) =>
+          recordWarning(core, namespace, about, message, clock.now()).catch((err: unknown) =>
+            logger.warn('could not record an event', { error: describeKubeError(err) }),
+          ),
+        onDecision: (result) => metrics.injections.inc({ result }),
+        logger,
+      }),
+    );
+    const host = options.webhookHost ?? options.syncHost ?? options.host ?? '127.0.0.1';
+    webhook = await listenTlsApp(app, options.webhookPort ?? 9443, host, certificates);
+    webhookUrl = `https://${host}:${webhook.port}`;
+  } else if (certificates !== undefined) {
+    logger.info('no injection config: the injection webhook is not served');
   }
   logger.info('operator started', {
     identity,
@@ -192,12 +323,16 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
     namespace: options.namespace ?? '(all)',
     url: url ?? null,
     sync: syncUrl ?? null,
+    webhook: webhookUrl ?? null,
+    tls: options.certificates?.mode ?? 'off',
   });
 
   return {
     identity,
     url,
     syncUrl,
+    webhookUrl,
+    certificates,
     hub,
     controller,
     isLeader: () => elector.isLeader(),
@@ -205,7 +340,33 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
       await elector.stop(stopOptions);
       await controller.stop();
       hub.disconnectAll();
-      await Promise.all([http?.close(), sync?.close()]);
+      await Promise.all([http?.close(), sync?.close(), webhook?.close()]);
+      await certificates?.stop();
     },
   };
+}
+
+/** A Warning Event about a pod admitted whose pool does not exist (on its owner, e.g. the ReplicaSet). */
+async function recordWarning(
+  core: CoreV1Api,
+  namespace: string,
+  about: V1ObjectReference,
+  message: string,
+  now: number,
+): Promise<void> {
+  const at = new Date(now);
+  await core.createNamespacedEvent({
+    namespace,
+    body: {
+      metadata: { generateName: `${about.name ?? 'pod'}.`, namespace },
+      involvedObject: about,
+      type: 'Warning',
+      reason: 'ProviderPoolNotFound',
+      message: message.slice(0, 1024),
+      source: { component: 'switchboard-injector' },
+      firstTimestamp: at,
+      lastTimestamp: at,
+      count: 1,
+    },
+  });
 }

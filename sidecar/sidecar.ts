@@ -10,7 +10,7 @@ import { SidecarMetrics } from './metrics/metrics.ts';
 import type { PoolRuntime } from './routing/pool-runtime.ts';
 import { RuntimeHolder } from './routing/runtime-holder.ts';
 import { metricsApp } from './metrics/metrics-server.ts';
-import { createRequestHandler } from './server/routes.ts';
+import { createRequestHandler, readiness } from './server/routes.ts';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './server/http-limits.ts';
 import { startHttpServer, type RunningHttpServer } from './server/http-server.ts';
 import { FilePoolSource } from './source/file-pool-source.ts';
@@ -29,6 +29,8 @@ export interface SidecarOptions {
   /** How often reports go to the operator (default 5 s). */
   readonly reportIntervalMs?: number;
   readonly host?: string;
+  /** Listen address of the metrics port (with /healthz and /readyz): default `host`; 0.0.0.0 in a pod. */
+  readonly metricsHost?: string;
   /** 0 picks a free port. */
   readonly port?: number;
   /** Metrics port; 0 picks a free one; null serves no metrics endpoint. */
@@ -114,6 +116,7 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
   reporter?.start();
 
   const host = options.host ?? '127.0.0.1';
+  const metricsHost = options.metricsHost ?? host;
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.http };
   const server = await startHttpServer(
     createRequestHandler({
@@ -133,8 +136,11 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
   const metricsServer: RunningHttpServer | undefined =
     options.metricsPort === null
       ? undefined
-      : await startHttpServer(metricsApp(metrics.registry), { host, port: options.metricsPort ?? 0, limits });
-  const metricsUrl = metricsServer && `http://${host}:${metricsServer.port}/metrics`;
+      : await startHttpServer(
+          metricsApp(metrics.registry, () => readiness(holder.current, () => source.problem())),
+          { host: metricsHost, port: options.metricsPort ?? 0, limits },
+        );
+  const metricsUrl = metricsServer && `http://${metricsHost}:${metricsServer.port}/metrics`;
   let closing: Promise<void> | undefined;
   logger.info('sidecar listening', {
     url: `http://${host}:${port}/v1`,

@@ -80,6 +80,11 @@ export class PoolController {
     return this.#loops.get(key);
   }
 
+  /** The ProviderPool `namespace/name` as the informer last saw it (the injection webhook's first look). */
+  cachedPool(namespace: string, name: string): PoolObject | undefined {
+    return this.#pools.store.get(`${namespace}/${name}`);
+  }
+
   get queueDepth(): number {
     return this.#queue.length;
   }

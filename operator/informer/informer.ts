@@ -41,6 +41,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   /** The collection's REST path, e.g. /apis/switchboard.dev/v1alpha1/namespaces/team/providerpools. */
   readonly path: string;
   readonly listPage: ListPage<T>;
+  /** Watch only objects matching this field selector (e.g. `metadata.name=NAME`); `listPage` must apply it too. */
+  readonly fieldSelector?: string;
   readonly scheduler?: Scheduler;
   readonly rng?: Rng;
   readonly logger?: Logger;
@@ -114,7 +116,7 @@ export class Informer<T extends KubernetesObject> {
       () => this.#listAll(),
       false,
       undefined,
-      undefined,
+      options.fieldSelector,
       {
         delayFn: (ms) => this.#delays.sleep(ms),
       },

@@ -14,11 +14,13 @@ import {
 import { API_GROUP, API_VERSION } from '../../api/v1alpha1/providerpool.ts';
 import { PLURAL } from '../../api/v1alpha1/providerpool-crd.ts';
 import { isRecord } from '../../core/json.ts';
+import { isNotFound } from './api-error.ts';
 import type { ListPage, Page } from '../informer/informer.ts';
 
 export interface Collection<T extends KubernetesObject> {
   readonly path: string;
   readonly listPage: ListPage<T>;
+  readonly fieldSelector?: string;
 }
 
 export const PROVIDER_POOLS = { group: API_GROUP, version: API_VERSION, plural: PLURAL } as const;
@@ -55,6 +57,32 @@ export function secretCollection(config: KubeConfig, namespace?: string): Collec
           ? api.listSecretForAllNamespaces({ limit, _continue })
           : api.listNamespacedSecret({ namespace, limit, _continue })),
       ),
+  };
+}
+
+/**
+ * One Secret by name, as a collection of at most one: "listed" by a GET and watched with `metadata.name=NAME`, so
+ * RBAC restricted to that resourceName needs only `get` and `watch` (no `list`). The watch resumes from the
+ * Secret's own resourceVersion; a missing Secret starts the watch from now (the server sends it when it appears).
+ */
+export function namedSecretCollection(
+  config: KubeConfig,
+  namespace: string,
+  name: string,
+): Collection<V1Secret> {
+  const api = config.makeApiClient(CoreV1Api);
+  return {
+    path: collectionPath('/api/v1', 'secrets', namespace),
+    fieldSelector: `metadata.name=${name}`,
+    listPage: async () => {
+      try {
+        const secret = await api.readNamespacedSecret({ name, namespace });
+        return { items: [secret], resourceVersion: secret.metadata?.resourceVersion };
+      } catch (err) {
+        if (isNotFound(err)) return { items: [] };
+        throw err;
+      }
+    },
   };
 }
 

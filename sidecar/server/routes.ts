@@ -20,6 +20,7 @@ import { assertJsonContentType } from './content-type.ts';
 import type { HttpLimits } from './http-limits.ts';
 import type { OutcomeObserver } from '../proxy/outcome-observer.ts';
 import { refuseUnreadBody } from './refuse-unread-body.ts';
+import type { Readiness } from '../metrics/metrics-server.ts';
 
 export interface RouteDeps {
   readonly runtime: () => PoolRuntime | undefined;
@@ -59,6 +60,16 @@ const ROUTES: Record<string, string> = {
   '/readyz': 'GET',
 };
 
+/** What /readyz answers (on the API port and the metrics port): ready once a pool runs, else why not. */
+export function readiness(
+  runtime: PoolRuntime | undefined,
+  notReadyReason?: () => string | undefined,
+): Readiness {
+  return runtime
+    ? { status: 200, body: { status: 'ready', pool: runtime.pool.metadata.name } }
+    : { status: 503, body: { status: 'not ready', reason: notReadyReason?.() ?? 'no pool loaded' } };
+}
+
 /** The sidecar's application-facing HTTP API: thin handlers over parsing and `forward`. */
 export function createRequestHandler(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -81,9 +92,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     const runtime = deps.runtime();
     if (path === '/readyz') {
-      return runtime
-        ? sendJson(res, 200, { status: 'ready', pool: runtime.pool.metadata.name })
-        : sendJson(res, 503, { status: 'not ready', reason: deps.notReadyReason?.() ?? 'no pool loaded' });
+      const { status, body } = readiness(runtime, deps.notReadyReason);
+      return sendJson(res, status, body);
     }
     if (!runtime) throw new NotReadyError();
     if (path === '/v1/models') return sendJson(res, 200, listModels(runtime), idHeader);

@@ -60,6 +60,12 @@ export function documentOf(snapshot: Snapshot): PoolDocument {
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/** An error with its cause: undici's "fetch failed" says nothing without it (a refused connection, a TLS failure). */
+const describeFailure = (err: unknown): string => {
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return `${messageOf(err)}${cause}`.slice(0, MAX_PROBLEM_CHARS);
+};
+
 /** Why a configuration was refused, on one line: a NACK's reason shows in the pool's Ready condition. */
 const refusalOf = (err: unknown): string =>
   (err instanceof PoolLoadError ? err.problems.join('; ') : messageOf(err)).replace(/\s+/g, ' ').trim();
@@ -133,8 +139,11 @@ export class OperatorPoolSource implements PoolSource {
       const delivered = await this.#streamOnce().then(
         (gotSnapshot) => gotSnapshot,
         (err: unknown) => {
-          if (!this.#stop.signal.aborted)
-            this.#o.logger.warn('sync stream to the operator failed', { error: messageOf(err) });
+          if (!this.#stop.signal.aborted) {
+            this.#o.logger.warn('sync stream to the operator failed', { error: describeFailure(err) });
+            // Before a first configuration, /readyz says why none came (an unreachable operator, a TLS failure).
+            if (this.#appliedVersion === undefined) this.#problem = describeFailure(err);
+          }
           return false;
         },
       );
