@@ -1,6 +1,8 @@
 /**
  * The request path after parsing: resolve the logical model, pick a target by the strategy, attempt, and on a
- * retryable failure try another target while the retry budget allows and nothing has reached the client.
+ * retryable failure try another target while the retry budget allows and nothing has reached the client. A stream
+ * interrupted after content reached the client is continued by a target that can continue an assistant message
+ * (continuation/), under the same retry budget, attempts and admission as any retry.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, Rng } from '../../core/clock.ts';
@@ -22,6 +24,11 @@ import type { ClientApi } from '../api/client-api.ts';
 import { metricsObserver } from '../metrics/metrics-observer.ts';
 import { sendError } from './client-response.ts';
 import { ClientSink } from './client-sink.ts';
+import type { TokenUsage } from '../providers/adapter.ts';
+import { continuationRequest } from './continuation/continuation-request.ts';
+import { ContinuationRelay } from './continuation/continuation-relay.ts';
+import { ContinuationSink } from './continuation/continuation-sink.ts';
+import { readPartialAnswer, type PartialAnswer } from './continuation/partial-answer.ts';
 import { observeAll, type OutcomeObserver } from './outcome-observer.ts';
 import { UpstreamAttempt, type AttemptInput } from './upstream-attempt.ts';
 
@@ -117,12 +124,45 @@ function noProviderError(model: string, selection: NoneAvailable, now: number): 
   );
 }
 
+/** A stream interrupted after content reached the client, waiting for a target to continue it. */
+interface Interruption {
+  /** What the client gets if no continuation succeeds: the first interruption's error, never a later one. */
+  readonly error: SwitchboardError;
+  /** The client's open stream. */
+  readonly client: ClientSink;
+  readonly answer: PartialAnswer;
+  /** Tokens of the interrupted attempts so far, added to the continuation's usage. */
+  readonly earlier: TokenUsage;
+  readonly provider: string;
+  /** Continuations tried (for the metric's result). */
+  tried: number;
+}
+
+function addUsage(a: TokenUsage | undefined, b: TokenUsage): TokenUsage {
+  return a === undefined
+    ? b
+    : { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens };
+}
+
+/** Streamed chat with one choice, and some target of the model able to continue it: worth recording what is sent. */
+function mayContinue(request: ForwardRequest, targets: readonly Target[]): boolean {
+  const n = request.body.n;
+  return (
+    request.stream &&
+    request.operation === 'chat' &&
+    (n === undefined || n === null || n === 1) &&
+    targets.some((t) => t.provider.continuation !== 'none')
+  );
+}
+
 function attemptInput(
   runtime: PoolRuntime,
   request: ForwardRequest,
   { target, permit }: Selected,
   attempt: number,
   observer: OutcomeObserver,
+  sink: ClientSink,
+  recordSent: boolean,
 ): AttemptInput {
   return {
     operation: request.operation,
@@ -135,13 +175,47 @@ function attemptInput(
     receivedAt: request.receivedAt,
     rateLimit: runtime.pool.spec.rateLimit,
     clientSignal: request.clientSignal,
-    sink: new ClientSink(request.res, request.clientApi, {
-      'x-request-id': request.requestId,
-      [PROVIDER_HEADER]: target.provider.name,
-      [ATTEMPTS_HEADER]: String(attempt),
-    }),
+    sink,
     observer,
     redactor: runtime.redactor,
+    ...(recordSent && { mayContinue: { inputTokens: request.tokens.input } }),
+  };
+}
+
+/** The attempt that continues `interruption`'s answer on `selected` (a target whose continuation is not none). */
+function clientSink(
+  request: ForwardRequest,
+  target: Target,
+  attempt: number,
+  recordSent: boolean,
+): ClientSink {
+  const headers = {
+    'x-request-id': request.requestId,
+    [PROVIDER_HEADER]: target.provider.name,
+    [ATTEMPTS_HEADER]: String(attempt),
+  };
+  return new ClientSink(request.res, request.clientApi, headers, { recordSent });
+}
+
+function continuationInput(
+  runtime: PoolRuntime,
+  request: ForwardRequest,
+  selected: Selected,
+  attempt: number,
+  observer: OutcomeObserver,
+  interruption: Interruption,
+): AttemptInput {
+  const mode = selected.target.provider.continuation;
+  if (mode === 'none') throw new TypeError('continuation asked of a target that cannot continue');
+  const { text, identity } = interruption.answer;
+  const { body, withheld } = continuationRequest(request.body, text, mode);
+  const relay = new ContinuationRelay({ identity, earlier: interruption.earlier, withheld });
+  return {
+    ...attemptInput(runtime, request, selected, attempt, observer, interruption.client, false),
+    body,
+    sink: new ContinuationSink(interruption.client, relay),
+    mayContinue: { inputTokens: request.tokens.input + Math.ceil(text.length / 4) },
+    continuing: true,
   };
 }
 
@@ -165,10 +239,17 @@ export async function forward(
     runtime.retryBudget.recordRequest(clock.now());
 
     const tried = new Set<string>();
+    const recordSent = mayContinue(request, targets);
+    const capable = recordSent ? targets.filter((t) => t.provider.continuation !== 'none') : [];
+    let interruption: Interruption | undefined;
+    /** Targets whose continuation failed (a 400 refusing the prefill, say): not asked again for this answer. */
+    const declined = new Set<Target>();
     let firstProvider: string | undefined;
     let lastError: SwitchboardError | undefined;
     let attempts = 0;
     let lastTried: string | undefined;
+    /** Why the last attempt failed, for the retries metric. */
+    let lastCode: string | undefined;
     for (let attempt = 1; attempt <= runtime.pool.spec.retry.attempts + 1; attempt++) {
       const now = clock.now();
       if (attempt > 1 && !runtime.retryBudget.tryWithdraw(now)) {
@@ -179,12 +260,13 @@ export async function forward(
       const ctx = { now, rng, tokens: request.tokens };
       // The best tier first, other providers before one already tried; for a first attempt with nothing available,
       // the least-bad provider (panic routing, routing/least-bad.ts).
-      const selection = selectOrPanic(targets, strategy, ctx, tried);
+      const pool = interruption ? capable.filter((t) => !declined.has(t)) : targets;
+      const selection = selectOrPanic(pool, strategy, ctx, tried);
       // Counted once per request: a retry skipping the same provider again wants it no more.
       const estimated = request.tokens.input + request.tokens.output;
       if (attempt === 1) for (const t of selection.quotaRefused) observer.quotaRefused?.(t, estimated);
       if (!selection.target) {
-        lastError ??= noProviderError(request.model, selection, now);
+        if (!interruption) lastError ??= noProviderError(request.model, selection, now);
         break;
       }
       const { target } = selection;
@@ -194,17 +276,26 @@ export async function forward(
       }
       attempts = attempt;
       firstProvider ??= target.provider.name;
-      if (attempt > 1)
-        metrics.retries.inc({ provider: lastTried ?? 'none', reason: lastError?.code ?? 'unknown' });
-      const result = await new UpstreamAttempt(attemptInput(runtime, request, selection, attempt, observer), {
-        clock,
-        logger: log,
-      }).run();
+      if (attempt > 1) metrics.retries.inc({ provider: lastTried ?? 'none', reason: lastCode ?? 'unknown' });
+      const sink = interruption?.client ?? clientSink(request, target, attempt, recordSent);
+      const input = interruption
+        ? continuationInput(runtime, request, selection, attempt, observer, interruption)
+        : attemptInput(runtime, request, selection, attempt, observer, sink, recordSent);
+      if (interruption) interruption.tried += 1;
+      const result = await new UpstreamAttempt(input, { clock, logger: log }).run();
 
       if (result.kind === 'served') {
         servedBy = target.provider.name;
         if (firstProvider !== servedBy)
           metrics.fallbacks.inc({ from_provider: firstProvider, to_provider: servedBy });
+        if (interruption) {
+          metrics.streamContinuations.inc({ result: 'rescued', model: request.model });
+          log.info('interrupted stream continued', {
+            provider: servedBy,
+            interrupted: interruption.provider,
+            attempts: attempt,
+          });
+        }
         log.info('request served', { provider: servedBy, attempts: attempt, model: request.model });
         return;
       }
@@ -216,12 +307,59 @@ export async function forward(
       if (result.kind === 'committed-failure') {
         status = 502;
         servedBy = target.provider.name;
+        if (interruption) metrics.streamContinuations.inc({ result: 'failed', model: request.model });
         return;
       }
       lastTried = target.provider.name;
+      lastCode = result.error.code;
       tried.add(lastTried);
+      if (result.kind === 'interrupted') {
+        const client = sink;
+        const reading = readPartialAnswer(client.sent);
+        const error = interruption?.error ?? result.error;
+        if (reading.kind === 'not-continuable') {
+          client.fail(error);
+          status = 502;
+          servedBy = target.provider.name;
+          metrics.streamContinuations.inc({ result: 'not-continuable', model: request.model });
+          log.warn('interrupted stream cannot be continued', { reason: reading.reason });
+          return;
+        }
+        interruption = {
+          error,
+          client,
+          answer: reading.answer,
+          earlier: addUsage(interruption?.earlier, result.usage),
+          provider: interruption?.provider ?? target.provider.name,
+          tried: interruption?.tried ?? 0,
+        };
+        log.warn('stream interrupted after content reached the client; continuing on another target', {
+          provider: target.provider.name,
+          code: result.error.code,
+          sentChars: reading.answer.text.length,
+        });
+        continue;
+      }
+      // A continuation's failure is recorded (by its lease) and never shown: the next capable target may try.
+      if (interruption) {
+        declined.add(target);
+        continue;
+      }
       lastError = result.error;
       if (!result.retryable) break;
+    }
+    if (interruption) {
+      // No continuation: the client's stream ends with the error that interrupted it, as without continuation.
+      interruption.client.fail(interruption.error);
+      status = 502;
+      servedBy = interruption.provider;
+      const result = interruption.tried > 0 ? 'failed' : 'unavailable';
+      metrics.streamContinuations.inc({ result, model: request.model });
+      log.warn('interrupted stream could not be continued', {
+        code: interruption.error.code,
+        continuations: interruption.tried,
+      });
+      return;
     }
     // A failed answer still says who was tried last and how often, as a served one does.
     status = sendError(res, request.clientApi, lastError, {
