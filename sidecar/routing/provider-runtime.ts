@@ -1,5 +1,10 @@
 import { Agent, type Dispatcher } from 'undici';
-import type { BreakerSpec, ContinuationMode, ProviderSpec, Timeouts } from '../../api/v1alpha1/providerpool.ts';
+import type {
+  BreakerSpec,
+  ContinuationMode,
+  ProviderSpec,
+  Timeouts,
+} from '../../api/v1alpha1/providerpool.ts';
 import type { Clock, Rng } from '../../core/clock.ts';
 import type { Secret } from '../core/secret.ts';
 import { CircuitBreaker, type BreakerTransition } from '../breaker/circuit-breaker.ts';
