@@ -25,6 +25,8 @@ export interface AnswerSink {
   sendJson(text: string): void;
   hold(frames: string): void;
   write(frames: string): Promise<boolean>;
+  /** Sends upstream SSE bytes as they came; `payloads`: the data of their events (see ClientStreamEncoder.verbatim). */
+  writeVerbatim(bytes: Buffer, payloads: readonly string[]): Promise<boolean>;
   end(frames: string): void;
   fail(err: unknown): void;
 }
@@ -91,6 +93,7 @@ export class ClientSink implements AnswerSink {
         return inner.encode(payload);
       },
       fail: (error) => inner.fail(error),
+      ...(inner.verbatim === true && { verbatim: true }),
     };
   }
 
@@ -122,6 +125,16 @@ export class ClientSink implements AnswerSink {
     this.#wrote();
     if (this.#committed) return writeChunk(this.#res, frames);
     return writeChunk(this.#res, this.#commit() + frames);
+  }
+
+  writeVerbatim(bytes: Buffer, payloads: readonly string[]): Promise<boolean> {
+    if (this.#recordSent) {
+      this.#wrote();
+      for (const payload of payloads) this.#sent.push(payload);
+    }
+    if (this.#committed) return writeChunk(this.#res, bytes);
+    const held = this.#commit();
+    return writeChunk(this.#res, held === '' ? bytes : Buffer.concat([Buffer.from(held), bytes]));
   }
 
   /** Ends the stream with `frames`, committing first if nothing went out yet. */

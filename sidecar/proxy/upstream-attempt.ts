@@ -23,6 +23,9 @@ import type { Operation, StreamTranslator, TokenUsage, UpstreamRequest } from '.
 import type { TransportErrorKind } from '../retry/retryable.ts';
 import { retryDeadlineFromHeaders } from '../retry/cooldown.ts';
 import { SseParser } from '../../core/sse/sse-parser.ts';
+import { eventPieces, SseEventBytes } from '../../core/sse/sse-event-bytes.ts';
+import { formatSseEvent } from '../../core/sse/sse-writer.ts';
+import type { SseEvent } from '../../core/sse/sse-event.ts';
 import type { Target } from '../routing/target.ts';
 import { AttemptLease } from './attempt-lease.ts';
 import type { AnswerSink } from './client-sink.ts';
@@ -374,6 +377,14 @@ export class UpstreamAttempt {
     if (this.#in.continuing !== true) this.#ttftMs = now - this.#in.receivedAt;
   }
 
+  /** False when the client went away during a write: the attempt is judged so and the upstream call dropped. */
+  #delivered(res: Dispatcher.ResponseData, open: boolean): boolean {
+    if (open) return true;
+    this.#judge({ kind: 'client-gone' });
+    res.body.destroy();
+    return false;
+  }
+
   async #streamAnswer(res: Dispatcher.ResponseData, startedAt: number): Promise<AttemptResult> {
     const { target, sink } = this.#in;
     const parser = new SseParser();
@@ -385,34 +396,85 @@ export class UpstreamAttempt {
       }),
       this.#in.redactor,
     ));
-    for await (const chunk of res.body) {
-      // One write per upstream chunk, however many events it carried: fewer syscalls on the hot path.
+    // Where the client's encoder frames a payload as the upstream's SSE did (OpenAI in, OpenAI out), events the
+    // translator passes on unchanged go out as the upstream's own bytes once the answer started, cut at event
+    // boundaries (sse-event-bytes.ts); the others (a withheld usage chunk, a redacted error, an event with a name
+    // or an id) are re-framed in place, in order.
+    const verbatim = encoder.verbatim === true ? new SseEventBytes() : undefined;
+    const translate = (event: SseEvent): readonly string[] => {
+      try {
+        return translator.onEvent(event);
+      } catch (err) {
+        if (err instanceof UpstreamStreamError) throw err;
+        throw new UpstreamProtocolError(`provider ${target.provider.name} sent a malformed stream event`);
+      }
+    };
+    const passOn = async (bytes: Buffer): Promise<boolean> => {
+      const parts: Buffer[] = [];
+      const payloads: string[] = [];
+      let asTheyCame = true;
+      for (const piece of eventPieces(bytes)) {
+        const events = parser.feed(piece);
+        if (events.length === 0) asTheyCame = false; // blank lines, comments: nothing to pass on
+        for (const event of events) {
+          const out = translate(event);
+          for (const data of out) payloads.push(data);
+          if (passesAsItCame(event, out)) {
+            parts.push(piece);
+            continue;
+          }
+          asTheyCame = false;
+          // The encoder's framing by its contract (ClientStreamEncoder.verbatim), recorded with the rest below.
+          for (const data of out) parts.push(Buffer.from(formatSseEvent({ data })));
+        }
+      }
+      if (payloads.length === 0) return true;
+      return this.#delivered(
+        res,
+        await sink.writeVerbatim(asTheyCame ? bytes : Buffer.concat(parts), payloads),
+      );
+    };
+    const relay = async (bytes: Buffer): Promise<boolean> => {
+      if (verbatim !== undefined && sink.committed) return passOn(bytes);
+      // One write per upstream chunk, however many events it carried: fewer syscalls on the hot path. Before the
+      // answer starts, event by event when passing through, so what follows the first token can pass as it came.
       let frames = '';
-      for (const event of parser.feed(chunk as Buffer)) {
-        let payloads: readonly string[];
-        try {
-          payloads = translator.onEvent(event);
-        } catch (err) {
-          if (err instanceof UpstreamStreamError) throw err;
-          throw new UpstreamProtocolError(`provider ${target.provider.name} sent a malformed stream event`);
+      let rest: Buffer | undefined;
+      if (verbatim === undefined) {
+        for (const event of parser.feed(bytes)) {
+          for (const data of translate(event)) frames += encoder.encode(data);
         }
-        for (const data of payloads) frames += encoder.encode(data);
-      }
-      if (frames === '') continue;
-      if (!sink.committed) {
-        // Nothing goes out before the answer starts (a role-only opener waits): until then a failure can be retried.
-        if (!translator.answering) {
-          sink.hold(frames);
-          continue;
+      } else {
+        let used = 0;
+        for (const piece of eventPieces(bytes)) {
+          if (translator.answering) break;
+          used += piece.length;
+          for (const event of parser.feed(piece)) {
+            for (const data of translate(event)) frames += encoder.encode(data);
+          }
         }
-        this.#firstToken(startedAt);
+        if (used < bytes.length) rest = bytes.subarray(used);
       }
-      if (!(await sink.write(frames))) {
-        this.#judge({ kind: 'client-gone' });
-        res.body.destroy();
-        return { kind: 'client-gone' };
+      if (frames !== '') {
+        if (!sink.committed) {
+          // Nothing goes out before the answer starts (a role-only opener waits): until then a failure can be retried.
+          if (!translator.answering) {
+            sink.hold(frames);
+            return true;
+          }
+          this.#firstToken(startedAt);
+        }
+        if (!this.#delivered(res, await sink.write(frames))) return false;
       }
+      return rest === undefined ? true : passOn(rest);
+    };
+    for await (const chunk of res.body) {
+      const bytes = verbatim ? verbatim.take(chunk as Buffer) : (chunk as Buffer);
+      if (bytes.length > 0 && !(await relay(bytes))) return { kind: 'client-gone' };
     }
+    // Events after the last boundary the splitter knows (the parser knows every line ending).
+    const rest = verbatim?.rest();
+    if (rest !== undefined && rest.length > 0 && !(await relay(rest))) return { kind: 'client-gone' };
     parser.end();
     let closing = '';
     if (!translator.finished) {
@@ -435,6 +497,17 @@ export class UpstreamAttempt {
     sink.end(closing);
     return { kind: 'served', usage: translator.usage };
   }
+}
+
+/** The client gets exactly the event's bytes when they carry only data, which the translator passed on as it was. */
+function passesAsItCame(event: SseEvent, payloads: readonly string[]): boolean {
+  return (
+    payloads.length === 1 &&
+    payloads[0] === event.data &&
+    event.event === undefined &&
+    event.id === undefined &&
+    event.retry === undefined
+  );
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {

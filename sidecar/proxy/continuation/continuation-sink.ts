@@ -56,6 +56,13 @@ export class ContinuationSink implements AnswerSink {
     return this.#client.write(out);
   }
 
+  /** A continuation's chunks are always re-framed by the relay: its encoder never passes bytes through. */
+  writeVerbatim(_bytes: Buffer, payloads: readonly string[]): Promise<boolean> {
+    let frames = '';
+    for (const payload of payloads) frames += this.encoder.encode(payload);
+    return this.write(frames);
+  }
+
   end(frames: string): void {
     this.#committed = true;
     this.#client.end(this.#held + frames);
