@@ -56,6 +56,9 @@ export class SseEventBytes {
 
   /** The bytes left over before `chunk` and `chunk`, up to the end of their last complete event; keeps the rest. */
   take(chunk: Buffer): Buffer {
+    // The usual case, whole events in a chunk: two LFs always end an event (the second ends an empty line).
+    const n = chunk.length;
+    if (this.#rest === undefined && n >= 2 && chunk[n - 1] === LF && chunk[n - 2] === LF) return chunk;
     const bytes = this.#rest === undefined ? chunk : Buffer.concat([this.#rest, chunk]);
     const end = lastEventEnd(bytes);
     this.#rest = end < bytes.length ? bytes.subarray(end) : undefined;

@@ -410,29 +410,14 @@ export class UpstreamAttempt {
       }
     };
     const passOn = async (bytes: Buffer): Promise<boolean> => {
-      const parts: Buffer[] = [];
-      const payloads: string[] = [];
-      let asTheyCame = true;
-      for (const piece of eventPieces(bytes)) {
-        const events = parser.feed(piece);
-        if (events.length === 0) asTheyCame = false; // blank lines, comments: nothing to pass on
-        for (const event of events) {
-          const out = translate(event);
-          for (const data of out) payloads.push(data);
-          if (passesAsItCame(event, out)) {
-            parts.push(piece);
-            continue;
-          }
-          asTheyCame = false;
-          // The encoder's framing by its contract (ClientStreamEncoder.verbatim), recorded with the rest below.
-          for (const data of out) parts.push(Buffer.from(formatSseEvent({ data })));
-        }
-      }
+      const events = parser.feed(bytes);
+      const outs = events.map(translate);
+      const payloads = outs.flat();
       if (payloads.length === 0) return true;
-      return this.#delivered(
-        res,
-        await sink.writeVerbatim(asTheyCame ? bytes : Buffer.concat(parts), payloads),
-      );
+      const asTheyCame = events.every((event, i) => passesAsItCame(event, outs[i] ?? []));
+      if (!sink.committed) this.#firstToken(startedAt);
+      const out = asTheyCame ? bytes : reassemble(bytes, events, outs);
+      return this.#delivered(res, await sink.writeVerbatim(out, payloads));
     };
     const relay = async (bytes: Buffer): Promise<boolean> => {
       if (verbatim !== undefined && sink.committed) return passOn(bytes);
@@ -508,6 +493,32 @@ function passesAsItCame(event: SseEvent, payloads: readonly string[]): boolean {
     event.id === undefined &&
     event.retry === undefined
   );
+}
+
+/**
+ * `bytes` (whole events) with the events that cannot pass as they came re-framed in place, in order: each event's
+ * piece as it came, or its payloads framed as the client's encoder frames them (ClientStreamEncoder.verbatim).
+ * Only for chunks with such an event (a withheld usage chunk, say), so the usual path does not cut chunks apart.
+ */
+function reassemble(
+  bytes: Buffer,
+  events: readonly SseEvent[],
+  outs: readonly (readonly string[])[],
+): Buffer {
+  const framed = (out: readonly string[]) => out.map((data) => Buffer.from(formatSseEvent({ data })));
+  const parts: Buffer[] = [];
+  const counter = new SseParser(); // how many events each piece holds (0 or 1), apart from the stream's parser
+  let k = 0;
+  for (const piece of eventPieces(bytes)) {
+    for (let n = counter.feed(piece).length; n > 0; n--, k++) {
+      const event = events[k];
+      const out = outs[k] ?? [];
+      if (event !== undefined && passesAsItCame(event, out)) parts.push(piece);
+      else parts.push(...framed(out));
+    }
+  }
+  // Pieces and events should line up; if they ever do not, every event is re-framed.
+  return Buffer.concat(k === events.length ? parts : outs.flatMap(framed));
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {

@@ -87,7 +87,8 @@ describe('OpenAI to OpenAI streams pass through', () => {
   it('sends the upstream’s own bytes once the answer started; withholds the usage the client did not ask for', async () => {
     // The third event arrives in two pieces: it goes out whole, once its end came.
     const split = THERE.length - 7;
-    await start([OPENER + HELLO, THERE.slice(0, split), THERE.slice(split) + FRIEND, FINISH, USAGE, DONE]);
+    // The usage chunk shares its network chunk with [DONE]: it alone is withheld, [DONE] passes as it came.
+    await start([OPENER + HELLO, THERE.slice(0, split), THERE.slice(split) + FRIEND, FINISH, USAGE + DONE]);
     const text = await raw();
     // The opener and the first content are held until the answer starts, and re-framed with it.
     expect(text.startsWith(`data: ${OPENER.slice(5, -4)}\n\ndata: ${HELLO.slice(5, -4)}\n\n`)).toBe(true);
