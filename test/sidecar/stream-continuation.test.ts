@@ -196,6 +196,19 @@ describe('mid-stream continuation', () => {
     expect(h.logs.some((l) => l.includes('interrupted stream continued'))).toBe(true);
   });
 
+  it('a server error reported inside the stream mid-answer is continued too', async () => {
+    await start({ streamErrorAfterEvents: 7 }, [continuers[0]!.mock], (mocks) => ({
+      rescuer: as(ANTHROPIC, mocks.rescuer),
+    }));
+    const read = await readStream(h);
+    expect(read.text).toBe(FULL);
+    const metrics = await metricsText(h.sidecar);
+    expect(metrics).toContain('switchboard_stream_continuations_total{result="rescued",model="chat"} 1');
+    expect(metrics).toContain(
+      'switchboard_upstream_attempts_total{provider="primary",model="chat",status_class="5xx"} 1',
+    );
+  });
+
   it.each([
     {
       name: 'an Anthropic model that refuses prefill',
@@ -263,6 +276,21 @@ describe('mid-stream continuation', () => {
     await start({ cutStreamAfterChunks: 7 }, [continuers[0]!.mock], (mocks) => ({
       rescuer: { ...as(ANTHROPIC, mocks.rescuer), weight: 0 },
     }));
+    const { text, error } = await failedStream(h);
+    expect(text).toBe(SENT_AT_7);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(h.mocks.rescuer!.stats.requests).toBe(0);
+    const metrics = await metricsText(h.sidecar);
+    expect(metrics).toContain('switchboard_stream_continuations_total{result="unavailable",model="chat"} 1');
+  });
+
+  it('with the retries spent (retry.attempts: 0) the stream ends with its error, counted unavailable', async () => {
+    await start(
+      { cutStreamAfterChunks: 7 },
+      [continuers[0]!.mock],
+      (mocks) => ({ rescuer: as(ANTHROPIC, mocks.rescuer) }),
+      { retry: { attempts: 0 } },
+    );
     const { text, error } = await failedStream(h);
     expect(text).toBe(SENT_AT_7);
     expect(error).toBeInstanceOf(OpenAI.APIError);
