@@ -1,17 +1,18 @@
 /**
- * What the sidecar spends per streamed event for an OpenAI upstream and an OpenAI client, alone: re-framing every
- * event (parse, translate, `formatSseEvent`, as before pass-through) against passing the upstream's bytes on (split
- * at event boundaries, parse and translate alongside, the bytes themselves when every event passes, as
- * upstream-attempt.ts does). Both run the real parser, translator, splitter and writer, in this process,
- * alternated over rounds; CPU time is read with `process.cpuUsage`. Prints medians and their ratio as JSON.
+ * What the sidecar spends per streamed event for an OpenAI upstream and an OpenAI client, alone: the real
+ * StreamRelay (sidecar/proxy/stream-relay.ts) with the OpenAI translator, once re-framing every event (an encoder
+ * without `verbatim`, as before pass-through) and once passing the upstream's bytes on (the OpenAI client API's
+ * encoder), into a sink that only counts what it would write (a string is UTF-8 encoded at the socket, which
+ * Buffer.byteLength stands in for). Alternated over rounds in this process; CPU time from `process.cpuUsage`.
+ * Prints medians and their ratio as JSON.
  *
  *   taskset -c 1 node bench/data-plane/stream-framing.ts --rounds 9
  */
 import { parseArgs } from 'node:util';
-import { SseParser } from '../../core/sse/sse-parser.ts';
-import { SseEventBytes } from '../../core/sse/sse-event-bytes.ts';
-import { formatSseEvent } from '../../core/sse/sse-writer.ts';
+import { OPENAI_CLIENT_API, type ClientStreamEncoder } from '../../sidecar/api/client-api.ts';
 import { OpenAIStreamTranslator } from '../../sidecar/providers/openai/openai-stream.ts';
+import type { AnswerSink } from '../../sidecar/proxy/client-sink.ts';
+import { StreamRelay } from '../../sidecar/proxy/stream-relay.ts';
 
 const { values } = parseArgs({
   options: { rounds: { type: 'string', default: '9' }, events: { type: 'string', default: '200000' } },
@@ -42,41 +43,45 @@ function networkChunks(eventsPerChunk: number): Buffer[] {
   return chunks;
 }
 
-/** Bytes handed to the socket; a string is encoded there, which Buffer.byteLength stands in for. */
-function reframe(chunks: readonly Buffer[]): number {
-  const parser = new SseParser();
-  const translator = new OpenAIStreamTranslator({ clientWantsUsage: false });
-  let written = 0;
-  for (const chunk of chunks) {
-    let frames = '';
-    for (const e of parser.feed(chunk))
-      for (const data of translator.onEvent(e)) frames += formatSseEvent({ data });
-    written += Buffer.byteLength(frames);
-  }
-  return written;
+/** A committed client stream that counts the bytes it would write. */
+function countingSink(encoder: ClientStreamEncoder): AnswerSink & { written: number } {
+  return {
+    written: 0,
+    committed: true,
+    encoder,
+    sent: [],
+    answer: (body) => body,
+    sendJson() {},
+    hold() {},
+    write(frames) {
+      this.written += Buffer.byteLength(frames);
+      return Promise.resolve(true);
+    },
+    writeVerbatim(bytes) {
+      this.written += bytes.length;
+      return Promise.resolve(true);
+    },
+    end() {},
+    fail() {},
+  };
 }
 
-function passThrough(chunks: readonly Buffer[]): number {
-  const parser = new SseParser();
+async function relayAll(chunks: readonly Buffer[], encoder: ClientStreamEncoder): Promise<number> {
+  const sink = countingSink(encoder);
   const translator = new OpenAIStreamTranslator({ clientWantsUsage: false });
-  const split = new SseEventBytes();
-  let written = 0;
-  for (const chunk of chunks) {
-    const bytes = split.take(chunk);
-    const events = parser.feed(bytes);
-    const outs = events.map((e) => translator.onEvent(e));
-    const same = events.every(
-      (e, i) => outs[i]?.length === 1 && outs[i]?.[0] === e.data && e.event === undefined,
-    );
-    if (!same) throw new Error('every event of this stream passes as it came');
-    written += bytes.length;
-  }
-  return written;
+  translator.answering = true; // the answer is under way: the bench measures its steady state
+  const relay = new StreamRelay(sink, translator, 'bench', () => {});
+  for (const chunk of chunks) await relay.chunk(chunk);
+  await relay.end();
+  return sink.written;
 }
 
-function cpuMs(run: () => number): number {
+const passing = OPENAI_CLIENT_API.streamEncoder();
+const reframing: ClientStreamEncoder = { encode: passing.encode, fail: passing.fail };
+
+async function cpuMs(run: () => Promise<number>): Promise<number> {
   const start = process.cpuUsage();
-  run();
+  await run();
   const used = process.cpuUsage(start);
   return (used.user + used.system) / 1000;
 }
@@ -92,8 +97,8 @@ for (const eventsPerChunk of [1, 8]) {
   const before: number[] = [];
   const after: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    before.push(cpuMs(() => reframe(chunks)));
-    after.push(cpuMs(() => passThrough(chunks)));
+    before.push(await cpuMs(() => relayAll(chunks, reframing)));
+    after.push(await cpuMs(() => relayAll(chunks, passing)));
   }
   results.push({
     eventsPerChunk,

@@ -22,16 +22,13 @@ import type { BreakerPermit } from '../breaker/circuit-breaker.ts';
 import type { Operation, StreamTranslator, TokenUsage, UpstreamRequest } from '../providers/adapter.ts';
 import type { TransportErrorKind } from '../retry/retryable.ts';
 import { retryDeadlineFromHeaders } from '../retry/cooldown.ts';
-import { SseParser } from '../../core/sse/sse-parser.ts';
-import { eventPieces, SseEventBytes } from '../../core/sse/sse-event-bytes.ts';
-import { formatSseEvent } from '../../core/sse/sse-writer.ts';
-import type { SseEvent } from '../../core/sse/sse-event.ts';
 import type { Target } from '../routing/target.ts';
 import { AttemptLease } from './attempt-lease.ts';
 import type { AnswerSink } from './client-sink.ts';
 import { readPartialAnswer } from './continuation/partial-answer.ts';
 import { judgeOutcome, type AttemptFacts, type Judgement } from './judge-outcome.ts';
 import type { OutcomeObserver } from './outcome-observer.ts';
+import { StreamRelay } from './stream-relay.ts';
 import { redactErrorJson, RedactingStreamTranslator } from './redact-provider-text.ts';
 
 export type AttemptResult =
@@ -377,17 +374,15 @@ export class UpstreamAttempt {
     if (this.#in.continuing !== true) this.#ttftMs = now - this.#in.receivedAt;
   }
 
-  /** False when the client went away during a write: the attempt is judged so and the upstream call dropped. */
-  #delivered(res: Dispatcher.ResponseData, open: boolean): boolean {
-    if (open) return true;
+  /** The client went away during a write: the attempt is judged so and the upstream call dropped. */
+  #clientLeft(res: Dispatcher.ResponseData): AttemptResult {
     this.#judge({ kind: 'client-gone' });
     res.body.destroy();
-    return false;
+    return { kind: 'client-gone' };
   }
 
   async #streamAnswer(res: Dispatcher.ResponseData, startedAt: number): Promise<AttemptResult> {
     const { target, sink } = this.#in;
-    const parser = new SseParser();
     const encoder = sink.encoder;
     const translator = (this.#translator = new RedactingStreamTranslator(
       target.provider.adapter.createStreamTranslator(target.endpoint, {
@@ -396,71 +391,11 @@ export class UpstreamAttempt {
       }),
       this.#in.redactor,
     ));
-    // Where the client's encoder frames a payload as the upstream's SSE did (OpenAI in, OpenAI out), events the
-    // translator passes on unchanged go out as the upstream's own bytes once the answer started, cut at event
-    // boundaries (sse-event-bytes.ts); the others (a withheld usage chunk, a redacted error, an event with a name
-    // or an id) are re-framed in place, in order.
-    const verbatim = encoder.verbatim === true ? new SseEventBytes() : undefined;
-    const translate = (event: SseEvent): readonly string[] => {
-      try {
-        return translator.onEvent(event);
-      } catch (err) {
-        if (err instanceof UpstreamStreamError) throw err;
-        throw new UpstreamProtocolError(`provider ${target.provider.name} sent a malformed stream event`);
-      }
-    };
-    const passOn = async (bytes: Buffer): Promise<boolean> => {
-      const events = parser.feed(bytes);
-      const outs = events.map(translate);
-      const payloads = outs.flat();
-      if (payloads.length === 0) return true;
-      const asTheyCame = events.every((event, i) => passesAsItCame(event, outs[i] ?? []));
-      if (!sink.committed) this.#firstToken(startedAt);
-      const out = asTheyCame ? bytes : reassemble(bytes, events, outs);
-      return this.#delivered(res, await sink.writeVerbatim(out, payloads));
-    };
-    const relay = async (bytes: Buffer): Promise<boolean> => {
-      if (verbatim !== undefined && sink.committed) return passOn(bytes);
-      // One write per upstream chunk, however many events it carried: fewer syscalls on the hot path. Before the
-      // answer starts, event by event when passing through, so what follows the first token can pass as it came.
-      let frames = '';
-      let rest: Buffer | undefined;
-      if (verbatim === undefined) {
-        for (const event of parser.feed(bytes)) {
-          for (const data of translate(event)) frames += encoder.encode(data);
-        }
-      } else {
-        let used = 0;
-        for (const piece of eventPieces(bytes)) {
-          if (translator.answering) break;
-          used += piece.length;
-          for (const event of parser.feed(piece)) {
-            for (const data of translate(event)) frames += encoder.encode(data);
-          }
-        }
-        if (used < bytes.length) rest = bytes.subarray(used);
-      }
-      if (frames !== '') {
-        if (!sink.committed) {
-          // Nothing goes out before the answer starts (a role-only opener waits): until then a failure can be retried.
-          if (!translator.answering) {
-            sink.hold(frames);
-            return true;
-          }
-          this.#firstToken(startedAt);
-        }
-        if (!this.#delivered(res, await sink.write(frames))) return false;
-      }
-      return rest === undefined ? true : passOn(rest);
-    };
+    const relay = new StreamRelay(sink, translator, target.provider.name, () => this.#firstToken(startedAt));
     for await (const chunk of res.body) {
-      const bytes = verbatim ? verbatim.take(chunk as Buffer) : (chunk as Buffer);
-      if (bytes.length > 0 && !(await relay(bytes))) return { kind: 'client-gone' };
+      if (!(await relay.chunk(chunk as Buffer))) return this.#clientLeft(res);
     }
-    // Events after the last boundary the splitter knows (the parser knows every line ending).
-    const rest = verbatim?.rest();
-    if (rest !== undefined && rest.length > 0 && !(await relay(rest))) return { kind: 'client-gone' };
-    parser.end();
+    if (!(await relay.end())) return this.#clientLeft(res);
     let closing = '';
     if (!translator.finished) {
       if (!translator.complete) {
@@ -482,43 +417,6 @@ export class UpstreamAttempt {
     sink.end(closing);
     return { kind: 'served', usage: translator.usage };
   }
-}
-
-/** The client gets exactly the event's bytes when they carry only data, which the translator passed on as it was. */
-function passesAsItCame(event: SseEvent, payloads: readonly string[]): boolean {
-  return (
-    payloads.length === 1 &&
-    payloads[0] === event.data &&
-    event.event === undefined &&
-    event.id === undefined &&
-    event.retry === undefined
-  );
-}
-
-/**
- * `bytes` (whole events) with the events that cannot pass as they came re-framed in place, in order: each event's
- * piece as it came, or its payloads framed as the client's encoder frames them (ClientStreamEncoder.verbatim).
- * Only for chunks with such an event (a withheld usage chunk, say), so the usual path does not cut chunks apart.
- */
-function reassemble(
-  bytes: Buffer,
-  events: readonly SseEvent[],
-  outs: readonly (readonly string[])[],
-): Buffer {
-  const framed = (out: readonly string[]) => out.map((data) => Buffer.from(formatSseEvent({ data })));
-  const parts: Buffer[] = [];
-  const counter = new SseParser(); // how many events each piece holds (0 or 1), apart from the stream's parser
-  let k = 0;
-  for (const piece of eventPieces(bytes)) {
-    for (let n = counter.feed(piece).length; n > 0; n--, k++) {
-      const event = events[k];
-      const out = outs[k] ?? [];
-      if (event !== undefined && passesAsItCame(event, out)) parts.push(piece);
-      else parts.push(...framed(out));
-    }
-  }
-  // Pieces and events should line up; if they ever do not, every event is re-framed.
-  return Buffer.concat(k === events.length ? parts : outs.flatMap(framed));
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
