@@ -30,7 +30,7 @@ import { ContinuationRelay } from './continuation/continuation-relay.ts';
 import { ContinuationSink } from './continuation/continuation-sink.ts';
 import { readPartialAnswer, type PartialAnswer } from './continuation/partial-answer.ts';
 import { observeAll, type OutcomeObserver } from './outcome-observer.ts';
-import { UpstreamAttempt, type AttemptInput } from './upstream-attempt.ts';
+import { UpstreamAttempt, type AttemptInput, type AttemptResult } from './upstream-attempt.ts';
 
 export const STRATEGY_HEADER = 'x-switchboard-strategy';
 export const PROVIDER_HEADER = 'x-switchboard-provider';
@@ -155,6 +155,28 @@ function mayContinue(request: ForwardRequest, targets: readonly Target[]): boole
   );
 }
 
+/**
+ * The interruption an attempt's `result` leaves the answer in, after `previous` ones: what the client has, the
+ * tokens spent so far and the error to end with; or why it cannot be continued (a tool call, say).
+ */
+function interrupted(
+  previous: Interruption | undefined,
+  client: ClientSink,
+  result: Extract<AttemptResult, { kind: 'interrupted' }>,
+  provider: string,
+): Interruption | { readonly notContinuable: string } {
+  const reading = readPartialAnswer(client.sent);
+  if (reading.kind === 'not-continuable') return { notContinuable: reading.reason };
+  return {
+    error: previous?.error ?? result.error,
+    client,
+    answer: reading.answer,
+    earlier: addUsage(previous?.earlier, result.usage),
+    provider: previous?.provider ?? provider,
+    tried: previous?.tried ?? 0,
+  };
+}
+
 function attemptInput(
   runtime: PoolRuntime,
   request: ForwardRequest,
@@ -182,7 +204,7 @@ function attemptInput(
   };
 }
 
-/** The attempt that continues `interruption`'s answer on `selected` (a target whose continuation is not none). */
+/** The client's side of an attempt that starts the answer (recording what it sends, when it may be continued). */
 function clientSink(
   request: ForwardRequest,
   target: Target,
@@ -197,6 +219,7 @@ function clientSink(
   return new ClientSink(request.res, request.clientApi, headers, { recordSent });
 }
 
+/** The attempt that continues `interruption`'s answer on `selected` (a target whose continuation is not none). */
 function continuationInput(
   runtime: PoolRuntime,
   request: ForwardRequest,
@@ -314,29 +337,20 @@ export async function forward(
       lastCode = result.error.code;
       tried.add(lastTried);
       if (result.kind === 'interrupted') {
-        const client = sink;
-        const reading = readPartialAnswer(client.sent);
-        const error = interruption?.error ?? result.error;
-        if (reading.kind === 'not-continuable') {
-          client.fail(error);
+        const next = interrupted(interruption, sink, result, target.provider.name);
+        if ('notContinuable' in next) {
+          sink.fail(interruption?.error ?? result.error);
           status = 502;
           servedBy = target.provider.name;
           metrics.streamContinuations.inc({ result: 'not-continuable', model: request.model });
-          log.warn('interrupted stream cannot be continued', { reason: reading.reason });
+          log.warn('interrupted stream cannot be continued', { reason: next.notContinuable });
           return;
         }
-        interruption = {
-          error,
-          client,
-          answer: reading.answer,
-          earlier: addUsage(interruption?.earlier, result.usage),
-          provider: interruption?.provider ?? target.provider.name,
-          tried: interruption?.tried ?? 0,
-        };
+        interruption = next;
         log.warn('stream interrupted after content reached the client; continuing on another target', {
           provider: target.provider.name,
           code: result.error.code,
-          sentChars: reading.answer.text.length,
+          sentChars: next.answer.text.length,
         });
         continue;
       }
