@@ -33,6 +33,8 @@ export interface MockBehaviour {
   chunkIntervalMs: number;
   /** End the connection after this many SSE events, before the stream's end; null: never. */
   cutStreamAfterChunks: number | null;
+  /** Stop writing a stream after this many SSE events but keep its connection open (a stall); null: never. */
+  stallStreamAfterChunks: number | null;
   /** Fraction of streamed replies that `cutStreamAfterChunks` cuts (the others complete). */
   cutStreamRate: number;
   /**
@@ -67,6 +69,17 @@ export interface MockBehaviour {
    * masked (first 8 and last 6 characters around asterisks) or a 10-character fragment; null: never.
    */
   echoKey: KeyEcho | null;
+  /**
+   * OpenAI dialect: honour vLLM's `continue_final_message` (the answer continues the final assistant message;
+   * `add_generation_prompt` must then be false). Off, the fields are refused with a 400 "Unrecognized request
+   * argument supplied", as OpenAI refuses arguments it does not know.
+   */
+  continueFinalMessage: boolean;
+  /**
+   * Anthropic dialect: refuse a conversation ending with an assistant turn (assistant prefill) with a 400, as
+   * models without prefill support do. Off, the answer continues the prefilled text.
+   */
+  rejectPrefill: boolean;
 }
 
 export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
@@ -81,6 +94,7 @@ export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
   streamChunks: 8,
   chunkIntervalMs: 0,
   cutStreamAfterChunks: null,
+  stallStreamAfterChunks: null,
   cutStreamRate: 1,
   streamErrorAfterEvents: null,
   streamErrorKind: 'server-error',
@@ -92,6 +106,8 @@ export const DEFAULT_BEHAVIOUR: Readonly<MockBehaviour> = Object.freeze({
   replyText: null,
   omitStreamEnd: false,
   echoKey: null,
+  continueFinalMessage: false,
+  rejectPrefill: false,
 });
 
 /** Returns `current` with `change` applied; throws a RangeError naming the first invalid knob. */
@@ -111,6 +127,9 @@ export function applyBehaviour(
   assertInteger('streamChunks', next.streamChunks, 1);
   assertAtLeast('chunkIntervalMs', next.chunkIntervalMs, 0);
   if (next.cutStreamAfterChunks !== null) assertInteger('cutStreamAfterChunks', next.cutStreamAfterChunks, 0);
+  if (next.stallStreamAfterChunks !== null) {
+    assertInteger('stallStreamAfterChunks', next.stallStreamAfterChunks, 0);
+  }
   assertFraction('cutStreamRate', next.cutStreamRate);
   if (next.streamErrorAfterEvents !== null) {
     assertInteger('streamErrorAfterEvents', next.streamErrorAfterEvents, 0);
@@ -130,7 +149,14 @@ export function applyBehaviour(
   }
   assertInteger('requestsPerMinute', next.requestsPerMinute, 1);
   assertInteger('tokensPerMinute', next.tokensPerMinute, 1);
-  for (const flag of ['insufficientQuota', 'hang', 'enforceRateLimits', 'omitStreamEnd'] as const) {
+  for (const flag of [
+    'insufficientQuota',
+    'hang',
+    'enforceRateLimits',
+    'omitStreamEnd',
+    'continueFinalMessage',
+    'rejectPrefill',
+  ] as const) {
     if (typeof next[flag] !== 'boolean') throw new RangeError(`${flag} must be true or false`);
   }
   for (const text of ['replyText', 'errorMessage'] as const) {

@@ -26,6 +26,7 @@ Runs a mock LLM provider API and prints one JSON line with its URL, then serves 
   --chunk-interval-ms MS      pause between streamed events
   --cut-after-chunks N        end the connection after N streamed events, before the end
   --cut-stream-rate F         fraction of streams --cut-after-chunks cuts (default 1)
+  --stall-after-chunks N      stop streaming after N events, keeping the connection open
   --hang                      accept requests and never answer
   --requests-per-minute N     request limit in rate-limit headers (default 10000)
   --tokens-per-minute N       token limit in rate-limit headers (default 2000000)
@@ -35,6 +36,8 @@ Runs a mock LLM provider API and prints one JSON line with its URL, then serves 
   --error-message TEXT        wording of server errors instead of the dialect's own
   --omit-stream-end           end streams cleanly without [DONE] / message_stop (as some servers do)
   --echo-key HOW              quote the presented API key in server errors: ${KEY_ECHOES.join(', ')}
+  --continue-final-message    openai: honour vLLM's continue_final_message (else refused as unknown, as OpenAI does)
+  --reject-prefill            anthropic: refuse a final assistant turn (a model without prefill)
 `;
 
 const OPTIONS = {
@@ -56,6 +59,7 @@ const OPTIONS = {
   'chunk-interval-ms': { type: 'string' },
   'cut-after-chunks': { type: 'string' },
   'cut-stream-rate': { type: 'string' },
+  'stall-after-chunks': { type: 'string' },
   hang: { type: 'boolean', default: false },
   'requests-per-minute': { type: 'string' },
   'tokens-per-minute': { type: 'string' },
@@ -65,6 +69,8 @@ const OPTIONS = {
   'error-message': { type: 'string' },
   'omit-stream-end': { type: 'boolean' },
   'echo-key': { type: 'string' },
+  'continue-final-message': { type: 'boolean' },
+  'reject-prefill': { type: 'boolean' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -113,6 +119,7 @@ export async function runMockProviderCli(argv: string[], io: MockProviderCliIo =
     chunkIntervalMs: optionalNumber(values['chunk-interval-ms'], '--chunk-interval-ms'),
     cutStreamAfterChunks: optionalNumber(values['cut-after-chunks'], '--cut-after-chunks'),
     cutStreamRate: optionalNumber(values['cut-stream-rate'], '--cut-stream-rate'),
+    stallStreamAfterChunks: optionalNumber(values['stall-after-chunks'], '--stall-after-chunks'),
     hang: values.hang,
     requestsPerMinute: optionalNumber(values['requests-per-minute'], '--requests-per-minute'),
     tokensPerMinute: optionalNumber(values['tokens-per-minute'], '--tokens-per-minute'),
@@ -122,6 +129,8 @@ export async function runMockProviderCli(argv: string[], io: MockProviderCliIo =
     errorMessage: values['error-message'],
     omitStreamEnd: values['omit-stream-end'],
     echoKey: optionalKeyEcho(values['echo-key']),
+    continueFinalMessage: values['continue-final-message'],
+    rejectPrefill: values['reject-prefill'],
   };
   const port = optionalNumber(values.port, '--port') ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {

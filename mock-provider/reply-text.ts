@@ -13,3 +13,12 @@ export function mockReplyText(
   const echo = prompt.trim() === '' ? '(no prompt)' : takeCodePoints(prompt.trim(), ECHO_LIMIT);
   return `Hello from ${providerName}. You said: ${echo}`;
 }
+
+/**
+ * What the mock model writes after `prefix`, the text of a final assistant turn it continues: the rest of the
+ * reply when the reply starts with it (so an answer cut anywhere and continued reads exactly as the whole reply),
+ * else the whole reply.
+ */
+export function continuedReply(reply: string, prefix: string): string {
+  return prefix !== '' && reply.startsWith(prefix) ? reply.slice(prefix.length) : reply;
+}

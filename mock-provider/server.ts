@@ -479,6 +479,7 @@ class MockProviderServer implements MockProvider {
       events: reply.events,
       intervalMs: behaviour.chunkIntervalMs,
       cutAfter: this.cutsThisStream(behaviour) ? behaviour.cutStreamAfterChunks : null,
+      stallAfter: behaviour.stallStreamAfterChunks,
     };
     const outcome = await writeSseStream(response, plan, signal, {
       onEventWritten: () => {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { sleep, writeWithBackpressure } from './abortable.ts';
+import { sleep, untilAborted, writeWithBackpressure } from './abortable.ts';
 
 export interface SsePlan {
   /** SSE-framed events, written in order. */
@@ -8,6 +8,8 @@ export interface SsePlan {
   readonly intervalMs: number;
   /** End the connection once this many events were written, if that is before the last one. */
   readonly cutAfter: number | null;
+  /** Stop writing once this many events were written, keeping the connection open (a stalled stream). */
+  readonly stallAfter?: number | null;
 }
 
 export type SseOutcome = 'completed' | 'cut' | 'client-gone';
@@ -33,6 +35,10 @@ export async function writeSseStream(
   response.flushHeaders();
   for (const [i, event] of plan.events.entries()) {
     if (i > 0 && !(await sleep(plan.intervalMs, signal))) return 'client-gone';
+    if (i === plan.stallAfter) {
+      await untilAborted(signal);
+      return 'client-gone';
+    }
     if (i === cutAt) {
       hooks.onCut();
       cutConnection(response);

@@ -96,3 +96,35 @@ describe('a mock provider fails a stream the way its API does', () => {
     });
   });
 });
+
+describe('a stalled stream', () => {
+  it('stops after stallStreamAfterChunks events and keeps the connection open until the client leaves', async () => {
+    await withMockProvider({ behaviour: { stallStreamAfterChunks: 2 } }, async (mock) => {
+      const abort = new AbortController();
+      const res = await fetch(`${mock.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          stream: true,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+        signal: abort.signal,
+      });
+      const reader = res.body!.getReader();
+      const parser = new SseParser();
+      let events = 0;
+      while (events < 2) {
+        const { value } = await reader.read();
+        events += parser.feed(value!).length;
+      }
+      // Nothing more comes while the connection stays open.
+      const next = await Promise.race([
+        reader.read().then(() => 'more'),
+        new Promise((resolve) => setTimeout(() => resolve('quiet'), 200)),
+      ]);
+      expect([events, next, mock.stats.sseEventsWritten, mock.stats.inFlight]).toEqual([2, 'quiet', 2, 1]);
+      abort.abort();
+    });
+  });
+});

@@ -27,6 +27,14 @@ export type StrategyName = (typeof STRATEGY_NAMES)[number];
 export const PROVIDER_TYPES = ['openai', 'openai-compatible', 'azure-openai', 'anthropic', 'gemini'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
+/**
+ * How a provider can continue an assistant message that was cut mid-stream (see the README's "Mid-stream
+ * continuation"): `prefill` (the request ends with the partial assistant turn, Anthropic's assistant prefill),
+ * `continue-final-message` (vLLM's `continue_final_message: true` with `add_generation_prompt: false`), `none`.
+ */
+export const CONTINUATION_MODES = ['prefill', 'continue-final-message', 'none'] as const;
+export type ContinuationMode = (typeof CONTINUATION_MODES)[number];
+
 const nonNegative = (description: string) => z.number().min(0).describe(description);
 const milliseconds = (description: string, fallback: number) =>
   z.number().int().min(1).max(3_600_000).default(fallback).describe(`${description} In milliseconds.`);
@@ -271,6 +279,15 @@ export const ProviderSchema = z
         'Most requests this sidecar sends to the provider at once; beyond it the provider is skipped.',
       ),
     limits: ProviderLimitsSchema.optional(),
+    continuation: z
+      .enum(['auto', ...CONTINUATION_MODES])
+      .default('auto')
+      .describe(
+        "How this provider can continue an answer another provider's stream left cut or stalled after text " +
+          'reached the app: prefill (the request ends with the partial assistant turn; Anthropic), ' +
+          'continue-final-message (vLLM and servers with its continue_final_message option), none. auto: the ' +
+          "dialect's default (anthropic: prefill; others: none, as OpenAI does not continue an assistant turn).",
+      ),
   })
   .describe('One upstream provider.');
 

@@ -12,6 +12,11 @@ export interface ClientStreamEncoder {
   encode(payload: string): string;
   /** SSE text that ends a stream cut or failed after it started, as an error the client's SDK raises. */
   fail(error: OpenAIErrorBody): string;
+  /**
+   * `encode(p)` frames `p` as one plain data event, so an upstream event carrying just `p` reaches the client the
+   * same when passed on as its own bytes (OpenAI in, OpenAI out: the attempt then skips re-framing).
+   */
+  readonly verbatim?: boolean;
 }
 
 export interface ClientApi {
@@ -29,6 +34,7 @@ export const OPENAI_CLIENT_API: ClientApi = {
   error: (_status, body) => body,
   streamEncoder: () => ({
     encode: (data) => formatSseEvent({ data }),
+    verbatim: true,
     // The OpenAI SDKs raise a data event carrying an "error" object.
     fail: (error) => formatSseEvent({ data: JSON.stringify(error) }),
   }),

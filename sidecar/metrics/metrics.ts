@@ -70,6 +70,16 @@ export class SidecarMetrics {
     labelNames: ['from_provider', 'to_provider'] as const,
     registers: [this.registry],
   });
+  readonly streamContinuations = new Counter({
+    name: 'switchboard_stream_continuations_total',
+    help:
+      'Streams interrupted (cut, stalled or failed) after content reached the client, by how it ended: rescued ' +
+      '(another target continued the answer), failed (every continuation tried failed; the client got the ' +
+      'original error), unavailable (no target able to continue was admitted, or the retries were spent), ' +
+      'not-continuable (a tool call, a refusal or several choices), by logical model.',
+    labelNames: ['result', 'model'] as const,
+    registers: [this.registry],
+  });
   readonly panicRouted = new Counter({
     name: 'switchboard_panic_routed_total',
     help: 'Attempts sent to the least-bad provider because breakers, cool-downs and rate limits left none available, by provider and logical model.',

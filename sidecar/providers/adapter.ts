@@ -1,4 +1,4 @@
-import type { ProviderType } from '../../api/v1alpha1/providerpool.ts';
+import type { ContinuationMode, ProviderType } from '../../api/v1alpha1/providerpool.ts';
 import type { Secret } from '../core/secret.ts';
 
 /** The OpenAI-shaped operations an app can call; each adapter says which it can serve. */
@@ -127,6 +127,11 @@ export interface TranslateOptions {
 export interface ProviderAdapter {
   readonly dialect: ProviderType;
   readonly operations: ReadonlySet<Operation>;
+  /**
+   * How the dialect continues an assistant message cut mid-stream, when the pool says `continuation: auto`
+   * (sidecar/proxy/continuation/): its request carries the partial answer as the last assistant turn.
+   */
+  readonly continuation: ContinuationMode;
   buildRequest(
     operation: Operation,
     request: Readonly<Record<string, unknown>>,

@@ -3,7 +3,7 @@ import { toOpenAIError } from '../core/errors.ts';
 import { clientError, type ClientApi, type ClientStreamEncoder } from '../api/client-api.ts';
 
 /** Writes with backpressure: resolves when the socket can take more; false when the client went away. */
-export async function writeChunk(res: ServerResponse, chunk: string): Promise<boolean> {
+export async function writeChunk(res: ServerResponse, chunk: string | Uint8Array): Promise<boolean> {
   if (res.destroyed) return false;
   if (res.write(chunk)) return true;
   return new Promise((resolve) => {

@@ -13,19 +13,64 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-export class ClientSink {
+/** Where an attempt's answer goes: the client (ClientSink), or the client's stream being continued. */
+export interface AnswerSink {
+  /** True once a byte of this attempt's answer went to the client. */
+  readonly committed: boolean;
+  /** The stream encoder of the client's API, one per answer. */
+  readonly encoder: ClientStreamEncoder;
+  /** OpenAI chunk payloads that reached the client so far (recorded only when the answer may be continued). */
+  readonly sent: readonly string[];
+  answer(body: unknown): unknown;
+  sendJson(text: string): void;
+  hold(frames: string): void;
+  write(frames: string): Promise<boolean>;
+  /** Sends upstream SSE bytes as they came; `payloads`: the data of their events (see ClientStreamEncoder.verbatim). */
+  writeVerbatim(bytes: Buffer, payloads: readonly string[]): Promise<boolean>;
+  end(frames: string): void;
+  fail(err: unknown): void;
+}
+
+export interface ClientSinkOptions {
+  /**
+   * Keep the chunk payloads that reach the client, so a stream interrupted after content went out can be
+   * continued elsewhere (sidecar/proxy/continuation/); off when no target of the request could continue it.
+   */
+  readonly recordSent?: boolean;
+}
+
+export class ClientSink implements AnswerSink {
   readonly #res: ServerResponse;
   readonly #api: ClientApi;
   /** Headers for the client's answer (request id, serving provider, attempt count). */
   readonly #headers: Record<string, string>;
+  readonly #recordSent: boolean;
   #encoder: ClientStreamEncoder | undefined;
   #held = '';
   #committed = false;
+  /** Payloads encoded but not yet written (held, or about to go out with the next write). */
+  #unsent: string[] = [];
+  readonly #sent: string[] = [];
 
-  constructor(res: ServerResponse, api: ClientApi, headers: Record<string, string>) {
+  constructor(
+    res: ServerResponse,
+    api: ClientApi,
+    headers: Record<string, string>,
+    options: ClientSinkOptions = {},
+  ) {
     this.#res = res;
     this.#api = api;
     this.#headers = headers;
+    this.#recordSent = options.recordSent === true;
+  }
+
+  get sent(): readonly string[] {
+    return this.#sent;
+  }
+
+  /** Forgets payloads encoded but never written (a continuation attempt that failed before it sent anything). */
+  discardUnsent(): void {
+    this.#unsent = [];
   }
 
   /** True once a byte of this attempt's answer went to the client. */
@@ -33,10 +78,30 @@ export class ClientSink {
     return this.#committed;
   }
 
-  /** The stream encoder of the client's API, one per answer. */
+  /** The stream encoder of the client's API, one per answer (recording what it encodes when asked to). */
   get encoder(): ClientStreamEncoder {
-    this.#encoder ??= this.#api.streamEncoder();
+    this.#encoder ??= this.#recordSent
+      ? this.#recording(this.#api.streamEncoder())
+      : this.#api.streamEncoder();
     return this.#encoder;
+  }
+
+  #recording(inner: ClientStreamEncoder): ClientStreamEncoder {
+    return {
+      encode: (payload) => {
+        this.#unsent.push(payload);
+        return inner.encode(payload);
+      },
+      fail: (error) => inner.fail(error),
+      ...(inner.verbatim === true && { verbatim: true }),
+    };
+  }
+
+  /** What was encoded has gone out with a write. */
+  #wrote(): void {
+    if (this.#unsent.length === 0) return;
+    for (const payload of this.#unsent) this.#sent.push(payload);
+    this.#unsent = [];
   }
 
   /** The OpenAI-shaped answer body in the client's API shape. */
@@ -57,12 +122,24 @@ export class ClientSink {
 
   /** Sends the stream's head (the first time), what was held and `frames`; false when the client went away. */
   write(frames: string): Promise<boolean> {
+    this.#wrote();
     if (this.#committed) return writeChunk(this.#res, frames);
     return writeChunk(this.#res, this.#commit() + frames);
   }
 
+  writeVerbatim(bytes: Buffer, payloads: readonly string[]): Promise<boolean> {
+    if (this.#recordSent) {
+      this.#wrote();
+      for (const payload of payloads) this.#sent.push(payload);
+    }
+    if (this.#committed) return writeChunk(this.#res, bytes);
+    const held = this.#commit();
+    return writeChunk(this.#res, held === '' ? bytes : Buffer.concat([Buffer.from(held), bytes]));
+  }
+
   /** Ends the stream with `frames`, committing first if nothing went out yet. */
   end(frames: string): void {
+    this.#wrote();
     const out = this.#committed ? frames : this.#commit() + frames;
     if (!this.#res.destroyed) this.#res.end(out);
   }

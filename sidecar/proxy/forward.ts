@@ -3,7 +3,9 @@
  * request (else the first fallback model's that can), pick a target by the strategy, attempt, and on a retryable
  * failure try another target while the retry budget allows and nothing has reached the client. A provider's
  * context-length error moves the request to a target with a larger window (or a fallback model) without counting as
- * a retry: it says nothing against the provider and nothing about an outage.
+ * a retry: it says nothing against the provider and nothing about an outage. A stream interrupted after content
+ * reached the client is continued by a target that can continue an assistant message (continuation/), under the
+ * same retry budget, attempts and admission as any retry.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, Rng } from '../../core/clock.ts';
@@ -34,8 +36,13 @@ import type { ClientApi } from '../api/client-api.ts';
 import { metricsObserver } from '../metrics/metrics-observer.ts';
 import { sendError } from './client-response.ts';
 import { ClientSink } from './client-sink.ts';
+import type { TokenUsage } from '../providers/adapter.ts';
+import { continuationRequest } from './continuation/continuation-request.ts';
+import { ContinuationRelay } from './continuation/continuation-relay.ts';
+import { ContinuationSink } from './continuation/continuation-sink.ts';
+import { readPartialAnswer, type PartialAnswer } from './continuation/partial-answer.ts';
 import { observeAll, type OutcomeObserver } from './outcome-observer.ts';
-import { UpstreamAttempt, type AttemptInput } from './upstream-attempt.ts';
+import { UpstreamAttempt, type AttemptInput, type AttemptResult } from './upstream-attempt.ts';
 
 export const STRATEGY_HEADER = 'x-switchboard-strategy';
 export const PROVIDER_HEADER = 'x-switchboard-provider';
@@ -155,12 +162,67 @@ function noProviderError(model: string, selection: NoneAvailable, now: number): 
   );
 }
 
+/** A stream interrupted after content reached the client, waiting for a target to continue it. */
+interface Interruption {
+  /** What the client gets if no continuation succeeds: the first interruption's error, never a later one. */
+  readonly error: SwitchboardError;
+  /** The client's open stream. */
+  readonly client: ClientSink;
+  readonly answer: PartialAnswer;
+  /** Tokens of the interrupted attempts so far, added to the continuation's usage. */
+  readonly earlier: TokenUsage;
+  readonly provider: string;
+  /** Continuations tried (for the metric's result). */
+  tried: number;
+}
+
+function addUsage(a: TokenUsage | undefined, b: TokenUsage): TokenUsage {
+  return a === undefined
+    ? b
+    : { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens };
+}
+
+/** Streamed chat with one choice, and some target of the model able to continue it: worth recording what is sent. */
+function mayContinue(request: ForwardRequest, targets: readonly Target[]): boolean {
+  const n = request.body.n;
+  return (
+    request.stream &&
+    request.operation === 'chat' &&
+    (n === undefined || n === null || n === 1) &&
+    targets.some((t) => t.provider.continuation !== 'none')
+  );
+}
+
+/**
+ * The interruption an attempt's `result` leaves the answer in, after `previous` ones: what the client has, the
+ * tokens spent so far and the error to end with; or why it cannot be continued (a tool call, say).
+ */
+function interrupted(
+  previous: Interruption | undefined,
+  client: ClientSink,
+  result: Extract<AttemptResult, { kind: 'interrupted' }>,
+  provider: string,
+): Interruption | { readonly notContinuable: string } {
+  const reading = readPartialAnswer(client.sent);
+  if (reading.kind === 'not-continuable') return { notContinuable: reading.reason };
+  return {
+    error: previous?.error ?? result.error,
+    client,
+    answer: reading.answer,
+    earlier: addUsage(previous?.earlier, result.usage),
+    provider: previous?.provider ?? provider,
+    tried: previous?.tried ?? 0,
+  };
+}
+
 function attemptInput(
   runtime: PoolRuntime,
   request: ForwardRequest,
   { target, permit }: Selected,
   attempt: number,
   observer: OutcomeObserver,
+  sink: ClientSink,
+  recordSent: boolean,
 ): AttemptInput {
   return {
     operation: request.operation,
@@ -173,13 +235,48 @@ function attemptInput(
     receivedAt: request.receivedAt,
     rateLimit: runtime.pool.spec.rateLimit,
     clientSignal: request.clientSignal,
-    sink: new ClientSink(request.res, request.clientApi, {
-      'x-request-id': request.requestId,
-      [PROVIDER_HEADER]: target.provider.name,
-      [ATTEMPTS_HEADER]: String(attempt),
-    }),
+    sink,
     observer,
     redactor: runtime.redactor,
+    ...(recordSent && { mayContinue: { inputTokens: request.tokens.input } }),
+  };
+}
+
+/** The client's side of an attempt that starts the answer (recording what it sends, when it may be continued). */
+function clientSink(
+  request: ForwardRequest,
+  target: Target,
+  attempt: number,
+  recordSent: boolean,
+): ClientSink {
+  const headers = {
+    'x-request-id': request.requestId,
+    [PROVIDER_HEADER]: target.provider.name,
+    [ATTEMPTS_HEADER]: String(attempt),
+  };
+  return new ClientSink(request.res, request.clientApi, headers, { recordSent });
+}
+
+/** The attempt that continues `interruption`'s answer on `selected` (a target whose continuation is not none). */
+function continuationInput(
+  runtime: PoolRuntime,
+  request: ForwardRequest,
+  selected: Selected,
+  attempt: number,
+  observer: OutcomeObserver,
+  interruption: Interruption,
+): AttemptInput {
+  const mode = selected.target.provider.continuation;
+  if (mode === 'none') throw new TypeError('continuation asked of a target that cannot continue');
+  const { text, identity } = interruption.answer;
+  const { body, withheld } = continuationRequest(request.body, text, mode);
+  const relay = new ContinuationRelay({ identity, earlier: interruption.earlier, withheld });
+  return {
+    ...attemptInput(runtime, request, selected, attempt, observer, interruption.client, false),
+    body,
+    sink: new ContinuationSink(interruption.client, relay),
+    mayContinue: { inputTokens: request.tokens.input + Math.ceil(text.length / 4) },
+    continuing: true,
   };
 }
 
@@ -217,6 +314,10 @@ export async function forward(
     if (!route) throw tooLongForAll(request, chain.flatMap(targetsOf));
 
     const tried = new Set<string>();
+    const recordSent = mayContinue(request, chain.flatMap(targetsOf));
+    let interruption: Interruption | undefined;
+    /** Targets whose continuation failed (a 400 refusing the prefill, say): not asked again for this answer. */
+    const declined = new Set<Target>();
     let firstProvider: string | undefined;
     let lastError: SwitchboardError | undefined;
     let attempts = 0;
@@ -224,6 +325,8 @@ export async function forward(
     let lastTried: string | undefined;
     /** The previous attempt failed only because the request is too long for its target. */
     let movedForLength = false;
+    /** Why the last attempt failed, for the retries metric. */
+    let lastCode: string | undefined;
     for (let attempt = 1; ; attempt++) {
       const now = clock.now();
       if (attempt > 1 && !movedForLength) {
@@ -239,12 +342,15 @@ export async function forward(
       const strategy = runtime.strategy(route.model, strategyName);
       // The best tier first, other providers before one already tried; for a first attempt with nothing available,
       // the least-bad provider (panic routing, routing/least-bad.ts).
-      const selection = selectOrPanic(route.targets, strategy, ctx, tried);
+      const pool = interruption
+        ? route.targets.filter((t) => t.provider.continuation !== 'none' && !declined.has(t))
+        : route.targets;
+      const selection = selectOrPanic(pool, strategy, ctx, tried);
       // Counted once per request: a retry skipping the same provider again wants it no more.
       const estimated = request.tokens.input + request.tokens.output;
       if (attempt === 1) for (const t of selection.quotaRefused) observer.quotaRefused?.(t, estimated);
       if (!selection.target) {
-        lastError ??= noProviderError(route.model, selection, now);
+        if (!interruption) lastError ??= noProviderError(route.model, selection, now);
         break;
       }
       const { target } = selection;
@@ -254,17 +360,26 @@ export async function forward(
       }
       attempts = attempt;
       firstProvider ??= target.provider.name;
-      if (attempt > 1)
-        metrics.retries.inc({ provider: lastTried ?? 'none', reason: lastError?.code ?? 'unknown' });
-      const result = await new UpstreamAttempt(attemptInput(runtime, request, selection, attempt, observer), {
-        clock,
-        logger: log,
-      }).run();
+      if (attempt > 1) metrics.retries.inc({ provider: lastTried ?? 'none', reason: lastCode ?? 'unknown' });
+      const sink = interruption?.client ?? clientSink(request, target, attempt, recordSent);
+      const input = interruption
+        ? continuationInput(runtime, request, selection, attempt, observer, interruption)
+        : attemptInput(runtime, request, selection, attempt, observer, sink, recordSent);
+      if (interruption) interruption.tried += 1;
+      const result = await new UpstreamAttempt(input, { clock, logger: log }).run();
 
       if (result.kind === 'served') {
         servedBy = target.provider.name;
         if (firstProvider !== servedBy)
           metrics.fallbacks.inc({ from_provider: firstProvider, to_provider: servedBy });
+        if (interruption) {
+          metrics.streamContinuations.inc({ result: 'rescued', model: request.model });
+          log.info('interrupted stream continued', {
+            provider: servedBy,
+            interrupted: interruption.provider,
+            attempts: attempt,
+          });
+        }
         log.info('request served', { provider: servedBy, attempts: attempt, model: target.logicalModel });
         return;
       }
@@ -276,9 +391,37 @@ export async function forward(
       if (result.kind === 'committed-failure') {
         status = 502;
         servedBy = target.provider.name;
+        if (interruption) metrics.streamContinuations.inc({ result: 'failed', model: request.model });
         return;
       }
       lastTried = target.provider.name;
+      lastCode = result.error.code;
+      movedForLength = false;
+      if (result.kind === 'interrupted') {
+        tried.add(lastTried);
+        const next = interrupted(interruption, sink, result, target.provider.name);
+        if ('notContinuable' in next) {
+          sink.fail(interruption?.error ?? result.error);
+          status = 502;
+          servedBy = target.provider.name;
+          metrics.streamContinuations.inc({ result: 'not-continuable', model: request.model });
+          log.warn('interrupted stream cannot be continued', { reason: next.notContinuable });
+          return;
+        }
+        interruption = next;
+        log.warn('stream interrupted after content reached the client; continuing on another target', {
+          provider: target.provider.name,
+          code: result.error.code,
+          sentChars: next.answer.text.length,
+        });
+        continue;
+      }
+      // A continuation's failure is recorded (by its lease) and never shown: the next capable target may try.
+      if (interruption) {
+        tried.add(lastTried);
+        declined.add(target);
+        continue;
+      }
       lastError = result.error;
       movedForLength = result.contextTooLong === true;
       if (movedForLength) {
@@ -303,6 +446,19 @@ export async function forward(
       }
       tried.add(lastTried);
       if (!result.retryable) break;
+    }
+    if (interruption) {
+      // No continuation: the client's stream ends with the error that interrupted it, as without continuation.
+      interruption.client.fail(interruption.error);
+      status = 502;
+      servedBy = interruption.provider;
+      const result = interruption.tried > 0 ? 'failed' : 'unavailable';
+      metrics.streamContinuations.inc({ result, model: request.model });
+      log.warn('interrupted stream could not be continued', {
+        code: interruption.error.code,
+        continuations: interruption.tried,
+      });
+      return;
     }
     // A failed answer still says who was tried last and how often, as a served one does.
     status = sendError(res, request.clientApi, lastError, {

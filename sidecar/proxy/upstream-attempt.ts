@@ -18,14 +18,14 @@ import {
 } from '../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Redactor } from '../core/redactor.ts';
-import type { Operation, TokenUsage, UpstreamRequest } from '../providers/adapter.ts';
+import type { Operation, StreamTranslator, TokenUsage, UpstreamRequest } from '../providers/adapter.ts';
 import type { TransportErrorKind } from '../retry/retryable.ts';
 import { retryDeadlineFromHeaders } from '../retry/cooldown.ts';
-import { SseParser } from '../../core/sse/sse-parser.ts';
 import type { Target } from '../routing/target.ts';
 import type { TargetPermit } from '../routing/target-permit.ts';
 import { AttemptLease } from './attempt-lease.ts';
-import type { ClientSink } from './client-sink.ts';
+import type { AnswerSink } from './client-sink.ts';
+import { readPartialAnswer } from './continuation/partial-answer.ts';
 import {
   judgeOutcome,
   type AttemptFacts,
@@ -34,12 +34,19 @@ import {
   type Judgement,
 } from './judge-outcome.ts';
 import type { OutcomeObserver } from './outcome-observer.ts';
+import { StreamRelay } from './stream-relay.ts';
 import { redactErrorJson, RedactingStreamTranslator } from './redact-provider-text.ts';
 
 export type AttemptResult =
   | { readonly kind: 'served'; readonly usage: TokenUsage | undefined }
   /** Failed after bytes reached the client, who has been told with an error event. */
   | { readonly kind: 'committed-failure' }
+  /**
+   * Cut, stalled or failed (retryably) after bytes reached the client, who has NOT been told yet: the answer may
+   * be continued elsewhere (`mayContinue`); `error` is what the client gets if it is not. `usage`: what the
+   * attempt used, as reported, else estimated from the prompt and the text it sent.
+   */
+  | { readonly kind: 'interrupted'; readonly error: SwitchboardError; readonly usage: TokenUsage }
   | { readonly kind: 'client-gone' }
   | {
       readonly kind: 'failed';
@@ -63,7 +70,15 @@ export interface AttemptInput {
   readonly rateLimit: { readonly defaultCooldownMs: number; readonly quotaExhaustedCooldownMs: number };
   readonly clientSignal: AbortSignal;
   /** Where the answer goes, in the client's API shape. */
-  readonly sink: ClientSink;
+  readonly sink: AnswerSink;
+  /**
+   * A stream interrupted after content reached the client is handed back ('interrupted') rather than ended with
+   * an error event, so another target can continue it; `inputTokens`: the request's estimated prompt tokens,
+   * for the usage of an interrupted attempt the provider never reported.
+   */
+  readonly mayContinue?: { readonly inputTokens: number };
+  /** This attempt continues an answer another attempt started (its first token is not the request's). */
+  readonly continuing?: boolean;
   /** Who learns the outcome (metrics, and any other observer). */
   readonly observer: OutcomeObserver;
   /** Hides the pool's keys in provider text passed on to the client, logs and metrics. */
@@ -119,11 +134,15 @@ export class UpstreamAttempt {
   #rateLimited = false;
   /** The wait a cool-down asked for, in whole seconds, for the client's Retry-After. */
   #retryAfterSeconds: number | undefined;
+  #translator: StreamTranslator | undefined;
+  /** How many payloads the client had before this attempt (a continuation's sink shares the client's record). */
+  readonly #sentBefore: number;
 
   constructor(input: AttemptInput, deps: AttemptDeps) {
     this.#in = input;
     this.#deps = deps;
     this.#log = deps.logger.child({ provider: input.target.provider.name, attempt: input.attempt });
+    this.#sentBefore = input.sink.sent.length;
   }
 
   async run(): Promise<AttemptResult> {
@@ -231,12 +250,27 @@ export class UpstreamAttempt {
     }
     const name = this.#in.target.provider.name;
     // The provider's own in-stream error says more than "cut": it is the one error event the client gets.
-    sink.fail(
+    const told =
       error instanceof UpstreamStreamError
         ? error
-        : new StreamCutError(`the stream from provider ${name} ended before it was complete (${reason})`),
-    );
+        : new StreamCutError(`the stream from provider ${name} ended before it was complete (${reason})`);
+    if (retryable && this.#in.mayContinue && this.#in.stream) {
+      const usage = this.#translator?.usage ?? this.#estimatedUsage(this.#in.mayContinue.inputTokens);
+      this.#usage = usage;
+      return { kind: 'interrupted', error: told, usage };
+    }
+    sink.fail(told);
     return { kind: 'committed-failure' };
+  }
+
+  /**
+   * What an interrupted attempt used when its provider never said (usage comes at a stream's end): the prompt
+   * as estimated, and the text it sent at the sidecar's ≈4 characters a token. Providers bill a cut answer too.
+   */
+  #estimatedUsage(inputTokens: number): TokenUsage {
+    const reading = readPartialAnswer(this.#in.sink.sent.slice(this.#sentBefore));
+    const text = reading.kind === 'continuable' ? reading.answer.text : '';
+    return { inputTokens, outputTokens: Math.ceil(text.length / 4) };
   }
 
   #caught(err: unknown): AttemptResult {
@@ -361,49 +395,31 @@ export class UpstreamAttempt {
     clearTimeout(this.#firstTokenTimer);
     const now = this.#deps.clock.now();
     this.#latencyMs = now - startedAt;
-    this.#ttftMs = now - this.#in.receivedAt;
+    if (this.#in.continuing !== true) this.#ttftMs = now - this.#in.receivedAt;
+  }
+
+  /** The client went away during a write: the attempt is judged so and the upstream call dropped. */
+  #clientLeft(res: Dispatcher.ResponseData): AttemptResult {
+    this.#judge({ kind: 'client-gone' });
+    res.body.destroy();
+    return { kind: 'client-gone' };
   }
 
   async #streamAnswer(res: Dispatcher.ResponseData, startedAt: number): Promise<AttemptResult> {
     const { target, sink } = this.#in;
-    const parser = new SseParser();
     const encoder = sink.encoder;
-    const translator = new RedactingStreamTranslator(
+    const translator = (this.#translator = new RedactingStreamTranslator(
       target.provider.adapter.createStreamTranslator(target.endpoint, {
         clientWantsUsage: this.#in.clientWantsUsage,
         choices: typeof this.#in.body.n === 'number' ? this.#in.body.n : 1,
       }),
       this.#in.redactor,
-    );
+    ));
+    const relay = new StreamRelay(sink, translator, target.provider.name, () => this.#firstToken(startedAt));
     for await (const chunk of res.body) {
-      // One write per upstream chunk, however many events it carried: fewer syscalls on the hot path.
-      let frames = '';
-      for (const event of parser.feed(chunk as Buffer)) {
-        let payloads: readonly string[];
-        try {
-          payloads = translator.onEvent(event);
-        } catch (err) {
-          if (err instanceof UpstreamStreamError) throw err;
-          throw new UpstreamProtocolError(`provider ${target.provider.name} sent a malformed stream event`);
-        }
-        for (const data of payloads) frames += encoder.encode(data);
-      }
-      if (frames === '') continue;
-      if (!sink.committed) {
-        // Nothing goes out before the answer starts (a role-only opener waits): until then a failure can be retried.
-        if (!translator.answering) {
-          sink.hold(frames);
-          continue;
-        }
-        this.#firstToken(startedAt);
-      }
-      if (!(await sink.write(frames))) {
-        this.#judge({ kind: 'client-gone' });
-        res.body.destroy();
-        return { kind: 'client-gone' };
-      }
+      if (!(await relay.chunk(chunk as Buffer))) return this.#clientLeft(res);
     }
-    parser.end();
+    if (!(await relay.end())) return this.#clientLeft(res);
     let closing = '';
     if (!translator.finished) {
       if (!translator.complete) {

@@ -1,5 +1,10 @@
 import { Agent, type Dispatcher } from 'undici';
-import type { BreakerSpec, ProviderSpec, Timeouts } from '../../api/v1alpha1/providerpool.ts';
+import type {
+  BreakerSpec,
+  ContinuationMode,
+  ProviderSpec,
+  Timeouts,
+} from '../../api/v1alpha1/providerpool.ts';
 import type { Clock, Rng } from '../../core/clock.ts';
 import type { Secret } from '../core/secret.ts';
 import { CircuitBreaker, type BreakerTransition } from '../breaker/circuit-breaker.ts';
@@ -177,6 +182,12 @@ export class ProviderRuntime {
       this.#dispatcherKey = key;
       void old.close(); // waits for requests still in flight on the old pool
     }
+  }
+
+  /** How this provider continues an answer cut mid-stream: the pool's `continuation`, or its dialect's default. */
+  get continuation(): ContinuationMode {
+    const mode = this.spec.continuation;
+    return mode === 'auto' ? this.adapter.continuation : mode;
   }
 
   /** Skipped by routing: at its in-flight limit. */

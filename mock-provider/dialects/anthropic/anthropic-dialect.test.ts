@@ -457,3 +457,53 @@ function tokensOf(body: Record<string, unknown>): number {
   const usage = body.usage as { input_tokens: number; output_tokens: number };
   return usage.input_tokens + usage.output_tokens;
 }
+
+describe('Anthropic mock: assistant prefill', () => {
+  const REPLY = 'The quick brown fox jumps over the lazy dog.';
+  const prefilled = (text: string) => ({
+    ...ASK,
+    messages: [...ASK.messages, { role: 'assistant', content: text }],
+  });
+
+  it.each([
+    {
+      name: 'continues the prefilled text where it ends',
+      prefill: 'The quick brown fox',
+      rest: ' jumps over the lazy dog.',
+    },
+    { name: 'answers whole when the prefill is not how its reply begins', prefill: 'Sure', rest: REPLY },
+  ])('$name, in a message and in a stream', async ({ prefill, rest }) => {
+    await withMockProvider(anthropic({ behaviour: { replyText: REPLY, streamChunks: 3 } }), async (mock) => {
+      const { status, body } = await post(mock, prefilled(prefill));
+      expect(status).toBe(200);
+      expect(body.content).toEqual([{ type: 'text', text: rest }]);
+      const events = await stream(mock, prefilled(prefill));
+      const streamed = events
+        .map((e) => (e.data.delta as { text?: string } | undefined)?.text ?? '')
+        .join('');
+      expect(streamed).toBe(rest);
+    });
+  });
+
+  it('refuses a final assistant turn ending in whitespace, as the API does', async () => {
+    await withMockProvider(anthropic(), async (mock) => {
+      const { status, body } = await post(mock, prefilled('The quick '));
+      expect(status).toBe(400);
+      expect(body.error).toEqual({
+        type: 'invalid_request_error',
+        message: 'messages: final assistant content cannot end with trailing whitespace',
+      });
+    });
+  });
+
+  it('refuses any prefill when it plays a model without prefill (rejectPrefill)', async () => {
+    await withMockProvider(anthropic({ behaviour: { rejectPrefill: true } }), async (mock) => {
+      const { status, body } = await post(mock, prefilled('The quick'));
+      expect(status).toBe(400);
+      expect((body.error as { message: string }).message).toContain(
+        'does not support assistant message prefill',
+      );
+      expect((await post(mock, ASK)).status).toBe(200);
+    });
+  });
+});

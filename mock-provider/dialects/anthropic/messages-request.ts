@@ -133,6 +133,10 @@ function readMessages(value: unknown): MockMessage[] {
     }
     const blocks = readContent(message.content, `messages.${i}.content`);
     const isFinalAssistant = i === value.length - 1 && message.role === 'assistant';
+    const lastBlock = blocks.at(-1);
+    if (isFinalAssistant && lastBlock?.type === 'text' && /\s$/u.test(lastBlock.text ?? '')) {
+      throw invalid('messages: final assistant content cannot end with trailing whitespace');
+    }
     if (blocks.length === 0 && !isFinalAssistant) {
       throw invalid(
         `messages.${i}: all messages must have non-empty content except for the optional final assistant message`,

@@ -8,7 +8,8 @@ import type {
   AnthropicTool,
 } from '../../../sidecar/providers/anthropic/anthropic-types.ts';
 import type { MockRouteContext } from '../../dialect.ts';
-import { mockReplyText } from '../../reply-text.ts';
+import { continuedReply, mockReplyText } from '../../reply-text.ts';
+import { invalid } from './anthropic-mock-errors.ts';
 import { estimateTokens, truncateToTokens } from '../../text-tokens.ts';
 import { type MockBlock, type MockMessage, type MockMessagesRequest } from './messages-request.ts';
 import { isRecord } from '../../../core/json.ts';
@@ -37,7 +38,15 @@ const MAX_SCHEMA_DEPTH = 6;
 export function planReply(context: MockRouteContext, request: MockMessagesRequest): ReplyPlan {
   const lastUser = [...request.messages].reverse().find((m) => m.role === 'user');
   const prompt = lastUser === undefined ? '' : promptText(lastUser);
-  const reply = mockReplyText(context.providerName, context.behaviour, prompt);
+  // A final assistant turn is a prefill: the answer continues it (or a model without prefill refuses it).
+  const last = request.messages.at(-1);
+  const prefill = last?.role === 'assistant' ? promptText(last) : '';
+  if (last?.role === 'assistant' && context.behaviour.rejectPrefill) {
+    throw invalid(
+      'This model does not support assistant message prefill. The conversation must end with a user message.',
+    );
+  }
+  const reply = continuedReply(mockReplyText(context.providerName, context.behaviour, prompt), prefill);
   const tool = chooseTool(request, lastUser, prompt);
   const inputTokens = estimateInputTokens(request);
   if (tool !== undefined) {

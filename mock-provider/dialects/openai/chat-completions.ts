@@ -1,7 +1,7 @@
 import { formatSseEvent, SSE_DONE } from '../../../core/sse/sse-writer.ts';
 import type { MockReply, MockRouteContext } from '../../dialect.ts';
 import { fnv1a32 } from '../../hash.ts';
-import { mockReplyText } from '../../reply-text.ts';
+import { continuedReply, mockReplyText } from '../../reply-text.ts';
 import { estimateTokens, splitEvenly, truncateToTokens } from '../../text-tokens.ts';
 import { invalidRequest } from './openai-errors.ts';
 import {
@@ -33,6 +33,8 @@ interface ChatRequest {
   includeUsage: boolean;
   maxTokens: number | undefined;
   n: number;
+  /** vLLM's continue_final_message: the answer continues the final (assistant) message. */
+  continueFinal: boolean;
 }
 
 type FinishReason = 'stop' | 'length';
@@ -41,7 +43,8 @@ type FinishReason = 'stop' | 'length';
 export function createChatCompletion(context: MockRouteContext): MockReply {
   const request = readChatRequest(context);
   const prompt = [...request.messages].reverse().find((m) => m.role === 'user')?.text ?? '';
-  const full = mockReplyText(context.providerName, context.behaviour, prompt);
+  const continued = request.continueFinal ? (request.messages.at(-1)?.text ?? '') : '';
+  const full = continuedReply(mockReplyText(context.providerName, context.behaviour, prompt), continued);
   const reply =
     request.maxTokens === undefined
       ? { text: full, truncated: false }
@@ -140,7 +143,43 @@ function readChatRequest(context: MockRouteContext): ChatRequest {
   const maxTokens =
     optionalInteger(body, 'max_completion_tokens', 1) ?? optionalInteger(body, 'max_tokens', 1);
   const n = optionalInteger(body, 'n', 1, 128) ?? 1;
-  return { model, messages, stream, includeUsage, maxTokens, n };
+  const continueFinal = readContinueFinalMessage(body, messages, context.behaviour.continueFinalMessage);
+  return { model, messages, stream, includeUsage, maxTokens, n, continueFinal };
+}
+
+const VLLM_TEMPLATE_FIELDS = ['continue_final_message', 'add_generation_prompt'] as const;
+
+/**
+ * vLLM's chat-template options, when the mock plays a server that has them: `continue_final_message` continues
+ * the final assistant message, and needs `add_generation_prompt` (default true) off, as vLLM checks. A server
+ * without them refuses them as OpenAI refuses any argument it does not know.
+ */
+function readContinueFinalMessage(
+  body: Record<string, unknown>,
+  messages: readonly ChatMessage[],
+  supported: boolean,
+): boolean {
+  if (!supported) {
+    const unknown = VLLM_TEMPLATE_FIELDS.find((field) => body[field] !== undefined);
+    if (unknown !== undefined) {
+      throw new OpenAiRequestError(invalidRequest(`Unrecognized request argument supplied: ${unknown}`));
+    }
+    return false;
+  }
+  const continueFinal = optionalBoolean(body, 'continue_final_message') ?? false;
+  const addGenerationPrompt = optionalBoolean(body, 'add_generation_prompt') ?? true;
+  if (!continueFinal) return false;
+  if (addGenerationPrompt) {
+    throw new OpenAiRequestError(
+      invalidRequest('Cannot set both `continue_final_message` and `add_generation_prompt` to True.'),
+    );
+  }
+  if (messages.at(-1)?.role !== 'assistant') {
+    throw new OpenAiRequestError(
+      invalidRequest('continue_final_message needs the final message to be an assistant message.'),
+    );
+  }
+  return true;
 }
 
 function readMessages(value: unknown): ChatMessage[] {

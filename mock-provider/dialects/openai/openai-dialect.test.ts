@@ -396,3 +396,52 @@ describe('OpenAI dialect: failures the SDK sees', () => {
     });
   });
 });
+
+describe('OpenAI dialect: vLLM’s continue_final_message', () => {
+  const REPLY = 'The quick brown fox jumps over the lazy dog.';
+  const continuing = {
+    ...ask,
+    messages: [...ask.messages, { role: 'assistant' as const, content: 'The quick brown ' }],
+  };
+  /** The SDK sends fields it does not know as they are (vLLM's extra body fields). */
+  const extra = (fields: Record<string, unknown>) => fields as unknown as Record<string, never>;
+
+  it('continues the final assistant message when the server has the option', async () => {
+    const options = {
+      apiKey: API_KEY,
+      behaviour: { replyText: REPLY, continueFinalMessage: true, streamChunks: 3 },
+    };
+    await withMockProvider(options, async (mock) => {
+      const fields = extra({ continue_final_message: true, add_generation_prompt: false });
+      const completion = await client(mock).chat.completions.create({ ...continuing, ...fields });
+      expect(completion.choices[0]?.message.content).toBe('fox jumps over the lazy dog.');
+      const stream = await client(mock).chat.completions.create({ ...continuing, ...fields, stream: true });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      expect(text).toBe('fox jumps over the lazy dog.');
+    });
+  });
+
+  it.each([
+    {
+      name: 'refuses the option as an unrecognized argument when the server does not have it (as OpenAI does)',
+      continueFinalMessage: false,
+      fields: { continue_final_message: true, add_generation_prompt: false },
+      message: 'Unrecognized request argument supplied: continue_final_message',
+    },
+    {
+      name: 'refuses continue_final_message with the generation prompt on, as vLLM does',
+      continueFinalMessage: true,
+      fields: { continue_final_message: true },
+      message: 'Cannot set both `continue_final_message` and `add_generation_prompt` to True.',
+    },
+  ])('$name', async ({ continueFinalMessage, fields, message }) => {
+    await withMockProvider({ apiKey: API_KEY, behaviour: { continueFinalMessage } }, async (mock) => {
+      const error = await rejectionOf(
+        client(mock).chat.completions.create({ ...continuing, ...extra(fields) }),
+      );
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toContain(message);
+    });
+  });
+});

@@ -39,6 +39,8 @@ export function messagesURL(baseURL: string): URL {
 export class AnthropicAdapter implements ProviderAdapter {
   readonly dialect = 'anthropic';
   readonly operations: ReadonlySet<Operation> = new Set<Operation>(['chat']);
+  /** A request ending with an assistant turn has the answer continue it (assistant prefill). */
+  readonly continuation = 'prefill';
   readonly #clock: Clock;
 
   /** The clock dates answers (`created`), which Anthropic's responses do not carry. */

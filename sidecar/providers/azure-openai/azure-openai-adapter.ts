@@ -31,6 +31,8 @@ const PATHS: Record<Operation, string> = { chat: 'chat/completions', embeddings:
 export class AzureOpenAIAdapter implements ProviderAdapter {
   readonly dialect: ProviderType = 'azure-openai';
   readonly operations: ReadonlySet<Operation> = new Set<Operation>(['chat', 'embeddings']);
+  /** As OpenAI: a final assistant message is answered anew, not continued. */
+  readonly continuation = 'none';
   /** Bodies, streams and usage are OpenAI's: those parts are the OpenAI adapter's. */
   readonly #openai = new OpenAIAdapter('azure-openai');
 

@@ -30,6 +30,8 @@ type Request = Readonly<Record<string, unknown>>;
 export class GeminiAdapter implements ProviderAdapter {
   readonly dialect: ProviderType = 'gemini';
   readonly operations: ReadonlySet<Operation> = new Set<Operation>(['chat', 'embeddings']);
+  /** Gemini documents no continuation of a final model turn. */
+  readonly continuation = 'none';
   readonly #clock: Clock;
 
   /** The clock dates answers (`created`), which Gemini's responses do not carry. */

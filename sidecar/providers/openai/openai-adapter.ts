@@ -35,6 +35,11 @@ export function requestStreamUsage(body: Record<string, unknown>): void {
 export class OpenAIAdapter implements ProviderAdapter {
   readonly dialect: ProviderType;
   readonly operations: ReadonlySet<Operation> = new Set<Operation>(['chat', 'embeddings']);
+  /**
+   * OpenAI answers a final assistant message with a new turn rather than continuing it; an OpenAI-compatible
+   * server that can (vLLM's continue_final_message) says so with `continuation: continue-final-message`.
+   */
+  readonly continuation = 'none';
 
   constructor(dialect: ProviderType = 'openai') {
     this.dialect = dialect;

@@ -1,0 +1,74 @@
+/**
+ * Splits an SSE byte stream at event boundaries, so the bytes of complete events can be passed on as they came
+ * (and parsed, the same bytes, alongside) while an event cut across network chunks waits for its end. An event ends
+ * with a blank line: a line ending (LF, CRLF or CR) followed by an empty line.
+ */
+const BOUNDARIES = [Buffer.from('\n\n'), Buffer.from('\r\n\r\n'), Buffer.from('\r\r')];
+const CR = 0x0d;
+const EMPTY = Buffer.alloc(0);
+
+/** The index just past the last event boundary in `bytes`; 0 when there is none. */
+export function lastEventEnd(bytes: Buffer): number {
+  let end = 0;
+  const withCr = bytes.includes(CR); // most servers end lines with LF alone: one scan instead of three
+  for (const boundary of withCr ? BOUNDARIES : BOUNDARIES.slice(0, 1)) {
+    const at = bytes.lastIndexOf(boundary);
+    if (at !== -1) end = Math.max(end, at + boundary.length);
+  }
+  return end;
+}
+
+const LF = 0x0a;
+
+/**
+ * `bytes` (whole events, as `SseEventBytes.take` gives them) cut after each event's blank line, in order; each
+ * piece holds at most one event (blank lines between events make pieces without one).
+ */
+export function eventPieces(bytes: Buffer): Buffer[] {
+  const pieces: Buffer[] = [];
+  let from = 0;
+  if (!bytes.includes(CR)) {
+    for (let at = bytes.indexOf('\n\n', from); at !== -1; at = bytes.indexOf('\n\n', from)) {
+      pieces.push(bytes.subarray(from, at + 2));
+      from = at + 2;
+    }
+  } else {
+    // Line by line: a line ending (CRLF, LF or CR) that ends an empty line ends an event.
+    let lineStart = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i];
+      if (byte !== CR && byte !== LF) continue;
+      const empty = i === lineStart;
+      if (byte === CR && bytes[i + 1] === LF) i++;
+      lineStart = i + 1;
+      if (empty) {
+        pieces.push(bytes.subarray(from, i + 1));
+        from = i + 1;
+      }
+    }
+  }
+  if (from < bytes.length) pieces.push(bytes.subarray(from));
+  return pieces;
+}
+
+export class SseEventBytes {
+  #rest: Buffer | undefined;
+
+  /** The bytes left over before `chunk` and `chunk`, up to the end of their last complete event; keeps the rest. */
+  take(chunk: Buffer): Buffer {
+    // The usual case, whole events in a chunk: two LFs always end an event (the second ends an empty line).
+    const n = chunk.length;
+    if (this.#rest === undefined && n >= 2 && chunk[n - 1] === LF && chunk[n - 2] === LF) return chunk;
+    const bytes = this.#rest === undefined ? chunk : Buffer.concat([this.#rest, chunk]);
+    const end = lastEventEnd(bytes);
+    this.#rest = end < bytes.length ? bytes.subarray(end) : undefined;
+    return bytes.subarray(0, end);
+  }
+
+  /** What followed the last complete event, at the stream's end. */
+  rest(): Buffer {
+    const rest = this.#rest ?? EMPTY;
+    this.#rest = undefined;
+    return rest;
+  }
+}
