@@ -23,6 +23,7 @@ import { metricsObserver } from '../metrics/metrics-observer.ts';
 import { sendError } from './client-response.ts';
 import { ClientSink } from './client-sink.ts';
 import { observeAll, type OutcomeObserver } from './outcome-observer.ts';
+import { quotaSettlement } from '../quota/quota-settlement.ts';
 import { UpstreamAttempt, type AttemptInput } from './upstream-attempt.ts';
 
 export const STRATEGY_HEADER = 'x-switchboard-strategy';
@@ -152,9 +153,12 @@ export async function forward(
 ): Promise<void> {
   const { clock, rng, metrics } = deps;
   const { res, logger: log } = request;
-  const observer: OutcomeObserver = deps.observers?.length
-    ? observeAll([metricsObserver(metrics), ...deps.observers])
-    : metricsObserver(metrics);
+  // Every attempt took the request's token estimate from its provider's quota: settled against the real usage.
+  const observer: OutcomeObserver = observeAll([
+    metricsObserver(metrics),
+    quotaSettlement(clock, request.tokens.input + request.tokens.output),
+    ...(deps.observers ?? []),
+  ]);
   let servedBy = 'none';
   let status = 200;
   try {

@@ -31,9 +31,10 @@ export function selectOrPanic(
   const selection = selectTarget(targets, strategy, ctx, avoid);
   if (selection.target || avoid.size > 0) return selection;
   const target = leastBad(targets, ctx.now, avoid);
-  return target
-    ? { target, permit: PANIC_PERMIT, panic: true, quotaRefused: selection.quotaRefused }
-    : selection;
+  if (target === undefined) return selection;
+  // leastBad skips targets whose share is used up, so this take succeeds: a panic-routed request counts too.
+  target.provider.quota.tryTake(ctx.now, ctx.tokens.input + ctx.tokens.output);
+  return { target, permit: PANIC_PERMIT, panic: true, quotaRefused: selection.quotaRefused };
 }
 
 export interface NoneAvailable {
