@@ -5,6 +5,7 @@
 import type { Clock } from '../../core/clock.ts';
 import type { AttemptOutcome, OutcomeObserver } from '../proxy/outcome-observer.ts';
 import type { Target } from '../routing/target.ts';
+import { settleQuota } from './target-quota.ts';
 
 /** @param estimated the tokens each attempt of this request took from its provider's budget when it was picked */
 export function quotaSettlement(clock: Clock, estimated: number): OutcomeObserver {
@@ -13,7 +14,7 @@ export function quotaSettlement(clock: Clock, estimated: number): OutcomeObserve
     attemptEnded(target: Target, outcome: AttemptOutcome) {
       const usage = outcome.usage;
       if (usage === undefined) return;
-      target.provider.quota.settleTokens(clock.now(), estimated, usage.inputTokens + usage.outputTokens);
+      settleQuota(target, clock.now(), estimated, usage.inputTokens + usage.outputTokens);
     },
   };
 }

@@ -3,6 +3,7 @@
  * provider's state at `now` (a breaker's open phase ends by time alone), changes nothing.
  */
 import type { Target } from './target.ts';
+import { quotaBlocked } from '../quota/target-quota.ts';
 
 export interface Blocked {
   /** For the 503 message, e.g. "circuit breaker open". */
@@ -28,7 +29,7 @@ export function admission(t: Target, now: number): Blocked | undefined {
     return { why: 'rate limit used up until it resets', until: exhaustedUntil };
   const reopensAt = p.breaker.nextChangeAt(now);
   if (reopensAt !== undefined) return { why: 'circuit breaker open', until: reopensAt };
-  const quota = p.quota.blocked(now);
+  const quota = quotaBlocked(t, now);
   if (quota) return { ...quota, quota: true };
   if (p.saturated) return { why: 'at its in-flight limit', until: undefined };
   return undefined;
@@ -41,6 +42,6 @@ export function blockedUntil(t: Target, now: number): number {
   if (p.cooldown.isCoolingDown(now)) until = Math.max(until, p.cooldown.coolingUntil ?? now);
   until = Math.max(until, p.rateLimits.exhaustedUntil(now) ?? now);
   until = Math.max(until, p.breaker.nextChangeAt(now) ?? now);
-  until = Math.max(until, p.quota.blocked(now)?.until ?? now);
+  until = Math.max(until, quotaBlocked(t, now)?.until ?? now);
   return until;
 }

@@ -11,7 +11,8 @@ import type { BreakerTransition } from '../breaker/circuit-breaker.ts';
 import type { SecretSources } from '../config/resolve-secrets.ts';
 import type { SidecarMetrics } from '../metrics/metrics.ts';
 import type { PoolDocument } from '../source/pool-source.ts';
-import { quotaRates } from '../quota/quota-rates.ts';
+import { modelQuotaRates, quotaRates } from '../quota/quota-rates.ts';
+import { QuotaBudget } from '../quota/quota-budget.ts';
 import { buildPoolRuntime, type PoolRuntime } from './pool-runtime.ts';
 
 export interface RuntimeHolderDeps {
@@ -69,6 +70,16 @@ export class RuntimeHolder {
       const report = this.#deps.onLocalCoolDown;
       provider.cooldown.onCoolDown = report === undefined ? undefined : (until) => report(name, until);
       provider.quota.setRates(quotaRates(provider.spec, document.fleet?.quotas), now);
+      // Per-model budgets: kept across documents while the model keeps limits (what is left carries over).
+      for (const model of provider.spec.models) {
+        const rates = modelQuotaRates(name, model, document.fleet?.quotas);
+        const budget = provider.modelQuotas.get(model.name);
+        if (model.limits === undefined) provider.modelQuotas.delete(model.name);
+        else if (budget === undefined) provider.modelQuotas.set(model.name, new QuotaBudget(rates, now));
+        else budget.setRates(rates, now);
+      }
+      for (const model of provider.modelQuotas.keys())
+        if (!provider.spec.models.some((m) => m.name === model)) provider.modelQuotas.delete(model);
     }
     for (const c of document.fleet?.cooldowns ?? []) {
       if (c.model === undefined) next.providers.get(c.provider)?.cooldown.adopt(c.until);

@@ -2,6 +2,7 @@ import type { Candidate, PickContext, Strategy } from '../balancer/types.ts';
 import type { BreakerPermit } from '../breaker/circuit-breaker.ts';
 import { admission } from './admission.ts';
 import { leastBad } from './least-bad.ts';
+import { takeQuota } from '../quota/target-quota.ts';
 import { slowStartFactor } from './slow-start.ts';
 import type { Target } from './target.ts';
 
@@ -33,7 +34,7 @@ export function selectOrPanic(
   const target = leastBad(targets, ctx.now, avoid);
   if (target === undefined) return selection;
   // leastBad skips targets whose share is used up, so this take succeeds: a panic-routed request counts too.
-  target.provider.quota.tryTake(ctx.now, ctx.tokens.input + ctx.tokens.output);
+  takeQuota(target, ctx.now, ctx.tokens.input + ctx.tokens.output);
   return { target, permit: PANIC_PERMIT, panic: true, quotaRefused: selection.quotaRefused };
 }
 
@@ -104,7 +105,7 @@ export function selectTarget(
       const permit = target.provider.breaker.tryAcquire(ctx.now);
       if (permit) {
         // Admission found the share not used up at this same `now`, so the take succeeds.
-        target.provider.quota.tryTake(ctx.now, ctx.tokens.input + ctx.tokens.output);
+        takeQuota(target, ctx.now, ctx.tokens.input + ctx.tokens.output);
         return { target, permit, quotaRefused };
       }
       skipped.push(`${target.provider.name}: circuit breaker half-open, probe in progress`);

@@ -78,16 +78,19 @@ function flood(client: OpenAI, maxTokens?: number): { stop: () => Promise<void> 
 async function fleetAgainstLimit(
   limits: { requestsPerMinute?: number; tokensPerMinute?: number },
   maxTokens?: number,
+  on: 'provider' | 'model' = 'provider',
 ): Promise<{ limited: MockProvider; backup: MockProvider; seconds: number; tokens: number }> {
   const limited = await mock('limited');
   const backup = await mock('backup');
   const dir = await mkdtemp(join(tmpdir(), 'switchboard-quota-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const provider = (m: MockProvider, extra: object) => ({
+  const provider = (m: MockProvider, extra: object, modelLimits?: object) => ({
     name: m.name,
     type: 'openai',
     baseURL: m.url,
-    models: [{ name: 'chat', model: 'gpt-4o-mini' }],
+    models: [
+      { name: 'chat', model: 'gpt-4o-mini', ...(modelLimits === undefined ? {} : { limits: modelLimits }) },
+    ],
     ...extra,
   });
   await writeFile(
@@ -99,7 +102,12 @@ async function fleetAgainstLimit(
       spec: {
         strategy: { type: 'weighted-round-robin' },
         retry: { attempts: 1 },
-        providers: [provider(limited, { weight: 1000, limits }), provider(backup, { weight: 1 })],
+        providers: [
+          on === 'provider'
+            ? provider(limited, { weight: 1000, limits })
+            : provider(limited, { weight: 1000 }, limits),
+          provider(backup, { weight: 1 }),
+        ],
       },
     }),
   );
@@ -138,6 +146,18 @@ describe('a provider limit split across sidecars by the operator', () => {
     const { backup, seconds, tokens } = await fleetAgainstLimit(
       { tokensPerMinute: TOKENS_PER_MINUTE },
       1_000,
+    );
+    const allowed = (TOKENS_PER_MINUTE / 60) * seconds;
+    expect(tokens).toBeLessThanOrEqual(Math.ceil(allowed * 1.05));
+    expect(tokens).toBeGreaterThanOrEqual(Math.floor(allowed * 0.9));
+    expect(backup.stats.requests).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('does the same for a limit of one model at the provider (spec.providers[].models[].limits)', async () => {
+    const { backup, seconds, tokens } = await fleetAgainstLimit(
+      { tokensPerMinute: TOKENS_PER_MINUTE },
+      1_000,
+      'model',
     );
     const allowed = (TOKENS_PER_MINUTE / 60) * seconds;
     expect(tokens).toBeLessThanOrEqual(Math.ceil(allowed * 1.05));
