@@ -16,6 +16,7 @@ import { LeaderElector } from './leader/elector.ts';
 import { PoolController } from './controller/pool-controller.ts';
 import { REPORT_RETENTION_MS } from './control/fleet-round.ts';
 import express from 'express';
+import type { Dispatcher } from 'undici';
 import { SyncHub, poolKeyString } from './sync/sync-hub.ts';
 import { SyncMetrics } from './sync/sync-metrics.ts';
 import { syncRoutes, type SyncAuth } from './sync/sync-routes.ts';
@@ -64,6 +65,8 @@ export interface OperatorOptions {
    * is to the API server (a SelfSubjectReview), when that is a ServiceAccount.
    */
   readonly relayAccount?: ServiceAccountName;
+  /** HTTP client for relaying to the leader (e.g. an undici Agent trusting the operator's CA once the channel has TLS). */
+  readonly relayDispatcher?: Dispatcher;
   /**
    * Who may use the sync channel. Default: a projected ServiceAccount token with audience `switchboard`, checked by
    * TokenReview, for pools of the token's own namespace only.
@@ -166,6 +169,7 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
     replica: identity,
     leaderUrl: leaderSyncUrl,
     ...(options.relayToken === undefined ? {} : { token: options.relayToken }),
+    ...(options.relayDispatcher === undefined ? {} : { dispatcher: options.relayDispatcher }),
     rng: systemRng,
     logger,
   });

@@ -45,7 +45,7 @@ function hub(scheduler = new ManualScheduler(1_000)) {
 }
 
 describe('the leader’s hub serving a follower’s relay', () => {
-  it('sends the relay the snapshot with the quota shares of the sidecars it serves, and counts them connected', () => {
+  it('sends the relay the snapshot with the quota shares of the sidecars it serves (at once when one joins), and counts them connected', () => {
     const { scheduler, hub: leader } = hub();
     leader.publish(key, content('v1', { far: share(40), near: share(50) }));
     scheduler.advance(100);
@@ -54,7 +54,8 @@ describe('the leader’s hub serving a follower’s relay', () => {
     expect(leader.setRelayMembers(key, 'op-2', ['far'])).toBe(true);
     leader.publish(key, content('v1', { far: share(45), near: share(50) }));
     scheduler.advance(100);
-    expect(relay.snapshots().map((s) => s.quotas)).toEqual([{}, { far: share(45) }]);
+    // At once, the shares it has for a sidecar the relay now serves; then every push.
+    expect(relay.snapshots().map((s) => s.quotas)).toEqual([{}, { far: share(40) }, { far: share(45) }]);
     expect(leader.sidecars(key).map((s) => [s.id, s.connected])).toEqual([['far', true]]);
     close();
     expect(leader.sidecars(key).map((s) => [s.id, s.connected])).toEqual([['far', false]]);

@@ -268,8 +268,11 @@ export class SyncHub {
     const pool = this.#pools.get(poolKeyString(key));
     const relay = pool?.relays.get(replica);
     if (pool === undefined || relay === undefined) return false;
-    // A newcomer gets its quota shares with the leader's next round, as a sidecar connected to the leader does.
+    // A sidecar that has a share already (it moved here from another replica) gets it at once; a newcomer gets
+    // its share with the leader's next round, as a sidecar connected to the leader does.
+    const added = sidecars.some((id) => !relay.members.has(id));
     this.#setMembers(pool, relay, sidecars);
+    if (added && pool.prefix !== undefined) this.#sendToRelay(pool, relay);
     return true;
   }
 
