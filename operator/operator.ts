@@ -149,11 +149,11 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
   const hub = new SyncHub({
     scheduler,
     reportRetentionMs: REPORT_RETENTION_MS,
-    onReport: (key, report) => {
+    onReport: (key, report, via) => {
       controller.loop(poolKeyString(key))?.onReport(report);
-      relay.forwardReport(key, report);
+      relay.forwardReport(key, report, via);
     },
-    onAck: (key, ack) => relay.forwardAck(key, ack),
+    onAck: (key, ack, via) => relay.forwardAck(key, ack, via),
     onMembership: (key) => relay.membershipChanged(key),
   });
   // Every replica starts as a follower: it serves the leader's word once it has it.

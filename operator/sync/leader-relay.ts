@@ -25,7 +25,8 @@ import {
 import type { Rng } from '../../core/clock.ts';
 import type { Logger } from '../../core/log.ts';
 import { SseParser } from '../../core/sse/sse-parser.ts';
-import { poolKeyString, type PoolKey, type SyncHub } from './sync-hub.ts';
+import { poolKeyString, type PoolKey, type SyncHub, type Via } from './sync-hub.ts';
+import { RELAYED_HEADER } from './sync-routes.ts';
 
 export interface LeaderRelayOptions {
   readonly hub: SyncHub;
@@ -256,12 +257,13 @@ export class LeaderRelay {
     for (const p of this.#pools.values()) p.redial();
   }
 
-  forwardReport(key: PoolKey, report: Report): void {
-    this.#forward(key, 'reports', report);
+  /** Forwards what a sidecar sent this replica; never what another replica relayed here (no loops). */
+  forwardReport(key: PoolKey, report: Report, via: Via = 'sidecar'): void {
+    if (via === 'sidecar') this.#forward(key, 'reports', report);
   }
 
-  forwardAck(key: PoolKey, ack: Ack): void {
-    this.#forward(key, 'acks', ack);
+  forwardAck(key: PoolKey, ack: Ack, via: Via = 'sidecar'): void {
+    if (via === 'sidecar') this.#forward(key, 'acks', ack);
   }
 
   #forward(key: PoolKey, path: 'reports' | 'acks', body: Report | Ack): void {
@@ -284,7 +286,11 @@ export class LeaderRelay {
   async post(url: string, key: PoolKey, path: string, body: unknown): Promise<void> {
     const res = await request(`${base(url, key)}/${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await this.headers()) },
+      headers: {
+        'content-type': 'application/json',
+        [RELAYED_HEADER]: this.#o.replica,
+        ...(await this.headers()),
+      },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
       ...(this.#o.dispatcher === undefined ? {} : { dispatcher: this.#o.dispatcher }),

@@ -34,6 +34,9 @@ export interface PoolKey {
 
 export const poolKeyString = (k: PoolKey): string => `${k.namespace}/${k.name}`;
 
+/** Who delivered an ACK or report: the sidecar itself, or a replica relaying it (which is never relayed again). */
+export type Via = 'sidecar' | 'relay';
+
 /** What the operator wants every sidecar of a pool to run. */
 export interface PoolContent {
   readonly configVersion: string;
@@ -51,9 +54,9 @@ export interface SyncHubOptions {
   /** Reports older than this are forgotten (the fleet view reads a shorter window). */
   readonly reportRetentionMs: number;
   /** Called after each accepted report (the control loop spreads new cool-downs from here at once). */
-  readonly onReport?: (key: PoolKey, report: Report) => void;
+  readonly onReport?: (key: PoolKey, report: Report, via: Via) => void;
   /** Called after each ACK or NACK (a follower forwards it to the leader). */
-  readonly onAck?: (key: PoolKey, ack: Ack) => void;
+  readonly onAck?: (key: PoolKey, ack: Ack, via: Via) => void;
   /** Called when a sidecar opens or closes a stream of the pool (a follower tells the leader whom it serves). */
   readonly onMembership?: (key: PoolKey) => void;
   /** A pool's problem for sidecars that listen to a pool the operator does not know (yet). */
@@ -311,7 +314,7 @@ export class SyncHub {
     for (const pool of this.#pools.values()) for (const r of pool.relays.values()) r.sink.close();
   }
 
-  acknowledge(key: PoolKey, ack: Ack): void {
+  acknowledge(key: PoolKey, ack: Ack, via: Via = 'sidecar'): void {
     const state = this.#sidecar(this.#pool(key), ack.sidecar);
     if (ack.result === 'ACK') {
       state.appliedVersion = ack.configVersion;
@@ -319,10 +322,10 @@ export class SyncHub {
     } else {
       state.nack = { version: ack.configVersion, reason: ack.reason ?? 'no reason given' };
     }
-    this.#options.onAck?.(key, ack);
+    this.#options.onAck?.(key, ack, via);
   }
 
-  report(key: PoolKey, report: Report): void {
+  report(key: PoolKey, report: Report, via: Via = 'sidecar'): void {
     const state = this.#sidecar(this.#pool(key), report.sidecar);
     const now = this.#options.scheduler.clock.now();
     this.reports++;
@@ -332,7 +335,7 @@ export class SyncHub {
     state.reports.push(report);
     const oldest = now - this.#options.reportRetentionMs;
     while ((state.reports[0]?.windowEnd ?? Infinity) < oldest) state.reports.shift();
-    this.#options.onReport?.(key, report);
+    this.#options.onReport?.(key, report, via);
   }
 
   /** Every sidecar of the pool that is connected or reported within the retention time. */

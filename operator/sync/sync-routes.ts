@@ -20,7 +20,10 @@ import {
 } from '../../api/sync/sync-protocol.ts';
 import type { Logger } from '../../core/log.ts';
 import { SnapshotSink } from './snapshot-sink.ts';
-import type { PoolKey, SyncHub } from './sync-hub.ts';
+import type { PoolKey, SyncHub, Via } from './sync-hub.ts';
+
+/** Marks an ACK or report a follower replica forwards to the leader (the value: the replica). */
+export const RELAYED_HEADER = 'x-switchboard-relayed-by';
 
 export type AuthResult =
   | { readonly ok: true; readonly identity: string }
@@ -134,27 +137,28 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
 
   const json = express.json({ limit: MAX_BODY, type: () => true });
   const accept =
-    <T>(schema: z.ZodType<T>, apply: (key: PoolKey, message: T) => void) =>
+    <T>(schema: z.ZodType<T>, apply: (key: PoolKey, message: T, via: Via) => void) =>
     (req: Request, res: Response): void => {
       const parsed = schema.safeParse(req.body);
       if (!parsed.success) {
         sendError(res, 400, 'BadRequest', describeIssues(parsed.error));
         return;
       }
-      apply(poolOf(req), parsed.data);
+      // A replica's forwarded call says so (RELAYED_HEADER): relaying it again could only loop between replicas.
+      apply(poolOf(req), parsed.data, req.headers[RELAYED_HEADER] === undefined ? 'sidecar' : 'relay');
       res.status(204).end();
     };
   router.post(
     '/sync/v1/pools/:namespace/:name/acks',
     authorized,
     json,
-    accept(AckSchema, (k, m) => hub.acknowledge(k, m)),
+    accept(AckSchema, (k, m, via) => hub.acknowledge(k, m, via)),
   );
   router.post(
     '/sync/v1/pools/:namespace/:name/reports',
     authorized,
     json,
-    accept(ReportSchema, (k, m) => hub.report(k, m)),
+    accept(ReportSchema, (k, m, via) => hub.report(k, m, via)),
   );
 
   router.get('/sync/v1/pools/:namespace/:name/relay', relayAuthorized, (req, res) => {

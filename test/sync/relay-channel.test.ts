@@ -16,7 +16,7 @@ import { SyncHub } from '../../operator/sync/sync-hub.ts';
 import { syncRoutes, type SyncAuth } from '../../operator/sync/sync-routes.ts';
 import { systemScheduler } from '../../operator/timing/scheduler.ts';
 import { emptyReport, poolContent } from '../support/sync-server.ts';
-import { waitFor } from '../support/wait.ts';
+import { sleep, waitFor } from '../support/wait.ts';
 
 const KEY = { namespace: 'team', name: 'chat' };
 const anyone: SyncAuth = {
@@ -35,8 +35,8 @@ async function replica(options: { following: boolean; relayTo?: () => string | u
     scheduler: systemScheduler,
     debounceMs: 20,
     reportRetentionMs: 60_000,
-    onReport: (key, report) => relay?.forwardReport(key, report),
-    onAck: (key, ack) => relay?.forwardAck(key, ack),
+    onReport: (key, report, via) => relay?.forwardReport(key, report, via),
+    onAck: (key, ack, via) => relay?.forwardAck(key, ack, via),
     onMembership: (key) => relay?.membershipChanged(key),
   });
   hub.setFollowing(options.following);
@@ -145,6 +145,21 @@ describe('a follower replica relaying for its sidecars', () => {
     follower.relay?.leaderChanged();
     await waitFor('counted by the second leader', () => second.hub.sidecars(KEY).some((s) => s.connected));
     await waitFor('dropped by the first', () => first.hub.sidecars(KEY).every((s) => !s.connected));
+  });
+
+  it('never relays a forwarded report again, so two replicas with stale views of the leader cannot loop it', async () => {
+    let bUrl = '';
+    const a = await replica({ following: true, relayTo: () => bUrl });
+    const b = await replica({ following: true, relayTo: () => a.url });
+    bUrl = b.url;
+    const far = sidecarOn(a.url, 'far');
+    await far.source.postReport(emptyReport('far'));
+    await waitFor('the report forwarded to b', () =>
+      b.hub.sidecars(KEY).some((s) => s.id === 'far' && s.reports.length > 0),
+    );
+    await sleep(300);
+    const reportsOf = (hub: SyncHub) => hub.sidecars(KEY).find((s) => s.id === 'far')?.reports.length;
+    expect([reportsOf(a.hub), reportsOf(b.hub)]).toEqual([1, 1]);
   });
 
   it('answers relay calls with 503 NotLeader on a replica that does not lead', async () => {
