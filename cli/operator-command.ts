@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { loggerFromFlag, parsePort, stopOnSignal } from './cli-support.ts';
 
 export const OPERATOR_USAGE = `switchboard operator [options]
@@ -15,8 +16,14 @@ Watches ProviderPools, computes each pool's sidecar configuration and writes its
   --lease-namespace NS   namespace of the leader-election Lease (default: the pod's, else "default")
   --id ID                identity in leader election (default: hostname plus a random suffix)
   --port P               /healthz, /readyz and /metrics (default 9465; 0 picks a free port)
-  --sync-port P          the sidecars' sync channel (default 7070; served by the leader only)
+  --sync-port P          the sidecars' sync channel (default 7070; every replica serves it, followers relay
+                         their sidecars' reports to the leader and its decisions back)
   --sync-host H          its listen address (default: the --port address; 0.0.0.0 in a pod)
+  --sync-advertise-url U where peer replicas reach this one's sync channel when it leads, written on the Lease
+                         (default: http://$POD_IP:<sync port> when POD_IP is set, else the listen address)
+  --relay-token-file F   the operator's projected ServiceAccount token (audience switchboard), presented when
+                         relaying to the leader; re-read on every call
+  --relay-account NS/SA  the ServiceAccount allowed to relay (default: this operator's own, by SelfSubjectReview)
   --log-level L          debug | info | warn | error (default info)
 
 TLS and sidecar injection (without --cert-secret or --cert-dir: plain-HTTP sync channel and no webhook):
@@ -65,6 +72,9 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
       // Development and tests only: more names or IP addresses in the managed serving certificate, comma-separated
       // (a webhook the API server calls at https://127.0.0.1:PORT needs 127.0.0.1 in it).
       'cert-extra-san': { type: 'string' },
+      'sync-advertise-url': { type: 'string' },
+      'relay-token-file': { type: 'string' },
+      'relay-account': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -121,6 +131,17 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     throw new Error(
       '--injection-config needs --cert-secret or --cert-dir (the API server calls webhooks over HTTPS)',
     );
+  const syncPort = parsePort(values['sync-port'], '--sync-port');
+  const podIp = process.env.POD_IP;
+  const advertise =
+    values['sync-advertise-url'] ??
+    (podIp === undefined || podIp === '' || syncPort === 0
+      ? undefined
+      : `http://${podIp.includes(':') ? `[${podIp}]` : podIp}:${syncPort}`);
+  const tokenFile = values['relay-token-file'];
+  const [accountNamespace, accountName, ...extra] = (values['relay-account'] ?? '').split('/');
+  if (values['relay-account'] !== undefined && (!accountNamespace || !accountName || extra.length > 0))
+    throw new Error('--relay-account: expected NAMESPACE/SERVICEACCOUNT');
   const operator = await startOperator({
     ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),
     ...(values.context === undefined ? {} : { context: values.context }),
@@ -128,11 +149,18 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     ...(values['lease-namespace'] === undefined ? {} : { leaseNamespace: values['lease-namespace'] }),
     ...(values.id === undefined ? {} : { identity: values.id }),
     port: parsePort(values.port, '--port'),
-    syncPort: parsePort(values['sync-port'], '--sync-port'),
+    syncPort,
     ...(values['sync-host'] === undefined ? {} : { syncHost: values['sync-host'] }),
     webhookPort: parsePort(values['webhook-port'], '--webhook-port'),
     ...(certificates === undefined ? {} : { certificates }),
     ...(injection === undefined ? {} : { injection }),
+    ...(advertise === undefined ? {} : { syncAdvertiseUrl: advertise }),
+    ...(tokenFile === undefined
+      ? {}
+      : { relayToken: async () => (await readFile(tokenFile, 'utf8')).trim() || undefined }),
+    ...(accountNamespace && accountName
+      ? { relayAccount: { namespace: accountNamespace, name: accountName } }
+      : {}),
     logger: loggerFromFlag(values['log-level']),
   });
   // A graceful stop releases the Lease, so another replica takes over at once.

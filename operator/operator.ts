@@ -4,9 +4,15 @@
  */
 import { X509Certificate, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CoordinationV1Api, CoreV1Api, type V1ObjectReference } from '@kubernetes/client-node';
+import {
+  AuthenticationV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1ObjectReference,
+} from '@kubernetes/client-node';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { systemClock, type Clock } from '../core/clock.ts';
+import { systemClock, systemRng, type Clock } from '../core/clock.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { listenApp, type ListeningApp } from '../core/express-app.ts';
 import { operatorApp } from './http/operator-app.ts';
@@ -16,10 +22,14 @@ import { LeaderElector } from './leader/elector.ts';
 import { PoolController } from './controller/pool-controller.ts';
 import { REPORT_RETENTION_MS } from './control/fleet-round.ts';
 import express from 'express';
+import type { Dispatcher } from 'undici';
 import { SyncHub, poolKeyString } from './sync/sync-hub.ts';
 import { SyncMetrics } from './sync/sync-metrics.ts';
 import { syncRoutes, type SyncAuth } from './sync/sync-routes.ts';
 import { TokenReviewAuth } from './sync/token-review-auth.ts';
+import { LeaderRelay } from './sync/leader-relay.ts';
+import { leaderDispatcher } from './sync/leader-dispatcher.ts';
+import { serviceAccountOf, type ServiceAccountName } from './sync/auth/service-account.ts';
 import { apiServerTokenReviewer } from './sync/auth/token-reviewer.ts';
 import { systemScheduler, type Scheduler } from './timing/scheduler.ts';
 import type { CertificateSource } from './certs/serving-material.ts';
@@ -52,12 +62,29 @@ export interface OperatorOptions {
   /** Port of /healthz, /readyz and /metrics; 0 picks a free one; null serves none. */
   readonly port?: number | null;
   /**
-   * Port of the sync channel for sidecars; 0 picks a free one; null serves none. Only the leader serves it (the
-   * others answer 503 and close the connection, so a sidecar's next dial may reach the leader through the Service).
+   * Port of the sync channel for sidecars; 0 picks a free one; null serves none. Every replica serves sidecars;
+   * a follower relays for its sidecars to the leader (operator/sync/leader-relay.ts).
    */
   readonly syncPort?: number | null;
   /** Address of the sync channel (default: `host`). In a pod: 0.0.0.0. */
   readonly syncHost?: string;
+  /**
+   * Where peer replicas reach this replica's sync channel when it leads (written on the Lease); default: the URL
+   * it listens on. In a pod: http://$(POD_IP):7070.
+   */
+  readonly syncAdvertiseUrl?: string;
+  /**
+   * The token this replica presents when it relays to the leader as a follower: the operator's own projected
+   * ServiceAccount token for audience `switchboard`, read for every call.
+   */
+  readonly relayToken?: () => Promise<string | undefined>;
+  /**
+   * The ServiceAccount whose tokens may relay (and sync any pool): the operator's own. Default: who this process
+   * is to the API server (a SelfSubjectReview), when that is a ServiceAccount.
+   */
+  readonly relayAccount?: ServiceAccountName;
+  /** HTTP client for relaying to the leader (e.g. an undici Agent trusting the operator's CA once the channel has TLS). */
+  readonly relayDispatcher?: Dispatcher;
   /**
    * Who may use the sync channel. Default: a projected ServiceAccount token with audience `switchboard`, checked by
    * TokenReview, for pools of the token's own namespace only.
@@ -115,6 +142,8 @@ export interface RunningOperator {
   readonly hub: SyncHub;
   readonly controller: PoolController;
   isLeader(): boolean;
+  /** The leader's sync URL as the Lease says (undefined while this replica leads or none does). */
+  leaderSyncUrl(): string | undefined;
   stop(options?: { release?: boolean }): Promise<void>;
 }
 
@@ -182,6 +211,25 @@ function certificateSource(
   });
 }
 
+/** The Lease annotation where the leader says where its sync channel is. */
+export const SYNC_URL_ANNOTATION = 'switchboard.dev/sync-url';
+
+/** Who this process is to the API server, if a ServiceAccount (SelfSubjectReview: every user may ask). */
+async function ownServiceAccount(
+  config: KubeConfig,
+  logger: Logger,
+): Promise<ServiceAccountName | undefined> {
+  try {
+    const review = await config.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: {} });
+    return serviceAccountOf(review.status?.userInfo?.username ?? '');
+  } catch (err) {
+    logger.warn('could not learn this operator’s own identity: no replica may relay to it', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return undefined;
+  }
+}
+
 export async function startOperator(options: OperatorOptions = {}): Promise<RunningOperator> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
@@ -190,17 +238,44 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
   const identity = options.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const metrics = new OperatorMetrics();
   const scheduler: Scheduler = { clock, setTimer: systemScheduler.setTimer };
-  const hub = new SyncHub({
-    scheduler,
-    reportRetentionMs: REPORT_RETENTION_MS,
-    onReport: (key, report) => controller.loop(poolKeyString(key))?.onReport(report),
-  });
-  const syncMetrics = new SyncMetrics(metrics.registry, hub);
   const leaseNamespace = options.leaseNamespace ?? contextNamespace(config) ?? options.namespace ?? 'default';
   const ownNamespace =
     options.operatorNamespace ?? (process.env.POD_NAMESPACE || undefined) ?? leaseNamespace;
   const certificates = certificateSource(options, config, ownNamespace, scheduler, logger);
   const managed = certificates instanceof ManagedCertificates ? certificates : undefined;
+  const hub = new SyncHub({
+    scheduler,
+    reportRetentionMs: REPORT_RETENTION_MS,
+    onReport: (key, report, via) => {
+      controller.loop(poolKeyString(key))?.onReport(report);
+      relay.forwardReport(key, report, via);
+    },
+    onAck: (key, ack, via) => relay.forwardAck(key, ack, via),
+    onMembership: (key) => relay.membershipChanged(key),
+  });
+  // Every replica starts as a follower: it serves the leader's word once it has it.
+  hub.setFollowing(true);
+  let advertisedSyncUrl: string | undefined;
+  let stopping = false;
+  const leaderSyncUrl = (): string | undefined =>
+    elector.isLeader() || elector.leader === identity
+      ? undefined
+      : elector.leaderAnnotation(SYNC_URL_ANNOTATION);
+  const relay = new LeaderRelay({
+    hub,
+    replica: identity,
+    leaderUrl: leaderSyncUrl,
+    ...(options.relayToken === undefined ? {} : { token: options.relayToken }),
+    // With TLS, followers dial the leader's sync channel trusting the replicas' own CA.
+    ...(options.relayDispatcher !== undefined
+      ? { dispatcher: options.relayDispatcher }
+      : certificates === undefined
+        ? {}
+        : { dispatcher: leaderDispatcher(certificates) }),
+    rng: systemRng,
+    logger,
+  });
+  const syncMetrics = new SyncMetrics(metrics.registry, hub);
 
   const controller: PoolController = new PoolController({
     config,
@@ -226,24 +301,30 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
     ...(options.renewDeadlineMs === undefined ? {} : { renewDeadlineMs: options.renewDeadlineMs }),
     ...(options.retryPeriodMs === undefined ? {} : { retryPeriodMs: options.retryPeriodMs }),
     logger,
+    annotations: (): Record<string, string> =>
+      advertisedSyncUrl === undefined ? {} : { [SYNC_URL_ANNOTATION]: advertisedSyncUrl },
     onStartedLeading: () => {
       metrics.leader.set(1);
-      logger.info('became the leader: writing status', { identity });
+      logger.info('became the leader: deciding for every replica’s sidecars and writing status', {
+        identity,
+      });
+      void relay.stop();
+      hub.setFollowing(false);
       controller.resyncAll();
       managed?.startLeading();
     },
     onStoppedLeading: () => {
       metrics.leader.set(0);
-      logger.info('stopped leading: closing sidecar streams so they reconnect to the new leader', {
-        identity,
-      });
-      hub.disconnectAll();
+      logger.info('stopped leading: relaying to the new leader; sidecars stay connected', { identity });
+      hub.disconnectRelays();
+      hub.setFollowing(true);
+      if (!stopping) relay.start();
       managed?.stopLeading();
     },
+    onNewLeader: () => relay.leaderChanged(),
   });
   await certificates?.start();
   controller.start();
-  elector.start();
 
   let http: ListeningApp | undefined;
   let url: string | undefined;
@@ -270,14 +351,21 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
   if (options.syncPort !== undefined && options.syncPort !== null) {
     const app = express();
     app.disable('x-powered-by');
+    const relayAccount =
+      options.relayAccount ?? (options.syncAuth ? undefined : await ownServiceAccount(config, logger));
     app.use(
       syncRoutes({
         hub,
         auth:
           options.syncAuth ??
-          new TokenReviewAuth({ reviewer: apiServerTokenReviewer(config), clock, logger }),
+          new TokenReviewAuth({
+            reviewer: apiServerTokenReviewer(config),
+            clock,
+            logger,
+            ...(relayAccount === undefined ? {} : { relayAccount }),
+          }),
         logger,
-        accepting: () => elector.isLeader(),
+        leading: () => elector.isLeader(),
         onRefused: (status) => syncMetrics.refused.inc({ status }),
       }),
     );
@@ -287,6 +375,7 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
         ? await listenApp(app, options.syncPort, host)
         : await listenTlsApp(app, options.syncPort, host, certificates);
     syncUrl = `${certificates === undefined ? 'http' : 'https'}://${host}:${sync.port}`;
+    advertisedSyncUrl = options.syncAdvertiseUrl ?? syncUrl;
   }
   let webhook: ListeningApp | undefined;
   let webhookUrl: string | undefined;
@@ -315,6 +404,9 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
   } else if (certificates !== undefined) {
     logger.info('no injection config: the injection webhook is not served');
   }
+  // Campaign once the sync channel's address is known, so the Lease says where the leader serves.
+  elector.start();
+  relay.start();
   logger.info('operator started', {
     identity,
     context: config.getCurrentContext(),
@@ -336,7 +428,10 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Runn
     hub,
     controller,
     isLeader: () => elector.isLeader(),
+    leaderSyncUrl,
     async stop(stopOptions = {}) {
+      stopping = true;
+      await relay.stop();
       await elector.stop(stopOptions);
       await controller.stop();
       hub.disconnectAll();

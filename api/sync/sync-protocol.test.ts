@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { ReportSchema, SnapshotSchema, SYNC_PROTOCOL } from './sync-protocol.ts';
+import {
+  RelayMembersSchema,
+  RelaySnapshotSchema,
+  ReportSchema,
+  SnapshotSchema,
+  SYNC_PROTOCOL,
+} from './sync-protocol.ts';
 import { BUCKET_COUNT } from './histogram.ts';
 import { targetReport } from '../../test/support/sync-reports.ts';
 
@@ -60,5 +66,41 @@ describe('sync protocol messages', () => {
     ],
   ])('%s', (_name, change, ok) => {
     expect(ReportSchema.safeParse({ ...report, ...change }).success).toBe(ok);
+  });
+});
+
+describe('the relay messages between operator replicas', () => {
+  const relayed = {
+    ...snapshot,
+    quotas: { 'app-1': [{ provider: 'a', requestsPerMinute: 60 }], 'app-2': [] },
+  };
+  it.each<[string, () => boolean, boolean]>([
+    [
+      'a relay snapshot carries shares by sidecar',
+      () => RelaySnapshotSchema.safeParse(relayed).success,
+      true,
+    ],
+    [
+      'a relay snapshot with one list of shares (a sidecar’s snapshot) is refused',
+      () => RelaySnapshotSchema.safeParse(snapshot).success,
+      false,
+    ],
+    [
+      'a relay snapshot naming a sidecar that is no valid id is refused',
+      () => RelaySnapshotSchema.safeParse({ ...relayed, quotas: { 'not a name': [] } }).success,
+      false,
+    ],
+    [
+      'members name the replica and its sidecars',
+      () => RelayMembersSchema.safeParse({ replica: 'op-2', sidecars: ['app-1', 'app-2'] }).success,
+      true,
+    ],
+    [
+      'members without the replica are refused',
+      () => RelayMembersSchema.safeParse({ sidecars: ['app-1'] }).success,
+      false,
+    ],
+  ])('%s', (_sentence, parse, ok) => {
+    expect(parse()).toBe(ok);
   });
 });

@@ -122,3 +122,28 @@ export type Report = z.infer<typeof ReportSchema>;
 export type TargetReport = z.infer<typeof TargetReportSchema>;
 export type QuotaShare = z.infer<typeof QuotaShareSchema>;
 export type Cooldown = z.infer<typeof CooldownSchema>;
+
+/**
+ * Relaying (several operator replicas): any replica serves sidecars; a follower relays for its sidecars to the
+ * leader, which alone computes weights, cool-downs and quota shares.
+ *
+ *   GET  /sync/v1/pools/{namespace}/{name}/relay?replica={id}   server-sent events, leader → follower:
+ *        `event: snapshot`  a RelaySnapshot: the pool's snapshot with the quota shares of every sidecar the
+ *                           follower serves (by sidecar id)
+ *   POST /sync/v1/pools/{namespace}/{name}/members             RelayMembers: which sidecars the follower serves
+ *                                                             now (they count as connected while its relay is open)
+ *
+ * Sidecars' ACKs and reports are forwarded verbatim to the leader's `acks` and `reports`. Relay calls carry the
+ * operator's own ServiceAccount token (audience SYNC_TOKEN_AUDIENCE); the leader accepts them for every pool.
+ */
+export const RelaySnapshotSchema = SnapshotSchema.omit({ quotas: true }).extend({
+  quotas: z.record(SidecarIdSchema, z.array(QuotaShareSchema)),
+});
+
+export const RelayMembersSchema = z.strictObject({
+  replica: SidecarIdSchema,
+  sidecars: z.array(SidecarIdSchema).max(100_000),
+});
+
+export type RelaySnapshot = z.infer<typeof RelaySnapshotSchema>;
+export type RelayMembers = z.infer<typeof RelayMembersSchema>;

@@ -98,6 +98,37 @@ export const PricingSchema = z
   })
   .describe('Prices of this model at this provider, used by the cost-based strategy and cost metrics.');
 
+const perMinute = (what: string) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      `${what} per minute the provider allows this pool as a whole. With an operator the limit is split across ` +
+        'the sidecars by their recent demand and each enforces its share; a standalone sidecar enforces it whole.',
+    );
+
+export const ProviderLimitsSchema = z
+  .strictObject({
+    requestsPerMinute: perMinute('Requests'),
+    tokensPerMinute: perMinute('Tokens (input and output)'),
+  })
+  .describe(
+    'The provider’s limits for the whole fleet. A sidecar whose share is used up routes around the provider ' +
+      'until its budget refills.',
+  );
+
+export const ModelLimitsSchema = z
+  .strictObject({
+    requestsPerMinute: perMinute('Requests of this model'),
+    tokensPerMinute: perMinute('Tokens (input and output) of this model'),
+  })
+  .describe(
+    'The provider’s limits for this model, for the whole fleet (providers often limit each model on its own), ' +
+      'on top of the provider’s own limits. A sidecar whose share is used up routes this model elsewhere.',
+  );
+
 export const ModelMappingSchema = z
   .strictObject({
     name: z
@@ -126,6 +157,7 @@ export const ModelMappingSchema = z
           'README), so a request that fits is never held back; a provider’s own context-length error moves the ' +
           'request on too. Unset: any length is sent.',
       ),
+    limits: ModelLimitsSchema.optional(),
   })
   .describe('One logical model served by this provider.');
 
@@ -196,27 +228,6 @@ export const TimeoutOverridesSchema = z
     firstTokenMs: firstTokenMs("the pool's value"),
   })
   .describe('Overrides of the pool’s timeouts for this provider.');
-
-const perMinute = (what: string) =>
-  z
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .describe(
-      `${what} per minute the provider allows this pool as a whole. With an operator the limit is split across ` +
-        'the sidecars by their recent demand and each enforces its share; a standalone sidecar enforces it whole.',
-    );
-
-export const ProviderLimitsSchema = z
-  .strictObject({
-    requestsPerMinute: perMinute('Requests'),
-    tokensPerMinute: perMinute('Tokens (input and output)'),
-  })
-  .describe(
-    'The provider’s limits for the whole fleet. A sidecar whose share is used up routes around the provider ' +
-      'until its budget refills.',
-  );
 
 export const ProviderSchema = z
   .strictObject({
@@ -610,3 +621,4 @@ export type RetrySpec = z.infer<typeof RetrySchema>;
 export type ApiKeySource = z.infer<typeof ApiKeySourceSchema>;
 export type Limits = z.infer<typeof LimitsSchema>;
 export type ProviderLimits = z.infer<typeof ProviderLimitsSchema>;
+export type ModelLimits = z.infer<typeof ModelLimitsSchema>;

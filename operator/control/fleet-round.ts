@@ -16,6 +16,8 @@ import { mergeCooldowns } from '../cooldown/pool-cooldowns.ts';
 import { aggregateFleet, type FleetAggregate, type SidecarRecord } from '../fleet/fleet-aggregate.ts';
 import { providerStatuses, providerWindows } from '../fleet/provider-status.ts';
 import { fleetQuotas, type FleetQuotas } from '../quota/fleet-quotas.ts';
+import { DEFAULT_QUOTA_SETTINGS } from '../quota/split-quota.ts';
+import { INITIAL_RESERVE_STATE, newcomerReserve, type ReserveState } from '../quota/newcomer-reserve.ts';
 import type { FleetObservation } from '../reconcile/reconcile-pool.ts';
 import {
   DEFAULT_REWEIGHT_SETTINGS,
@@ -42,9 +44,15 @@ export const REPORT_RETENTION_MS = DEFAULT_FLEET_ROUND_SETTINGS.windowMs + 5_000
 export interface PoolControlState {
   readonly weights: ReadonlyMap<string, ProviderWeight>;
   readonly cooldowns: readonly Cooldown[];
+  /** Who was connected, and for how many rounds nobody joined: whether to hold the newcomers' quota reserve. */
+  readonly reserve: ReserveState;
 }
 
-export const INITIAL_CONTROL_STATE: PoolControlState = { weights: new Map(), cooldowns: [] };
+export const INITIAL_CONTROL_STATE: PoolControlState = {
+  weights: new Map(),
+  cooldowns: [],
+  reserve: INITIAL_RESERVE_STATE,
+};
 
 export interface FleetRoundInput {
   readonly spec: ProviderPoolSpec;
@@ -62,6 +70,8 @@ export interface FleetRoundResult {
   readonly cooldowns: readonly Cooldown[];
   /** Each connected sidecar's share of the providers' limits (quota/fleet-quotas.ts). */
   readonly quotas: FleetQuotas;
+  /** Whether the shares hold back the newcomers' reserve (quota/newcomer-reserve.ts). */
+  readonly reserveHeld: boolean;
   readonly observation: FleetObservation;
   /** The merged view the round decided on (for dashboards). */
   readonly fleet: FleetAggregate;
@@ -102,11 +112,19 @@ export function fleetRound(input: FleetRoundInput): FleetRoundResult {
     ]),
   );
   const statuses = providerStatuses(spec, fleet, effective, cooldowns, now);
+  const connected = input.sidecars.filter((s) => s.connected);
+  const reserve = newcomerReserve(
+    input.state.reserve,
+    connected.map((s) => s.id),
+    connected.some((s) => s.reports.length === 0),
+  );
+  const quotaSettings = reserve.hold ? DEFAULT_QUOTA_SETTINGS : { reserveFraction: 0 };
   return {
-    state: { weights: result.weights, cooldowns },
+    state: { weights: result.weights, cooldowns, reserve: reserve.state },
     weights: Object.fromEntries(effective),
     cooldowns,
-    quotas: fleetQuotas(spec, fleet, input.sidecars),
+    quotas: fleetQuotas(spec, fleet, input.sidecars, quotaSettings),
+    reserveHeld: reserve.hold,
     observation: { sidecars: fleet.sidecars, nacks: fleet.nacks, providers: statuses },
     fleet,
     panic: result.panic,

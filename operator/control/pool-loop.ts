@@ -104,6 +104,8 @@ export class PoolLoop {
   #stopped = false;
   /** The quota shares last pushed, per sidecar. */
   #quotas: FleetQuotas = new Map();
+  /** Whether the shares last pushed held back the newcomers' reserve. */
+  #reserveHeld = true;
 
   constructor(pool: PoolObject, secrets: SecretIndex, deps: PoolLoopDeps) {
     this.key = { namespace: pool.metadata.namespace, name: pool.metadata.name };
@@ -161,7 +163,10 @@ export class PoolLoop {
       settings: this.#deps.settings ?? DEFAULT_FLEET_ROUND_SETTINGS,
     });
     const cooldownsChanged = !sameCooldowns(result.cooldowns, this.#state.cooldowns);
-    const quotasMoved = quotasChanged(this.#quotas, result.quotas);
+    // Releasing or restoring the reserve moves every share by ~5 %: pushed even when under the noise tolerance.
+    const quotasMoved =
+      quotasChanged(this.#quotas, result.quotas) || result.reserveHeld !== this.#reserveHeld;
+    this.#reserveHeld = result.reserveHeld;
     if (quotasMoved) this.#quotas = result.quotas;
     this.#state = result.state;
     this.#observation = result.observation;

@@ -39,6 +39,8 @@ export interface ProviderAggregate {
     string,
     { readonly requestsPerMinute: number; readonly tokensPerMinute: number }
   >;
+  /** The same per logical model of the provider (per-model limits are split by it). */
+  readonly modelDemand: ReadonlyMap<string, ReadonlyMap<string, Demand>>;
 }
 
 export interface FleetAggregate {
@@ -68,6 +70,13 @@ interface Accumulator {
   sidecarsReporting: number;
   breakersOpen: number;
   demand: Map<string, { requestsPerMinute: number; tokensPerMinute: number }>;
+  modelDemand: Map<string, Map<string, Demand>>;
+}
+
+/** A sidecar's demand per minute. */
+export interface Demand {
+  readonly requestsPerMinute: number;
+  readonly tokensPerMinute: number;
 }
 
 const emptyAccumulator = (): Accumulator => ({
@@ -84,6 +93,7 @@ const emptyAccumulator = (): Accumulator => ({
   sidecarsReporting: 0,
   breakersOpen: 0,
   demand: new Map(),
+  modelDemand: new Map(),
 });
 
 export function aggregateFleet(
@@ -135,6 +145,13 @@ export function aggregateFleet(
         demanded.set(t.provider, {
           requests: d.requests + t.demandRequests,
           tokens: d.tokens + t.demandTokens,
+        });
+        const byModel = a.modelDemand.get(t.model) ?? new Map<string, Demand>();
+        a.modelDemand.set(t.model, byModel);
+        const m = byModel.get(s.id) ?? { requestsPerMinute: 0, tokensPerMinute: 0 };
+        byModel.set(s.id, {
+          requestsPerMinute: m.requestsPerMinute + t.demandRequests / spanMinutes,
+          tokensPerMinute: m.tokensPerMinute + t.demandTokens / spanMinutes,
         });
       }
     }

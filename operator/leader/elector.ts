@@ -21,6 +21,11 @@ export interface LeaderElectorOptions {
   readonly onStoppedLeading?: () => void;
   /** The holder seen changed (including to ourselves). */
   readonly onNewLeader?: (identity: string) => void;
+  /**
+   * Annotations the leader writes on the Lease with every acquire and renew (e.g. where it serves), so that
+   * followers, which read the Lease anyway, find it without any other permission.
+   */
+  readonly annotations?: () => Readonly<Record<string, string>>;
   readonly scheduler?: Scheduler;
   readonly rng?: Rng;
   readonly logger?: Logger;
@@ -78,6 +83,12 @@ export class LeaderElector {
   /** The holder last seen on the lease ('' when none). */
   get leader(): string {
     return this.#leaderSeen;
+  }
+
+  /** An annotation of the Lease as last read, while it names a holder (what that holder wrote). */
+  leaderAnnotation(key: string): string | undefined {
+    if (this.#leaderSeen === '') return undefined;
+    return this.#lease?.metadata?.annotations?.[key];
   }
 
   start(): void {
@@ -152,6 +163,7 @@ export class LeaderElector {
     });
     if (verdict.action === 'wait') return false;
     const spec = toV1(nextSpec(fromV1(this.#lease?.spec), verdict, identity, now, this.#leaseDurationMs));
+    const annotations = { ...this.#lease?.metadata?.annotations, ...this.#options.annotations?.() };
     const written =
       verdict.action === 'create'
         ? await leases.createNamespacedLease({
@@ -159,12 +171,16 @@ export class LeaderElector {
             body: {
               apiVersion: 'coordination.k8s.io/v1',
               kind: 'Lease',
-              metadata: { name, namespace },
+              metadata: { name, namespace, annotations },
               spec,
             },
           })
         : // A replace carries the resourceVersion read: a 409 means someone else wrote first.
-          await leases.replaceNamespacedLease({ name, namespace, body: { ...this.#lease, spec } });
+          await leases.replaceNamespacedLease({
+            name,
+            namespace,
+            body: { ...this.#lease, metadata: { ...this.#lease?.metadata, annotations }, spec },
+          });
     if (verdict.action === 'acquire') this.#logger.info('acquired the lease', { reason: verdict.reason });
     this.#lease = written;
     this.#observe(written, now);

@@ -97,6 +97,54 @@ describe('the fleet’s quota shares in a round', () => {
   });
 });
 
+describe('per-model limits in a round', () => {
+  const modelSpec = ProviderPoolSpecSchema.parse({
+    providers: [
+      {
+        name: 'p',
+        type: 'openai',
+        baseURL: 'http://p.test/v1',
+        models: [
+          { name: 'big', model: 'b', limits: { tokensPerMinute: 10_000 } },
+          { name: 'small', model: 's' },
+        ],
+      },
+    ],
+  });
+  /** A sidecar that wanted `big` and `small` tokens a minute of the two models. */
+  const wanting = (id: string, big: number, small: number): SidecarRecord => ({
+    id,
+    connected: true,
+    appliedVersion: 'v1',
+    nack: undefined,
+    reports: [
+      {
+        sidecar: id,
+        configVersion: 'v1',
+        windowStart: NOW - WINDOW_MS,
+        windowEnd: NOW,
+        targets: [
+          targetReport('p', { model: 'big', demandRequests: 1, demandTokens: big / 2 }),
+          targetReport('p', { model: 'small', demandRequests: 1, demandTokens: small / 2 }),
+        ],
+        cooldowns: [],
+      },
+    ],
+  });
+
+  it('splits a model’s limit by the demand for that model alone, max-min fair, and names the model', () => {
+    const quotas = fleetRound({
+      spec: modelSpec,
+      configVersion: 'v1',
+      sidecars: [wanting('a', 2_000, 50_000), wanting('b', 20_000, 0)],
+      state: INITIAL_CONTROL_STATE,
+      now: NOW,
+    }).quotas;
+    expect(quotas.get('a')).toEqual([{ provider: 'p', model: 'big', tokensPerMinute: 2_000 }]);
+    expect(quotas.get('b')).toEqual([{ provider: 'p', model: 'big', tokensPerMinute: 7_500 }]);
+  });
+});
+
 describe('whether new shares are worth a push', () => {
   const of = (entries: Record<string, number>) =>
     new Map(Object.entries(entries).map(([id, rpm]) => [id, [{ provider: 'p', requestsPerMinute: rpm }]]));

@@ -1,6 +1,7 @@
 /**
- * Each connected sidecar's share of every provider limit in the spec (pure): splitQuota over the demand the fleet
- * reported (requests and tokens per minute, separately), newcomers being the connected sidecars with no report in
+ * Each connected sidecar's share of every provider limit in the spec, and of every per-model limit (pure):
+ * splitQuota over the demand the fleet reported for the provider, or for that model of it (requests and tokens per
+ * minute, separately), newcomers being the connected sidecars with no report in
  * the window yet. Sidecars whose stream is closed get nothing: a share they cannot receive would be wasted.
  *
  * `quotasChanged` keeps the operator from pushing every round for noise: only a sidecar joining or leaving a split,
@@ -8,7 +9,7 @@
  */
 import type { QuotaShare } from '../../api/sync/sync-protocol.ts';
 import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
-import type { FleetAggregate, SidecarRecord } from '../fleet/fleet-aggregate.ts';
+import type { Demand, FleetAggregate, SidecarRecord } from '../fleet/fleet-aggregate.ts';
 import { DEFAULT_QUOTA_SETTINGS, splitQuota, type QuotaSettings } from './split-quota.ts';
 
 export type FleetQuotas = ReadonlyMap<string, readonly QuotaShare[]>;
@@ -26,11 +27,13 @@ export function fleetQuotas(
 ): Map<string, QuotaShare[]> {
   const connected = sidecars.filter((s) => s.connected);
   const quotas = new Map<string, QuotaShare[]>(connected.map((s) => [s.id, []]));
-  for (const provider of spec.providers) {
-    const limits = provider.limits;
-    if (limits === undefined) continue;
-    const demand = fleet.providers.get(provider.name)?.demand;
-    const split = (limit: number | undefined, per: 'requestsPerMinute' | 'tokensPerMinute') => {
+  /** Splits one set of limits (a provider's, or one model's of it) by the demand for it. */
+  const share = (
+    limits: { requestsPerMinute?: number | undefined; tokensPerMinute?: number | undefined },
+    demand: ReadonlyMap<string, Demand> | undefined,
+    target: { provider: string; model?: string },
+  ) => {
+    const split = (limit: number | undefined, per: keyof Demand) => {
       if (limit === undefined) return undefined;
       const wants = new Map<string, number | undefined>(
         connected.map((s) => [s.id, s.reports.length === 0 ? undefined : (demand?.get(s.id)?.[per] ?? 0)]),
@@ -43,10 +46,21 @@ export function fleetQuotas(
       const r = requests?.get(s.id);
       const t = tokens?.get(s.id);
       quotas.get(s.id)?.push({
-        provider: provider.name,
+        ...target,
         // Rounded down: the shares must not sum to more than the limit.
         ...(r === undefined ? {} : { requestsPerMinute: Math.floor(r * 100) / 100 }),
         ...(t === undefined ? {} : { tokensPerMinute: Math.floor(t) }),
+      });
+    }
+  };
+  for (const provider of spec.providers) {
+    const aggregate = fleet.providers.get(provider.name);
+    if (provider.limits !== undefined) share(provider.limits, aggregate?.demand, { provider: provider.name });
+    for (const model of provider.models) {
+      if (model.limits === undefined) continue;
+      share(model.limits, aggregate?.modelDemand.get(model.name), {
+        provider: provider.name,
+        model: model.name,
       });
     }
   }

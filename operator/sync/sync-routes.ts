@@ -4,16 +4,26 @@
  *   GET  /sync/v1/pools/:namespace/:name/stream?sidecar=ID   server-sent events: snapshots (and problems)
  *   POST /sync/v1/pools/:namespace/:name/acks                an Ack (JSON)
  *   POST /sync/v1/pools/:namespace/:name/reports             a Report (JSON)
+ *   GET  /sync/v1/pools/:namespace/:name/relay?replica=ID    leader → follower replica: RelaySnapshots (SSE)
+ *   POST /sync/v1/pools/:namespace/:name/members             follower → leader: RelayMembers (JSON)
  *
  * Every call is authorized first (SyncAuth: a loopback check in local mode, a ServiceAccount token review in a
  * cluster) for the pool's namespace. Errors are JSON: `{"error": {"code", "message"}}`.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
-import { AckSchema, ReportSchema, SidecarIdSchema } from '../../api/sync/sync-protocol.ts';
+import {
+  AckSchema,
+  RelayMembersSchema,
+  ReportSchema,
+  SidecarIdSchema,
+} from '../../api/sync/sync-protocol.ts';
 import type { Logger } from '../../core/log.ts';
 import { SnapshotSink } from './snapshot-sink.ts';
-import type { PoolKey, SyncHub } from './sync-hub.ts';
+import type { PoolKey, SyncHub, Via } from './sync-hub.ts';
+
+/** Marks an ACK or report a follower replica forwards to the leader (the value: the replica). */
+export const RELAYED_HEADER = 'x-switchboard-relayed-by';
 
 export type AuthResult =
   | { readonly ok: true; readonly identity: string }
@@ -21,6 +31,8 @@ export type AuthResult =
 
 export interface SyncAuth {
   authorize(req: Request, pool: PoolKey): Promise<AuthResult>;
+  /** Whether the caller is a peer operator replica, which may relay for any pool; absent: nobody is. */
+  authorizeRelay?(req: Request, pool: PoolKey): Promise<AuthResult>;
 }
 
 export interface SyncRoutesOptions {
@@ -30,10 +42,10 @@ export interface SyncRoutesOptions {
   /** Keep-alive comment interval on streams. */
   readonly heartbeatMs?: number;
   /**
-   * False while this replica does not serve sidecars (it is not the leader): calls get 503 with
-   * `connection: close`, so the sidecar's next dial opens a new connection that the Service may send to the leader.
+   * False while this replica is not the leader: relay calls (from follower replicas) get 503 with
+   * `connection: close`, so the follower looks the leader up again. Sidecars are served by every replica.
    */
-  readonly accepting?: () => boolean;
+  readonly leading?: () => boolean;
   /** Called for each refused call, for metrics. */
   readonly onRefused?: (status: number) => void;
 }
@@ -62,32 +74,44 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
   // One keep-alive timer for every stream this router serves (thousands of sidecars: not one timer each).
   setInterval(() => hub.heartbeat(), heartbeatMs).unref();
 
-  const authorized = (req: Request, res: Response, next: NextFunction): void => {
-    if (options.accepting?.() === false) {
-      res.set('connection', 'close');
-      res.set('retry-after', '1');
-      sendError(res, 503, 'NotLeader', 'this operator replica is not the leader; reconnect');
-      return;
-    }
-    auth.authorize(req, poolOf(req)).then(
-      (result) => {
-        if (result.ok) {
-          res.locals.identity = result.identity;
-          next();
-          return;
-        }
-        options.onRefused?.(result.status);
-        if (result.status === 401) res.set('www-authenticate', 'Bearer realm="switchboard-sync"');
-        sendError(res, result.status, result.status === 401 ? 'Unauthorized' : 'Forbidden', result.message);
-      },
-      (err: unknown) => {
-        logger.error('sync authorization failed', {
-          error: err instanceof Error ? err.message : String(err),
-        });
-        sendError(res, 503, 'AuthUnavailable', 'could not verify the caller now; retry later');
-      },
-    );
-  };
+  const check =
+    (relay: boolean) =>
+    (req: Request, res: Response, next: NextFunction): void => {
+      if (relay && options.leading?.() === false) {
+        res.set('connection', 'close');
+        res.set('retry-after', '1');
+        sendError(res, 503, 'NotLeader', 'this operator replica is not the leader; look the leader up again');
+        return;
+      }
+      const decide = relay
+        ? (auth.authorizeRelay?.(req, poolOf(req)) ??
+          Promise.resolve<AuthResult>({
+            ok: false,
+            status: 403,
+            message: 'this operator accepts no relays',
+          }))
+        : auth.authorize(req, poolOf(req));
+      decide.then(
+        (result) => {
+          if (result.ok) {
+            res.locals.identity = result.identity;
+            next();
+            return;
+          }
+          options.onRefused?.(result.status);
+          if (result.status === 401) res.set('www-authenticate', 'Bearer realm="switchboard-sync"');
+          sendError(res, result.status, result.status === 401 ? 'Unauthorized' : 'Forbidden', result.message);
+        },
+        (err: unknown) => {
+          logger.error('sync authorization failed', {
+            error: err instanceof Error ? err.message : String(err),
+          });
+          sendError(res, 503, 'AuthUnavailable', 'could not verify the caller now; retry later');
+        },
+      );
+    };
+  const authorized = check(false);
+  const relayAuthorized = check(true);
 
   router.get('/sync/v1/pools/:namespace/:name/stream', authorized, (req, res) => {
     const sidecar = SidecarIdSchema.safeParse(req.query.sidecar);
@@ -113,28 +137,65 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
 
   const json = express.json({ limit: MAX_BODY, type: () => true });
   const accept =
-    <T>(schema: z.ZodType<T>, apply: (key: PoolKey, message: T) => void) =>
+    <T>(schema: z.ZodType<T>, apply: (key: PoolKey, message: T, via: Via) => void) =>
     (req: Request, res: Response): void => {
       const parsed = schema.safeParse(req.body);
       if (!parsed.success) {
         sendError(res, 400, 'BadRequest', describeIssues(parsed.error));
         return;
       }
-      apply(poolOf(req), parsed.data);
+      // A replica's forwarded call says so (RELAYED_HEADER): relaying it again could only loop between replicas.
+      apply(poolOf(req), parsed.data, req.headers[RELAYED_HEADER] === undefined ? 'sidecar' : 'relay');
       res.status(204).end();
     };
   router.post(
     '/sync/v1/pools/:namespace/:name/acks',
     authorized,
     json,
-    accept(AckSchema, (k, m) => hub.acknowledge(k, m)),
+    accept(AckSchema, (k, m, via) => hub.acknowledge(k, m, via)),
   );
   router.post(
     '/sync/v1/pools/:namespace/:name/reports',
     authorized,
     json,
-    accept(ReportSchema, (k, m) => hub.report(k, m)),
+    accept(ReportSchema, (k, m, via) => hub.report(k, m, via)),
   );
+
+  router.get('/sync/v1/pools/:namespace/:name/relay', relayAuthorized, (req, res) => {
+    const replica = SidecarIdSchema.safeParse(req.query.replica);
+    if (!replica.success) {
+      sendError(res, 400, 'BadRequest', `query parameter replica: ${describeIssues(replica.error)}`);
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+    const key = poolOf(req);
+    const unsubscribe = hub.subscribeRelay(key, replica.data, new SnapshotSink(res));
+    logger.info('replica relaying', { pool: `${key.namespace}/${key.name}`, replica: replica.data });
+    res.on('close', () => {
+      unsubscribe();
+      logger.info('replica stopped relaying', {
+        pool: `${key.namespace}/${key.name}`,
+        replica: replica.data,
+      });
+    });
+  });
+  router.post('/sync/v1/pools/:namespace/:name/members', relayAuthorized, json, (req, res) => {
+    const parsed = RelayMembersSchema.safeParse(req.body);
+    if (!parsed.success) {
+      sendError(res, 400, 'BadRequest', describeIssues(parsed.error));
+      return;
+    }
+    if (!hub.setRelayMembers(poolOf(req), parsed.data.replica, parsed.data.sidecars)) {
+      sendError(res, 409, 'NoRelay', `replica ${parsed.data.replica} has no relay stream open for this pool`);
+      return;
+    }
+    res.status(204).end();
+  });
 
   // Body parser errors (malformed JSON, too large) in the channel's own error shape.
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {

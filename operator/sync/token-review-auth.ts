@@ -16,7 +16,14 @@ import { SYNC_TOKEN_AUDIENCE } from '../../api/sync/sync-protocol.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/log.ts';
 import { bearerToken } from './auth/bearer-token.ts';
-import { allowPool, judgeReview, type CallerVerdict, type Refusal } from './auth/caller-policy.ts';
+import {
+  allowPool,
+  allowRelay,
+  judgeReview,
+  type CallerVerdict,
+  type Refusal,
+} from './auth/caller-policy.ts';
+import type { ServiceAccountName } from './auth/service-account.ts';
 import { unverifiedClaims } from './auth/token-claims.ts';
 import type { TokenReviewer } from './auth/token-reviewer.ts';
 import {
@@ -37,6 +44,8 @@ export interface TokenReviewAuthOptions {
   /** Audiences a token must be valid for (any one of them); default ["switchboard"]. */
   readonly audiences?: readonly string[];
   readonly cache?: Partial<CachePolicy>;
+  /** The operator's own ServiceAccount: its replicas relay for their sidecars, for every pool. */
+  readonly relayAccount?: ServiceAccountName;
 }
 
 export class TokenReviewAuth implements SyncAuth {
@@ -57,8 +66,12 @@ export class TokenReviewAuth implements SyncAuth {
     return this.authorizeHeader(req.headers.authorization, pool);
   }
 
-  /** The decision for an Authorization header's value and a pool. */
-  async authorizeHeader(header: string | undefined, pool: PoolKey): Promise<AuthResult> {
+  authorizeRelay(req: Request, pool: PoolKey): Promise<AuthResult> {
+    return this.authorizeHeader(req.headers.authorization, pool, true);
+  }
+
+  /** The decision for an Authorization header's value and a pool (as a sidecar, or as a relaying replica). */
+  async authorizeHeader(header: string | undefined, pool: PoolKey, relay = false): Promise<AuthResult> {
     const bearer = bearerToken(header);
     if (!bearer.ok) {
       const expected = `Authorization: Bearer <a ServiceAccount token for audience ${this.#audiences.join(', ')}>`;
@@ -73,7 +86,9 @@ export class TokenReviewAuth implements SyncAuth {
     }
     const caller = await this.#caller(bearer.token);
     if (!caller.ok) return this.#refused(pool, caller);
-    const result = allowPool(caller.account, caller.username, pool);
+    const result = relay
+      ? allowRelay(caller.account, caller.username, this.#o.relayAccount)
+      : allowPool(caller.account, caller.username, pool, this.#o.relayAccount);
     return result.ok ? result : this.#refused(pool, result);
   }
 

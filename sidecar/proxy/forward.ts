@@ -42,6 +42,7 @@ import { ContinuationRelay } from './continuation/continuation-relay.ts';
 import { ContinuationSink } from './continuation/continuation-sink.ts';
 import { readPartialAnswer, type PartialAnswer } from './continuation/partial-answer.ts';
 import { observeAll, type OutcomeObserver } from './outcome-observer.ts';
+import { quotaSettlement } from '../quota/quota-settlement.ts';
 import { UpstreamAttempt, type AttemptInput, type AttemptResult } from './upstream-attempt.ts';
 
 export const STRATEGY_HEADER = 'x-switchboard-strategy';
@@ -287,9 +288,12 @@ export async function forward(
 ): Promise<void> {
   const { clock, rng, metrics } = deps;
   const { res, logger: log } = request;
-  const observer: OutcomeObserver = deps.observers?.length
-    ? observeAll([metricsObserver(metrics), ...deps.observers])
-    : metricsObserver(metrics);
+  // Every attempt took the request's token estimate from its provider's quota: settled against the real usage.
+  const observer: OutcomeObserver = observeAll([
+    metricsObserver(metrics),
+    quotaSettlement(clock, request.tokens.input + request.tokens.output),
+    ...(deps.observers ?? []),
+  ]);
   let servedBy = 'none';
   let status = 200;
   try {

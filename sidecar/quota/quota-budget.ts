@@ -7,8 +7,13 @@
  * fleet stays within 5 % of it, while a sidecar that sends steadily is never held below its share.
  *
  * Requests are taken when the provider is picked; tokens are taken then as the request's estimate (input from
- * the prompt, output from max_tokens or a default; not corrected by the usage reported afterwards). A bucket may go
- * below zero, so a large request costs the next ones some waiting rather than the fleet its limit.
+ * the prompt, output from max_tokens or a default), and settled when the answer's usage arrives (`settleTokens`,
+ * from the answer or the stream's final usage): an estimate above the actual use is given back, one below it is
+ * taken on top. So the bucket counts what the provider really counted, and a sidecar whose requests ask for far
+ * more output than they get still uses its whole share. Until usage arrives the estimate is held, so requests in
+ * flight cannot overdraw the share; an answer without usage (a failure, a stream without its usage event) keeps
+ * the estimate (too much rather than too little). A bucket may go below zero, so a large request costs the next
+ * ones some waiting rather than the fleet its limit.
  */
 import { TokenBucket } from './token-bucket.ts';
 
@@ -65,6 +70,13 @@ export class QuotaBudget {
     this.#requests?.take(now, 1);
     this.#tokens?.take(now, Math.max(0, tokens));
     return true;
+  }
+
+  /** A request admitted with `estimated` tokens used `actual` ones: gives back, or takes, the difference. */
+  settleTokens(now: number, estimated: number, actual: number): void {
+    const excess = Math.max(0, estimated) - Math.max(0, actual);
+    if (excess > 0) this.#tokens?.give(now, excess);
+    else if (excess < 0) this.#tokens?.take(now, -excess);
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { QuotaShare } from '../../api/sync/sync-protocol.ts';
 import { ProviderSchema } from '../../api/v1alpha1/providerpool.ts';
-import { quotaRates } from './quota-rates.ts';
+import { modelQuotaRates, quotaRates } from './quota-rates.ts';
 
 const provider = (limits: object | undefined) =>
   ProviderSchema.parse({
@@ -41,5 +41,35 @@ describe('what a sidecar may send a provider per minute', () => {
     },
   ])('$name', ({ limits, shares, rates }) => {
     expect(quotaRates(provider(limits), shares)).toEqual(rates);
+  });
+});
+
+describe('what a sidecar may send one model of a provider per minute', () => {
+  const model = { name: 'chat', model: 'gpt-4o', limits: { tokensPerMinute: 30_000 } };
+  it.each<{ name: string; shares: QuotaShare[] | undefined; rates: object }>([
+    {
+      name: 'a standalone sidecar enforces the model’s whole limit',
+      shares: undefined,
+      rates: { tokensPerMinute: 30_000 },
+    },
+    {
+      name: 'under an operator, the share pushed for that model (not the provider’s)',
+      shares: [
+        { provider: 'a', tokensPerMinute: 50_000 },
+        { provider: 'a', model: 'chat', tokensPerMinute: 12_000 },
+      ],
+      rates: { requestsPerMinute: undefined, tokensPerMinute: 12_000 },
+    },
+    {
+      name: 'with no share pushed for the model yet, a tenth of its limit',
+      shares: [{ provider: 'a', tokensPerMinute: 50_000 }],
+      rates: { requestsPerMinute: undefined, tokensPerMinute: 3_000 },
+    },
+  ])('$name', ({ shares, rates }) => {
+    expect(modelQuotaRates('a', model, shares)).toEqual(rates);
+  });
+
+  it('nothing is limited for a model without limits', () => {
+    expect(modelQuotaRates('a', { name: 'chat', model: 'gpt-4o' }, [])).toEqual({});
   });
 });

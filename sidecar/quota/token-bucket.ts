@@ -42,6 +42,12 @@ export class TokenBucket {
     this.#level -= amount;
   }
 
+  /** Gives back what was taken in excess (never above capacity: a refund is no burst beyond the bucket's). */
+  give(now: number, amount: number): void {
+    this.#refill(now);
+    this.#level = Math.min(this.#capacity, this.#level + amount);
+  }
+
   /** A new rate and capacity; what was refilled so far at the old rate is kept (clamped to the new capacity). */
   reconfigure(perMinute: number, capacity: number, now: number): void {
     this.#refill(now);

@@ -5,6 +5,7 @@
  */
 import type { FaultScope } from '../proxy/judge-outcome.ts';
 import type { Target } from './target.ts';
+import { quotaBlocked } from '../quota/target-quota.ts';
 
 export interface Blocked {
   /** For the 503 message, e.g. "circuit breaker open". */
@@ -44,8 +45,10 @@ export function admission(t: Target, now: number): Blocked | undefined {
   const modelReopensAt = h.breaker.nextChangeAt(now);
   if (modelReopensAt !== undefined)
     return { why: `model ${t.logicalModel} circuit breaker open`, until: modelReopensAt, scope: 'target' };
-  const quota = p.quota.blocked(now);
-  if (quota) return { ...quota, scope: 'provider', quota: true };
+  const quota = quotaBlocked(t, now);
+  // Only the model's own limit holds it back when the provider's budget is open.
+  if (quota)
+    return { ...quota, scope: p.quota.blocked(now) === undefined ? 'target' : 'provider', quota: true };
   if (p.saturated) return { why: 'at its in-flight limit', until: undefined, scope: 'provider' };
   return undefined;
 }
@@ -60,6 +63,6 @@ export function blockedUntil(t: Target, now: number): number {
   until = Math.max(until, p.rateLimits.exhaustedUntil(now) ?? now);
   until = Math.max(until, p.breaker.nextChangeAt(now) ?? now);
   until = Math.max(until, h.breaker.nextChangeAt(now) ?? now);
-  until = Math.max(until, p.quota.blocked(now)?.until ?? now);
+  until = Math.max(until, quotaBlocked(t, now)?.until ?? now);
   return until;
 }

@@ -11,6 +11,7 @@
  * whose quota share is used up: the share is this sidecar's promise to keep the fleet within the provider's limit.
  */
 import { blockedUntil } from './admission.ts';
+import { quotaBlocked } from '../quota/target-quota.ts';
 import type { Target } from './target.ts';
 
 /** Could `t` serve at all, were nothing blocking it? */
@@ -27,7 +28,7 @@ export function leastBad(
   let bestUntil = Infinity;
   for (const t of targets) {
     if (!canServe(t) || t.provider.saturated || avoid.has(t.provider.name)) continue;
-    if (t.provider.quota.blocked(now) !== undefined) continue;
+    if (quotaBlocked(t, now) !== undefined) continue;
     const until = blockedUntil(t, now);
     if (until < bestUntil || (until === bestUntil && best !== undefined && t.priority < best.priority)) {
       best = t;

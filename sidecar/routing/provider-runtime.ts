@@ -55,6 +55,8 @@ export class ProviderRuntime {
   readonly rateLimits = new ProviderRateLimits();
   /** This sidecar's share of the provider's limits (spec limits); the holder sets its rates on every document. */
   readonly quota: QuotaBudget;
+  /** This sidecar's share of per-model limits (spec models[].limits), by logical model; set by the holder too. */
+  readonly modelQuotas = new Map<string, QuotaBudget>();
   /** Window over which a provider whose breaker closed again ramps up its share (breaker.slowStartMs). */
   slowStartMs: number;
   /** Probes the provider while its breaker is open, when the pool asks for it. */

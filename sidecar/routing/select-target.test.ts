@@ -4,6 +4,7 @@ import { createStrategy } from '../balancer/strategies/index.ts';
 import { parsePool } from '../config/load-pool.ts';
 import { buildPoolRuntime, type PoolRuntime } from './pool-runtime.ts';
 import { selectOrPanic, selectTarget } from './select-target.ts';
+import { QuotaBudget } from '../quota/quota-budget.ts';
 
 const NOW = 1_000_000;
 
@@ -206,6 +207,46 @@ describe('a provider whose quota share is used up', () => {
     });
     const onlyA = targets.filter((t) => t.key === 'a/chat');
     expect(selectOrPanic(onlyA, wrr(), ctx, new Set()).target).toBeUndefined();
+  });
+});
+
+describe('a model whose own quota share at a provider is used up', () => {
+  it('is routed to another provider while the provider keeps serving its other models, and both budgets are drawn on', () => {
+    const models = [
+      { name: 'chat', model: 'm' },
+      { name: 'other', model: 'o' },
+    ];
+    const runtime = runtimeOf([
+      { name: 'a', weight: 1000, models },
+      { name: 'b', models },
+    ]);
+    const a = runtime.providers.get('a');
+    a?.modelQuotas.set('chat', new QuotaBudget({ requestsPerMinute: 60 }, NOW)); // one a second, a burst of 3
+    a?.quota.setRates({ requestsPerMinute: 240 }, NOW); // a burst of 12
+    const chat = runtime.models.get('chat') ?? [];
+    const other = runtime.models.get('other') ?? [];
+    const picks = [1, 2, 3, 4].map(() => selectTarget(chat, wrr(), ctx, new Set()));
+    expect(picks.map((p) => p.target?.provider.name)).toEqual(['a', 'a', 'a', 'b']);
+    expect(picks[3]?.quotaRefused.map((t) => t.key)).toEqual(['a/chat']);
+    expect(selectTarget(other, wrr(), ctx, new Set()).target?.provider.name).toBe('a');
+    // The provider's budget counted the model's three requests and the other model's one: 8 left of 12.
+    const more = Array.from(
+      { length: 9 },
+      () => selectTarget(other, wrr(), ctx, new Set()).target?.provider.name,
+    );
+    expect(more.filter((name) => name === 'a')).toHaveLength(8);
+    const blocked = selectTarget(chat.slice(0, 1), wrr(), ctx, new Set());
+    expect(blocked).toMatchObject({ target: undefined });
+  });
+
+  it('says which model’s share is used up', () => {
+    const runtime = runtimeOf([{ name: 'a' }]);
+    runtime.providers.get('a')?.modelQuotas.set('chat', new QuotaBudget({ requestsPerMinute: 0 }, NOW));
+    const targets = runtime.models.get('chat') ?? [];
+    selectTarget(targets, wrr(), ctx, new Set());
+    expect(selectTarget(targets, wrr(), ctx, new Set())).toMatchObject({
+      skipped: ['a: request quota share used up for model chat'],
+    });
   });
 });
 

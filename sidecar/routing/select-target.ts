@@ -1,6 +1,7 @@
 import type { Candidate, PickContext, Strategy } from '../balancer/types.ts';
 import { admission } from './admission.ts';
 import { leastBad } from './least-bad.ts';
+import { takeQuota } from '../quota/target-quota.ts';
 import { slowStartFactor } from './slow-start.ts';
 import type { Target } from './target.ts';
 import { acquireTargetPermit, PANIC_PERMIT, type TargetPermit } from './target-permit.ts';
@@ -28,9 +29,10 @@ export function selectOrPanic(
   const selection = selectTarget(targets, strategy, ctx, avoid);
   if (selection.target || avoid.size > 0) return selection;
   const target = leastBad(targets, ctx.now, avoid);
-  return target
-    ? { target, permit: PANIC_PERMIT, panic: true, quotaRefused: selection.quotaRefused }
-    : selection;
+  if (target === undefined) return selection;
+  // leastBad skips targets whose share is used up, so this take succeeds: a panic-routed request counts too.
+  takeQuota(target, ctx.now, ctx.tokens.input + ctx.tokens.output);
+  return { target, permit: PANIC_PERMIT, panic: true, quotaRefused: selection.quotaRefused };
 }
 
 export interface NoneAvailable {
@@ -108,7 +110,7 @@ export function selectTarget(
       const permit = acquireTargetPermit(target, ctx.now);
       if (permit) {
         // Admission found the share not used up at this same `now`, so the take succeeds.
-        target.provider.quota.tryTake(ctx.now, ctx.tokens.input + ctx.tokens.output);
+        takeQuota(target, ctx.now, ctx.tokens.input + ctx.tokens.output);
         return { target, permit, quotaRefused };
       }
       skipped.push(`${target.key}: circuit breaker half-open, probe in progress`);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { bearerToken } from './bearer-token.ts';
-import { allowPool, judgeReview, type ReviewFacts } from './caller-policy.ts';
+import { allowPool, allowRelay, judgeReview, type ReviewFacts } from './caller-policy.ts';
 import { serviceAccountOf, type ServiceAccountName } from './service-account.ts';
 import { unverifiedClaims } from './token-claims.ts';
 
@@ -129,5 +129,36 @@ describe('allowing a pool', () => {
     ],
   ])('%s', (_sentence, pool, expected) => {
     expect(allowPool(account, 'system:serviceaccount:team-b:sidecar', pool)).toMatchObject(expected);
+  });
+});
+
+describe('relaying replicas', () => {
+  const operator: ServiceAccountName = { namespace: 'switchboard', name: 'switchboard-operator' };
+  const app: ServiceAccountName = { namespace: 'team-a', name: 'app' };
+  const pool = { namespace: 'team-a', name: 'chat' };
+  test.each<[string, () => unknown, { ok: boolean; status?: number }]>([
+    [
+      'the operator’s own account may sync a pool of any namespace (it forwards its sidecars’ calls)',
+      () => allowPool(operator, 'op', pool, operator),
+      { ok: true },
+    ],
+    [
+      'another account of the operator’s namespace may not',
+      () => allowPool({ ...operator, name: 'other' }, 'x', pool, operator),
+      { ok: false, status: 403 },
+    ],
+    ['the operator’s own account may relay', () => allowRelay(operator, 'op', operator), { ok: true }],
+    [
+      'a sidecar’s account may not relay, even for its own namespace',
+      () => allowRelay(app, 'app', operator),
+      { ok: false, status: 403 },
+    ],
+    [
+      'nobody may relay when the operator knows no account of its own',
+      () => allowRelay(operator, 'op', undefined),
+      { ok: false, status: 403 },
+    ],
+  ])('%s', (_sentence, decide, expected) => {
+    expect(decide()).toMatchObject(expected);
   });
 });

@@ -3,7 +3,9 @@
  *
  *   judgeReview  the API server's TokenReview → the caller's ServiceAccount, or a refusal (401 not a valid token
  *                for our audience; 403 a valid token of some other kind of user)
- *   allowPool    that ServiceAccount and the pool asked for → allowed only within its own namespace (else 403)
+ *   allowPool    that ServiceAccount and the pool asked for → allowed only within its own namespace (else 403),
+ *                except the operator's own ServiceAccount (a follower replica relaying for its sidecars): any pool
+ *   allowRelay   only the operator's own ServiceAccount may open relays (else 403)
  *
  * Messages name audiences, users and namespaces, never the token.
  */
@@ -50,10 +52,32 @@ export function judgeReview({ review, audiences, claimedAudiences }: ReviewFacts
   return { ok: true, account, username };
 }
 
-export function allowPool(account: ServiceAccountName, username: string, pool: PoolKey): AuthResult {
+const same = (a: ServiceAccountName, b: ServiceAccountName | undefined): boolean =>
+  b !== undefined && a.namespace === b.namespace && a.name === b.name;
+
+export function allowPool(
+  account: ServiceAccountName,
+  username: string,
+  pool: PoolKey,
+  relayAccount?: ServiceAccountName,
+): AuthResult {
+  if (same(account, relayAccount)) return { ok: true, identity: username };
   if (account.namespace !== pool.namespace)
     return forbidden(
       `ServiceAccount ${account.namespace}/${account.name} may sync pools of namespace ${account.namespace} only, not of namespace ${pool.namespace}`,
     );
   return { ok: true, identity: username };
+}
+
+export function allowRelay(
+  account: ServiceAccountName,
+  username: string,
+  relayAccount: ServiceAccountName | undefined,
+): AuthResult {
+  if (same(account, relayAccount)) return { ok: true, identity: username };
+  return forbidden(
+    relayAccount === undefined
+      ? 'this operator accepts no relays (it knows no ServiceAccount of its own)'
+      : `only the operator's ServiceAccount ${relayAccount.namespace}/${relayAccount.name} may relay, not ${account.namespace}/${account.name}`,
+  );
 }
