@@ -16,13 +16,14 @@ import { STRATEGY_NAMES, type StrategyName } from '../balancer/types.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
 import type { Operation, ProviderAdapter } from '../providers/adapter.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
-import { selectOrPanic, type NoneAvailable, type Selected } from '../routing/select-target.ts';
+import type { NoneAvailable, Selected } from '../routing/select-target.ts';
 import type { Target } from '../routing/target.ts';
 import type { ClientApi } from '../api/client-api.ts';
 import { metricsObserver } from '../metrics/metrics-observer.ts';
 import { sendError } from './client-response.ts';
 import { ClientSink } from './client-sink.ts';
 import { observeAll, type OutcomeObserver } from './outcome-observer.ts';
+import { planAttempt } from './plan-attempt.ts';
 import { UpstreamAttempt, type AttemptInput } from './upstream-attempt.ts';
 
 export const STRATEGY_HEADER = 'x-switchboard-strategy';
@@ -169,24 +170,34 @@ export async function forward(
     let lastError: SwitchboardError | undefined;
     let attempts = 0;
     let lastTried: string | undefined;
-    for (let attempt = 1; attempt <= runtime.pool.spec.retry.attempts + 1; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       const now = clock.now();
-      if (attempt > 1 && !runtime.retryBudget.tryWithdraw(now)) {
+      const ctx = { now, rng, tokens: request.tokens };
+      // The best tier first, other providers before one already tried; for a first attempt with nothing available,
+      // the least-bad provider (panic routing, routing/least-bad.ts).
+      const plan = planAttempt({
+        targets,
+        strategy,
+        retryBudget: runtime.retryBudget,
+        retries: runtime.pool.spec.retry.attempts,
+        attempt,
+        tried,
+        ctx,
+      });
+      if (plan.kind === 'attempts-used') break;
+      if (plan.kind === 'retry-budget-exhausted') {
         metrics.retryBudgetExhausted.inc();
         log.warn('retry budget exhausted; not retrying');
         break;
       }
-      const ctx = { now, rng, tokens: request.tokens };
-      // The best tier first, other providers before one already tried; for a first attempt with nothing available,
-      // the least-bad provider (panic routing, routing/least-bad.ts).
-      const selection = selectOrPanic(targets, strategy, ctx, tried);
       // Counted once per request: a retry skipping the same provider again wants it no more.
       const estimated = request.tokens.input + request.tokens.output;
-      if (attempt === 1) for (const t of selection.quotaRefused) observer.quotaRefused?.(t, estimated);
-      if (!selection.target) {
-        lastError ??= noProviderError(request.model, selection, now);
+      if (attempt === 1) for (const t of plan.selection.quotaRefused) observer.quotaRefused?.(t, estimated);
+      if (plan.kind === 'none-available') {
+        lastError ??= noProviderError(request.model, plan.selection, now);
         break;
       }
+      const selection = plan.selection;
       const { target } = selection;
       if (selection.panic) {
         metrics.panicRouted.inc({ provider: target.provider.name, model: target.logicalModel });

@@ -21,7 +21,7 @@ import type { Redactor } from '../core/redactor.ts';
 import type { BreakerPermit } from '../breaker/circuit-breaker.ts';
 import type { Operation, TokenUsage, UpstreamRequest } from '../providers/adapter.ts';
 import type { TransportErrorKind } from '../retry/retryable.ts';
-import { retryDeadlineFromHeaders } from '../retry/cooldown.ts';
+import { coolDownUntil, retryDeadlineFromHeaders, type RateLimitSettings } from '../retry/cooldown.ts';
 import { SseParser } from '../../core/sse/sse-parser.ts';
 import type { Target } from '../routing/target.ts';
 import { AttemptLease } from './attempt-lease.ts';
@@ -52,7 +52,7 @@ export interface AttemptInput {
   readonly attempt: number;
   /** When the sidecar received the request (for time to first token). */
   readonly receivedAt: number;
-  readonly rateLimit: { readonly defaultCooldownMs: number; readonly quotaExhaustedCooldownMs: number };
+  readonly rateLimit: RateLimitSettings;
   readonly clientSignal: AbortSignal;
   /** Where the answer goes, in the client's API shape. */
   readonly sink: ClientSink;
@@ -298,10 +298,7 @@ export class UpstreamAttempt {
   /** Cools the provider down until `asked` (or the pool's default), and keeps the wait for Retry-After. */
   #coolDown(asked: number | undefined, quotaExhausted: boolean): void {
     const now = this.#deps.clock.now();
-    // A used-up quota does not come back in seconds, whatever Retry-After says: leave the provider alone longer.
-    const until = quotaExhausted
-      ? Math.max(asked ?? now, now + this.#in.rateLimit.quotaExhaustedCooldownMs)
-      : (asked ?? now + this.#in.rateLimit.defaultCooldownMs);
+    const until = coolDownUntil(now, asked, quotaExhausted, this.#in.rateLimit);
     this.#in.target.provider.cooldown.coolDown(until);
     this.#rateLimited = true;
     this.#retryAfterSeconds = Math.max(1, Math.ceil((until - now) / 1000));

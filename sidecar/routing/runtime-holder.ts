@@ -11,7 +11,7 @@ import type { BreakerTransition } from '../breaker/circuit-breaker.ts';
 import type { SecretSources } from '../config/resolve-secrets.ts';
 import type { SidecarMetrics } from '../metrics/metrics.ts';
 import type { PoolDocument } from '../source/pool-source.ts';
-import { quotaRates } from '../quota/quota-rates.ts';
+import { applyFleetDirectives } from './fleet-directives.ts';
 import { buildPoolRuntime, type PoolRuntime } from './pool-runtime.ts';
 
 export interface RuntimeHolderDeps {
@@ -68,11 +68,8 @@ export class RuntimeHolder {
       metrics.setBreakerState(name, provider.breaker.state(now));
       const report = this.#deps.onLocalCoolDown;
       provider.cooldown.onCoolDown = report === undefined ? undefined : (until) => report(name, until);
-      provider.quota.setRates(quotaRates(provider.spec, document.fleet?.quotas), now);
     }
-    for (const c of document.fleet?.cooldowns ?? []) {
-      if (c.model === undefined) next.providers.get(c.provider)?.cooldown.adopt(c.until);
-    }
+    applyFleetDirectives(next, document.fleet, now);
     this.#current = next;
     this.#version = document.version;
   }
