@@ -2,7 +2,8 @@
  * `npm run bench:routing`: every scenario × every router (the seven strategies on the product's own decision code
  * with the real operator loop, their naive textbook versions, and the oracle) in virtual time. Prints a table (or,
  * with --json, a JSON array of {scenario, strategy, successRate, p99Ms, costPer1kUSD}), checks adaptive against its
- * targets, and writes bench/results/routing-latest.json and docs/routing-chart.svg.
+ * targets, and writes bench/results/routing-latest.json and docs/routing-chart.svg (a --quick run writes
+ * bench/results/routing-quick.json only).
  *
  *   npm run bench:routing -- [--quick] [--json] [--seed N] [--scenario NAME] [--no-write]
  */
@@ -103,6 +104,8 @@ if (!values['no-write']) {
     adaptiveTargets: { targets: TARGETS, checks },
   };
   const root = new URL('../../', import.meta.url);
-  writeFileSync(new URL('bench/results/routing-latest.json', root), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(new URL('docs/routing-chart.svg', root), routingChart(results));
+  // A quick run is for checking a change; only a full run replaces the published results and chart.
+  const name = values.quick ? 'routing-quick.json' : 'routing-latest.json';
+  writeFileSync(new URL(`bench/results/${name}`, root), `${JSON.stringify(report, null, 2)}\n`);
+  if (!values.quick) writeFileSync(new URL('docs/routing-chart.svg', root), routingChart(results));
 }

@@ -51,7 +51,7 @@ export interface ReweightSettings extends ScoreSettings {
 export const DEFAULT_REWEIGHT_SETTINGS: ReweightSettings = {
   objective: 'latency',
   minSamples: 10,
-  failurePenalty: 4,
+  failurePenalty: 1,
   rateLimitPenalty: 2,
   temperature: 0.1,
   smoothing: 0.5,
