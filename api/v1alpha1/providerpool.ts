@@ -276,7 +276,7 @@ export const AdaptiveSchema = z
       .number()
       .min(0)
       .max(0.2)
-      .default(0.02)
+      .default(0.01)
       .describe('Smallest share (0 to 1) a healthy provider keeps, so it goes on being measured.'),
     slowStartSeconds: z
       .number()

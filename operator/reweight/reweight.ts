@@ -57,7 +57,7 @@ export const DEFAULT_REWEIGHT_SETTINGS: ReweightSettings = {
   smoothing: 0.5,
   maxStep: 0.1,
   deadband: 0.05,
-  floor: 0.02,
+  floor: 0.01,
   slowStartMs: 30_000,
   scoreMemoryMs: 60_000,
   noiseMargin: 2,
