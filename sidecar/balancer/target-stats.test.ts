@@ -259,10 +259,10 @@ describe('TargetStats slowdown (against its own usual latency)', () => {
         return s;
       },
       at: T + 1_000,
-      // recent: 100 → 180, faded toward the usual 108 for 0.5 s (τ 30 s), then a fifth of the way to 500;
+      // recent: 100 → 180, faded toward the usual 108 for 0.5 s (τ 15 s), then a fifth of the way to 500;
       // usual: 100 → 108 → 115.84.
       expected: (() => {
-        const faded = 108 + (180 - 108) * e(-500 / 30_000);
+        const faded = 108 + (180 - 108) * e(-500 / 15_000);
         return (faded + (500 - faded) * 0.2) / 115.84;
       })(),
     },
@@ -284,11 +284,24 @@ describe('TargetStats slowdown (against its own usual latency)', () => {
         return s;
       },
       at: T + 1_000 + 60_000,
-      // recent 280 over usual 118, the gap faded for 60 s (τ 30 s)
-      expected: (118 + (280 - 118) * e(-2)) / 118,
+      // recent 280 over usual 118, the gap faded for 60 s (τ 15 s)
+      expected: (118 + (280 - 118) * e(-4)) / 118,
     },
   ])('$name', ({ stats, at, expected }) => {
     expect(stats().slowdown(at)).toBeCloseTo(expected, 2);
+  });
+
+  it('keeps the recent mean within 4× the usual, so the fade brings back even a target that hung for minutes', () => {
+    const stats = usual();
+    run(stats, [ok(T, T + 600_000)]);
+    // usual: 100 + 599,900 × 0.02 ≈ 12,098; recent capped at 4 × that.
+    expect(stats.slowdown(T + 600_000)).toBeCloseTo(4, 5);
+  });
+
+  it('comes down in a couple of answers once the target answers as usual again (half the gap per answer)', () => {
+    const stats = usual();
+    run(stats, [ok(T, T + 1_000), ok(T + 1_000, T + 1_000 + 100), ok(T + 1_100, T + 1_100 + 100)]);
+    expect(stats.slowdown(T + 1_200)).toBeLessThan(1.5);
   });
 
   it('learns from a slow failure (a timeout) upward only, never from a fast one', () => {

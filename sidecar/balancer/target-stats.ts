@@ -12,8 +12,15 @@ export interface TargetStatsOptions {
   readonly errorDecayMs?: number;
   /** Imagined successes in the failure ratio's denominator: a lone failure reads 1/(1+prior), not 100 %. */
   readonly successPrior?: number;
-  /** Weight of each new sample in the recent mean latency (per sample, so it does not depend on the rate). */
+  /**
+   * Weight of each new sample in the recent mean latency (per sample, so it does not depend on the rate), for a
+   * sample above it; one below it pulls by `recoverySampleWeight`, so a provider that recovered is seen to in a
+   * couple of answers.
+   */
   readonly recentSampleWeight?: number;
+  readonly recoverySampleWeight?: number;
+  /** Time constant over which the recent mean of a target that gets no samples fades back to its usual one. */
+  readonly slowdownFadeMs?: number;
   /** Weight of each new sample in the usual (long-run) mean latency: ~1/n of the last n samples. */
   readonly usualSampleWeight?: number;
 }
@@ -38,12 +45,17 @@ export interface InFlightHandle {
 
 export type TargetLoad = Pick<Candidate, 'inFlight' | 'latencyMs' | 'errorRate' | 'slowdown'>;
 
+/** The largest recent mean kept, as a multiple of the usual one (see learnMeans). */
+const MAX_SLOWDOWN = 4;
+
 const DEFAULTS = {
   latencyDecayMs: 10_000,
   idleFadeMs: 30_000,
   errorDecayMs: 10_000,
   successPrior: 1,
   recentSampleWeight: 0.2,
+  recoverySampleWeight: 0.5,
+  slowdownFadeMs: 15_000,
   usualSampleWeight: 0.02,
 } as const satisfies Required<TargetStatsOptions>;
 
@@ -73,6 +85,8 @@ export class TargetStats {
   private readonly errorDecayMs: number;
   private readonly successPrior: number;
   private readonly recentSampleWeight: number;
+  private readonly recoverySampleWeight: number;
+  private readonly slowdownFadeMs: number;
   private readonly usualSampleWeight: number;
 
   private pending = 0;
@@ -101,6 +115,11 @@ export class TargetStats {
       'recentSampleWeight',
       options.recentSampleWeight ?? DEFAULTS.recentSampleWeight,
     );
+    this.recoverySampleWeight = unitInterval(
+      'recoverySampleWeight',
+      options.recoverySampleWeight ?? DEFAULTS.recoverySampleWeight,
+    );
+    this.slowdownFadeMs = positive('slowdownFadeMs', options.slowdownFadeMs ?? DEFAULTS.slowdownFadeMs);
     this.usualSampleWeight = unitInterval(
       'usualSampleWeight',
       options.usualSampleWeight ?? DEFAULTS.usualSampleWeight,
@@ -137,14 +156,15 @@ export class TargetStats {
    * How much slower than usual the target is now: the larger of its recent mean latency and the mean age of its
    * requests in flight (so a provider that starts to hang shows before its first slow answer), over its usual
    * mean latency. 1 with no data. The recent mean fades back toward the usual one while no sample arrives
-   * (`idleFadeMs`), so a target avoided after a slow spell is tried again. A brown-out reads 5 where the target
-   * has turned five times slower than it used to be; a target that is simply slower than others reads 1.
+   * (`slowdownFadeMs`), so a target avoided after a slow spell is tried again. A target that turned five times
+   * slower reads 4 (the recent mean is kept within 4× the usual; the age of a hanging request is not capped); one
+   * that is simply slower than others, and always was, reads 1.
    */
   slowdown(now: number): number {
     const usual = this.usualMean;
     const recent = this.recentMean;
     if (usual === undefined || recent === undefined || !(usual > 0)) return 1;
-    let current = usual + (recent - usual) * retained(now - this.lastMeanSampleAt, this.idleFadeMs);
+    let current = this.fadedRecent(now, recent, usual);
     if (this.pending > 0) current = Math.max(current, now - this.pendingStartSum / this.pending);
     return Math.max(0, current / usual);
   }
@@ -208,6 +228,11 @@ export class TargetStats {
     this.recordOutcome(endedAt, outcome.ok);
   }
 
+  /** The recent mean as it reads at `now`: faded toward the usual one since the last sample. */
+  private fadedRecent(now: number, recent: number, usual: number): number {
+    return usual + (recent - usual) * retained(now - this.lastMeanSampleAt, this.slowdownFadeMs);
+  }
+
   /** The plain means behind `slowdown`; a failure's latency (a slow timeout) only raises them. */
   private learnMeans(now: number, sample: number, onlyUpward: boolean): void {
     const recent = this.recentMean;
@@ -219,9 +244,15 @@ export class TargetStats {
     } else {
       // From the recent mean as `slowdown` reads it now (faded while no sample came), so a target tried again after
       // a slow spell is judged on its new answers rather than on the spell.
-      const faded = usual + (recent - usual) * retained(now - this.lastMeanSampleAt, this.idleFadeMs);
-      if (!onlyUpward || sample > faded) this.recentMean = faded + (sample - faded) * this.recentSampleWeight;
-      if (!onlyUpward || sample > usual) this.usualMean = usual + (sample - usual) * this.usualSampleWeight;
+      const faded = this.fadedRecent(now, recent, usual);
+      const weight = sample < faded ? this.recoverySampleWeight : this.recentSampleWeight;
+      // Kept within MAX_SLOWDOWN × usual: beyond it a target is as avoided as it gets, and a cap lets the fade
+      // bring it back in a bounded time however slow the spell was.
+      const nextUsual =
+        !onlyUpward || sample > usual ? usual + (sample - usual) * this.usualSampleWeight : usual;
+      if (!onlyUpward || sample > faded)
+        this.recentMean = Math.min(faded + (sample - faded) * weight, nextUsual * MAX_SLOWDOWN);
+      this.usualMean = nextUsual;
     }
     this.lastMeanSampleAt = now;
   }

@@ -9,7 +9,7 @@ import {
 import { SmoothWeightedPicker } from './smooth-weighted-picker.ts';
 
 export interface AdaptiveOptions extends HealthOptions {
-  /** Cross-provider latency factor (best / latency)^exponent; 0 (default) turns it off, 0.5: 4× slower gets half. */
+  /** Cross-provider latency factor (best / latency)^exponent: 0.5 (default): 4× slower gets half; 0 turns it off. */
   readonly latencyExponent?: number;
   /** Smallest latency factor, so a slow target keeps being measured. */
   readonly minLatencyFactor?: number;
@@ -29,10 +29,11 @@ export interface AdaptiveOptions extends HealthOptions {
  * through the age of the requests in flight before any slow answer comes) through the slowdown factor,
  * e^(−sensitivity × (slowdown − threshold)) above the threshold, floored so the provider is seen to recover.
  *
- * A provider that is merely slower than another is not penalised here by default: that is the operator's call,
- * by the objective (a cost-objective pool wants the cheap, slow provider). `latencyExponent` > 0 adds the old
- * cross-provider factor, (best / latency)^exponent on peak-EWMA latencies, floored at `minLatencyFactor`; the
- * routing simulator (bench/routing) found it pulled cost-objective pools toward expensive providers.
+ * A provider slower than another leans traffic away by (best / latency)^latencyExponent on peak-EWMA latencies,
+ * floored at `minLatencyFactor`: standalone, that is the only latency preference. The pool runtime sets the
+ * exponent by the pool's objective (routing/pool-runtime.ts): 0 for `cost`, where the operator's ranking wants the
+ * cheap, slow provider and the routing simulator (bench/routing) found the lean pulled such pools to expensive
+ * providers.
  */
 export class Adaptive implements Strategy {
   readonly name = 'adaptive' as const;
@@ -46,7 +47,7 @@ export class Adaptive implements Strategy {
 
   constructor(options: AdaptiveOptions = {}) {
     this.health = resolveHealthOptions(options);
-    this.latencyExponent = options.latencyExponent ?? 0;
+    this.latencyExponent = options.latencyExponent ?? 0.5;
     this.minLatencyFactor = options.minLatencyFactor ?? 0.1;
     this.slowdownThreshold = options.slowdownThreshold ?? 1.5;
     this.slowdownSensitivity = options.slowdownSensitivity ?? 4;
