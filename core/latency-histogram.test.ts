@@ -7,6 +7,7 @@ import {
   bucketUpperBound,
   histogramCount,
   histogramMean,
+  logMeanStandardError,
   mergeHistograms,
   quantile,
   type HistogramCounts,
@@ -90,5 +91,33 @@ describe('a latency histogram', () => {
     const mean = histogramMean(histogramOf(samples)) ?? Number.NaN;
     expect(mean / 55).toBeGreaterThan(1 / 1.19);
     expect(mean / 55).toBeLessThan(1.19);
+  });
+});
+
+describe('the standard error of a histogram’s mean log latency', () => {
+  const recorded = (values: readonly number[]) => {
+    const r = new LatencyRecorder();
+    for (const v of values) r.record(v);
+    return r.take();
+  };
+  it('is undefined with fewer than two samples', () => {
+    expect(logMeanStandardError(recorded([100]))).toBeUndefined();
+  });
+  it('is 0 when every sample falls in one bucket', () => {
+    expect(logMeanStandardError(recorded([100, 100, 100]))).toBe(0);
+  });
+  it('shrinks as 1/√n for the same spread: 4 samples against the same 4 repeated 25 times', () => {
+    const spread = [50, 100, 200, 400];
+    const few = logMeanStandardError(recorded(spread)) ?? NaN;
+    const many = logMeanStandardError(recorded(Array.from({ length: 25 }, () => spread).flat())) ?? NaN;
+    // Sample variances (n − 1): 4/3 and 100/99 of the population's; √((4/3)/4) / √((100/99)/100) = √33.
+    expect(few / many).toBeCloseTo(Math.sqrt(33), 6);
+  });
+  it('is near the spread of ln(latency) over √n for a doubling spread', () => {
+    // Half at 100 ms, half at 200 ms: ln values ln 2 apart, standard deviation ≈ ln 2 / 2 (within bucket rounding).
+    const n = 200;
+    const se =
+      logMeanStandardError(recorded(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 100 : 200)))) ?? NaN;
+    expect(se).toBeCloseTo(Math.log(2) / 2 / Math.sqrt(n), 2);
   });
 });

@@ -92,6 +92,25 @@ export function histogramMean(h: HistogramCounts): number | undefined {
   return sum / total;
 }
 
+/**
+ * The standard error of the mean of ln(latency), from the buckets' geometric midpoints: how sure a mean taken from
+ * this histogram is, in the log units scores use. Undefined with fewer than two samples.
+ */
+export function logMeanStandardError(h: HistogramCounts): number | undefined {
+  const total = histogramCount(h);
+  if (total < 2) return undefined;
+  let sum = 0;
+  let squares = 0;
+  for (const [i, c] of h.entries()) {
+    if (c === 0) continue;
+    const x = Math.log(Math.sqrt(Math.max(bucketLowerBound(i), 0.5) * bucketUpperBound(i)));
+    sum += c * x;
+    squares += c * x * x;
+  }
+  const variance = Math.max(0, (squares - (sum * sum) / total) / (total - 1));
+  return Math.sqrt(variance / total);
+}
+
 function trimTrailingZeros(counts: number[]): number[] {
   let end = counts.length;
   while (end > 0 && !counts[end - 1]) end--;

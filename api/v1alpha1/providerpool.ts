@@ -315,10 +315,11 @@ export const AdaptiveSchema = z
       .number()
       .min(0.05)
       .max(10)
-      .default(0.5)
+      .default(0.1)
       .describe(
-        'Greediness of the weights: lower sends more traffic to the best provider. At 0.5 a provider twice as ' +
-          'slow gets a quarter of the share of an equal-weight peer.',
+        'Greediness of the weights: lower sends more traffic to the best provider. At 0.1 a provider 20 % ' +
+          'slower gets a sixth of the share of an equal-weight peer ((1/1.2)^10); at 0.5 one twice as slow ' +
+          'gets a quarter. The floor keeps every healthy provider measured.',
       ),
     maxStepPerRound: z
       .number()
@@ -330,7 +331,7 @@ export const AdaptiveSchema = z
       .number()
       .min(0)
       .max(0.2)
-      .default(0.02)
+      .default(0.01)
       .describe('Smallest share (0 to 1) a healthy provider keeps, so it goes on being measured.'),
     slowStartSeconds: z
       .number()

@@ -4,7 +4,12 @@
  * units, so a score 0.69 higher means "about twice as bad"; the softmax in reweight.ts turns them into weights.
  */
 import type { ADAPTIVE_OBJECTIVES } from '../../api/v1alpha1/providerpool.ts';
-import { histogramCount, histogramMean, type HistogramCounts } from '../../core/latency-histogram.ts';
+import {
+  histogramCount,
+  histogramMean,
+  logMeanStandardError,
+  type HistogramCounts,
+} from '../../core/latency-histogram.ts';
 
 export type Objective = (typeof ADAPTIVE_OBJECTIVES)[number];
 
@@ -38,7 +43,11 @@ export interface ScoreSettings {
   readonly objective: Objective;
   /** Attempts a score needs to stand on its own; with fewer it is blended with the provider's previous score. */
   readonly minSamples: number;
-  /** Added to the score per unit of failure rate (e.g. 4: 25 % failures cost as much as e^1 ≈ 2.7× the latency). */
+  /**
+   * Added to the score per unit of failure rate. 1 prices a failure at about what it costs the client in time:
+   * a failed attempt is retried elsewhere, so the expected time to a success grows by 1/(1 − rate), and
+   * ln(1/(1 − rate)) ≈ rate. Higher values shun a flaky provider beyond that (4: 25 % failures cost e^1 ≈ 2.7×).
+   */
   readonly failurePenalty: number;
   /** Added to the score per unit of 429 rate. */
   readonly rateLimitPenalty: number;
@@ -50,6 +59,8 @@ interface Measured {
   readonly latencyMs: number | undefined;
   readonly price: number | undefined;
   readonly penalty: number;
+  /** Standard error of ln(latency)'s mean; 0 when unknown. */
+  readonly latencyError: number;
 }
 
 function measure(p: ProviderWindow, settings: ScoreSettings): Measured | undefined {
@@ -61,6 +72,7 @@ function measure(p: ProviderWindow, settings: ScoreSettings): Measured | undefin
     latencyMs: latencyMs === undefined ? undefined : Math.max(1, latencyMs),
     price: p.pricePerMillionTokens,
     penalty: settings.failurePenalty * failureRate + settings.rateLimitPenalty * rateLimitRate,
+    latencyError: logMeanStandardError(p.latency) ?? 0,
   };
 }
 
@@ -69,6 +81,8 @@ export interface Score {
   readonly value: number;
   /** Attempts it rests on: below `minSamples` the caller blends it with what it knew before. */
   readonly samples: number;
+  /** Standard error of the value from the latency measurement's spread (log units); 0 when unknown. */
+  readonly error: number;
 }
 
 /**
@@ -100,6 +114,7 @@ export function scoreProviders(
     return {
       value: mix.latency * latency + mix.cost * cost + m.penalty,
       samples: providers[i]?.attempts ?? 0,
+      error: mix.latency * m.latencyError,
     };
   });
 }

@@ -215,3 +215,44 @@ describe('adaptive reweighting', () => {
     expect(effective).toBeCloseTo(4, 9);
   });
 });
+
+describe('reweighting with noisy measurements', () => {
+  it.each([
+    {
+      name: 'counts a clear difference in full: a provider 20 % slower measured on 200 attempts ends near the floor',
+      noise: 0.1,
+      attempts: 200,
+      slowerAtMost: 0.2,
+    },
+    {
+      name: 'barely counts a difference within the noise: 5 % slower on 20 very noisy attempts stays near half',
+      noise: 0.9,
+      attempts: 20,
+      slowerAtLeast: 0.35,
+    },
+  ])('$name', ({ noise, attempts, slowerAtMost, slowerAtLeast }) => {
+    const slowdown = slowerAtMost === undefined ? 1.05 : 1.2;
+    const { last } = simulate(40, () => ({
+      fast: { latencyMs: 100, noise, attempts },
+      slower: { latencyMs: 100 * slowdown, noise, attempts },
+    }));
+    if (slowerAtMost !== undefined) expect(last.slower).toBeLessThan(slowerAtMost);
+    if (slowerAtLeast !== undefined) expect(last.slower).toBeGreaterThan(slowerAtLeast);
+  });
+
+  it('without the noise margin, chases noise between equal providers', () => {
+    const world = () => ({
+      a: { latencyMs: 100, noise: 0.5, attempts: 40 },
+      b: { latencyMs: 100, noise: 0.5, attempts: 40 },
+    });
+    const moves = (settings: ReweightSettings) => {
+      const { share } = simulate(60, world, settings);
+      let moved = 0;
+      for (let r = 1; r < 60; r++) moved += Math.abs(share(r, 'a') - share(r - 1, 'a'));
+      return moved / 59;
+    };
+    expect(moves({ ...DEFAULT_REWEIGHT_SETTINGS, noiseMargin: 0 })).toBeGreaterThan(
+      3 * moves(DEFAULT_REWEIGHT_SETTINGS),
+    );
+  });
+});

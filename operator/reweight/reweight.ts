@@ -39,20 +39,28 @@ export interface ReweightSettings extends ScoreSettings {
   readonly slowStartMs: number;
   /** How long the last score of a provider stands in while it has too few attempts to be measured. */
   readonly scoreMemoryMs: number;
+  /**
+   * How many standard errors a measured difference must span to count in full: a score's distance d from the
+   * pool's median is scaled by d² / (d² + (noiseMargin × its standard error)²), so a difference the measurement
+   * cannot tell from noise barely moves the shares while a clear one counts whole. This is what lets the
+   * softmax be greedy (a low temperature) without chasing noise.
+   */
+  readonly noiseMargin: number;
 }
 
 export const DEFAULT_REWEIGHT_SETTINGS: ReweightSettings = {
   objective: 'latency',
   minSamples: 10,
-  failurePenalty: 4,
+  failurePenalty: 1,
   rateLimitPenalty: 2,
-  temperature: 0.5,
+  temperature: 0.1,
   smoothing: 0.5,
   maxStep: 0.1,
   deadband: 0.05,
-  floor: 0.02,
+  floor: 0.01,
   slowStartMs: 30_000,
   scoreMemoryMs: 60_000,
+  noiseMargin: 2,
 };
 
 export interface ProviderWeight {
@@ -119,17 +127,26 @@ function currentScores(
     ...solid,
     ...providers.map((p) => remembered(p.name)?.value).filter((v) => v !== undefined),
   ]);
+  const center = median(solid);
   return new Map(
     providers.map((p, i) => {
       const m = measured[i];
       const kept = remembered(p.name);
       if (m === undefined) return [p.name, kept];
-      if (m.samples >= settings.minSamples) return [p.name, { value: m.value, at: now }];
+      if (m.samples >= settings.minSamples)
+        return [p.name, { value: shrunk(m.value, m.error, center, settings.noiseMargin), at: now }];
       const prior = kept?.value ?? neutral;
       const w = m.samples / settings.minSamples;
       return [p.name, { value: w * m.value + (1 - w) * prior, at: now }];
     }),
   );
+}
+
+/** `value` pulled toward `center` as far as its distance is within the noise (see `noiseMargin`). */
+function shrunk(value: number, error: number, center: number, margin: number): number {
+  const d = value - center;
+  const noise = (margin * error) ** 2;
+  return noise === 0 ? value : center + (d * d * d) / (d * d + noise);
 }
 
 /** Where shares are heading this round: softmax of scores, weighted by the spec, slow start applied. */

@@ -212,14 +212,104 @@ describe('TargetStats in-flight handles', () => {
     const stats = new TargetStats();
     run(stats, [ok(0, 100), failed(100, 100)]);
     stats.start(100);
-    expect(stats.load(100)).toEqual({ inFlight: 1, latencyMs: 100, errorRate: 1 / 3 });
+    expect(stats.load(100)).toEqual({ inFlight: 1, latencyMs: 100, errorRate: 1 / 3, slowdown: 1 });
   });
 
   it.each([
     { name: 'rejects a zero latency time constant', options: { latencyDecayMs: 0 } },
     { name: 'rejects a negative idle fade', options: { idleFadeMs: -1 } },
     { name: 'rejects a negative success prior', options: { successPrior: -1 } },
+    { name: 'rejects a sample weight of 0', options: { recentSampleWeight: 0 } },
+    { name: 'rejects a sample weight above 1', options: { usualSampleWeight: 1.5 } },
   ])('$name', ({ options }) => {
     expect(() => new TargetStats(options)).toThrow(RangeError);
+  });
+});
+
+describe('TargetStats slowdown (against its own usual latency)', () => {
+  /** 100 answers of 100 ms, one a second: the usual. */
+  const usual = (): TargetStats => {
+    const stats = new TargetStats();
+    run(
+      stats,
+      Array.from({ length: 100 }, (_, i) => ok(i * 1_000, i * 1_000 + 100)),
+    );
+    return stats;
+  };
+  const T = 100_000;
+
+  it.each([
+    { name: 'reads 1 with no data', stats: () => new TargetStats(), at: 0, expected: 1 },
+    { name: 'reads 1 for a target answering as it always did', stats: usual, at: T, expected: 1 },
+    {
+      name: 'reads about 1 for a target that is slow but always was (slowness alone is not a slowdown)',
+      stats: () => {
+        const s = new TargetStats();
+        run(s, [ok(0, 5_000), ok(5_000, 10_000)]);
+        return s;
+      },
+      at: 10_000,
+      expected: 1,
+    },
+    {
+      name: 'rises with the first answers five times slower than usual (0.2 of the step each)',
+      stats: () => {
+        const s = usual();
+        run(s, [ok(T, T + 500), ok(T + 500, T + 1_000)]);
+        return s;
+      },
+      at: T + 1_000,
+      // recent: 100 → 180, faded toward the usual 108 for 0.5 s (τ 15 s), then a fifth of the way to 500;
+      // usual: 100 → 108 → 115.84.
+      expected: (() => {
+        const faded = 108 + (180 - 108) * e(-500 / 15_000);
+        return (faded + (500 - faded) * 0.2) / 115.84;
+      })(),
+    },
+    {
+      name: 'reads the age of a request hanging in flight before any slow answer arrives',
+      stats: () => {
+        const s = usual();
+        s.start(T);
+        return s;
+      },
+      at: T + 400,
+      expected: 4,
+    },
+    {
+      name: 'fades back toward 1 while no sample arrives, so an avoided target is tried again',
+      stats: () => {
+        const s = usual();
+        run(s, [ok(T, T + 1_000)]);
+        return s;
+      },
+      at: T + 1_000 + 60_000,
+      // recent 280 over usual 118, the gap faded for 60 s (τ 15 s)
+      expected: (118 + (280 - 118) * e(-4)) / 118,
+    },
+  ])('$name', ({ stats, at, expected }) => {
+    expect(stats().slowdown(at)).toBeCloseTo(expected, 2);
+  });
+
+  it('keeps the recent mean within 4× the usual, so the fade brings back even a target that hung for minutes', () => {
+    const stats = usual();
+    run(stats, [ok(T, T + 600_000)]);
+    // usual: 100 + 599,900 × 0.02 ≈ 12,098; recent capped at 4 × that.
+    expect(stats.slowdown(T + 600_000)).toBeCloseTo(4, 5);
+  });
+
+  it('comes down in a couple of answers once the target answers as usual again (half the gap per answer)', () => {
+    const stats = usual();
+    run(stats, [ok(T, T + 1_000), ok(T + 1_000, T + 1_000 + 100), ok(T + 1_100, T + 1_100 + 100)]);
+    expect(stats.slowdown(T + 1_200)).toBeLessThan(1.5);
+  });
+
+  it('learns from a slow failure (a timeout) upward only, never from a fast one', () => {
+    const fast = usual();
+    run(fast, [failed(T, T + 10, 10)]);
+    expect(fast.slowdown(T + 10)).toBeCloseTo(1, 5);
+    const slow = usual();
+    run(slow, [failed(T, T + 1_000, 1_000)]);
+    expect(slow.slowdown(T + 1_000)).toBeGreaterThan(2);
   });
 });

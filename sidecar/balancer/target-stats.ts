@@ -12,6 +12,17 @@ export interface TargetStatsOptions {
   readonly errorDecayMs?: number;
   /** Imagined successes in the failure ratio's denominator: a lone failure reads 1/(1+prior), not 100 %. */
   readonly successPrior?: number;
+  /**
+   * Weight of each new sample in the recent mean latency (per sample, so it does not depend on the rate), for a
+   * sample above it; one below it pulls by `recoverySampleWeight`, so a provider that recovered is seen to in a
+   * couple of answers.
+   */
+  readonly recentSampleWeight?: number;
+  readonly recoverySampleWeight?: number;
+  /** Time constant over which the recent mean of a target that gets no samples fades back to its usual one. */
+  readonly slowdownFadeMs?: number;
+  /** Weight of each new sample in the usual (long-run) mean latency: ~1/n of the last n samples. */
+  readonly usualSampleWeight?: number;
 }
 
 export interface RequestOutcome {
@@ -32,18 +43,30 @@ export interface InFlightHandle {
   abandon(now: number): void;
 }
 
-export type TargetLoad = Pick<Candidate, 'inFlight' | 'latencyMs' | 'errorRate'>;
+export type TargetLoad = Pick<Candidate, 'inFlight' | 'latencyMs' | 'errorRate' | 'slowdown'>;
+
+/** The largest recent mean kept, as a multiple of the usual one (see learnMeans). */
+const MAX_SLOWDOWN = 4;
 
 const DEFAULTS = {
   latencyDecayMs: 10_000,
   idleFadeMs: 30_000,
   errorDecayMs: 10_000,
   successPrior: 1,
+  recentSampleWeight: 0.2,
+  recoverySampleWeight: 0.5,
+  slowdownFadeMs: 15_000,
+  usualSampleWeight: 0.02,
 } as const satisfies Required<TargetStatsOptions>;
 
 /** Weight left to old data after `elapsedMs`, for a time constant `tauMs`. */
 function retained(elapsedMs: number, tauMs: number): number {
   return Math.exp(-Math.max(0, elapsedMs) / tauMs);
+}
+
+function unitInterval(name: string, value: number): number {
+  if (!(value > 0 && value <= 1)) throw new RangeError(`${name} must be in (0, 1], got ${value}`);
+  return value;
 }
 
 function positive(name: string, value: number): number {
@@ -61,8 +84,18 @@ export class TargetStats {
   private readonly idleFadeMs: number;
   private readonly errorDecayMs: number;
   private readonly successPrior: number;
+  private readonly recentSampleWeight: number;
+  private readonly recoverySampleWeight: number;
+  private readonly slowdownFadeMs: number;
+  private readonly usualSampleWeight: number;
 
   private pending = 0;
+  /** Sum of the start times of the requests in flight, for their mean age. */
+  private pendingStartSum = 0;
+  /** Plain (not peak) means of latency samples: recent, usual, and when the last sample came. */
+  private recentMean: number | undefined;
+  private usualMean: number | undefined;
+  private lastMeanSampleAt = 0;
   private idleSince = -Infinity;
   private latencyEstimate: number | undefined;
   private latencySampledAt = 0;
@@ -78,6 +111,19 @@ export class TargetStats {
     const prior = options.successPrior ?? DEFAULTS.successPrior;
     if (!(prior >= 0)) throw new RangeError(`successPrior must be >= 0, got ${prior}`);
     this.successPrior = prior;
+    this.recentSampleWeight = unitInterval(
+      'recentSampleWeight',
+      options.recentSampleWeight ?? DEFAULTS.recentSampleWeight,
+    );
+    this.recoverySampleWeight = unitInterval(
+      'recoverySampleWeight',
+      options.recoverySampleWeight ?? DEFAULTS.recoverySampleWeight,
+    );
+    this.slowdownFadeMs = positive('slowdownFadeMs', options.slowdownFadeMs ?? DEFAULTS.slowdownFadeMs);
+    this.usualSampleWeight = unitInterval(
+      'usualSampleWeight',
+      options.usualSampleWeight ?? DEFAULTS.usualSampleWeight,
+    );
   }
 
   /** Requests started and not yet ended. */
@@ -106,12 +152,35 @@ export class TargetStats {
     return (this.failures * keep) / (this.outcomes * keep + this.successPrior);
   }
 
+  /**
+   * How much slower than usual the target is now: the larger of its recent mean latency and the mean age of its
+   * requests in flight (so a provider that starts to hang shows before its first slow answer), over its usual
+   * mean latency. 1 with no data. The recent mean fades back toward the usual one while no sample arrives
+   * (`slowdownFadeMs`), so a target avoided after a slow spell is tried again. A target that turned five times
+   * slower reads 4 (the recent mean is kept within 4× the usual; the age of a hanging request is not capped); one
+   * that is simply slower than others, and always was, reads 1.
+   */
+  slowdown(now: number): number {
+    const usual = this.usualMean;
+    const recent = this.recentMean;
+    if (usual === undefined || recent === undefined || !(usual > 0)) return 1;
+    let current = this.fadedRecent(now, recent, usual);
+    if (this.pending > 0) current = Math.max(current, now - this.pendingStartSum / this.pending);
+    return Math.max(0, current / usual);
+  }
+
   load(now: number): TargetLoad {
-    return { inFlight: this.pending, latencyMs: this.latencyMs(now), errorRate: this.errorRate(now) };
+    return {
+      inFlight: this.pending,
+      latencyMs: this.latencyMs(now),
+      errorRate: this.errorRate(now),
+      slowdown: this.slowdown(now),
+    };
   }
 
   start(now: number): InFlightHandle {
     this.pending += 1;
+    this.pendingStartSum += now;
     let ended = false;
     return {
       get ended() {
@@ -125,7 +194,7 @@ export class TargetStats {
       abandon: (endedAt: number) => {
         if (ended) return;
         ended = true;
-        this.release(endedAt);
+        this.release(now, endedAt);
       },
     };
   }
@@ -143,13 +212,14 @@ export class TargetStats {
     this.outcomesAt = now;
   }
 
-  private release(endedAt: number): void {
+  private release(startedAt: number, endedAt: number): void {
     this.pending -= 1;
+    this.pendingStartSum = this.pending === 0 ? 0 : this.pendingStartSum - startedAt;
     if (this.pending === 0) this.idleSince = endedAt;
   }
 
   private finish(startedAt: number, endedAt: number, outcome: RequestOutcome): void {
-    this.release(endedAt);
+    this.release(startedAt, endedAt);
     if (outcome.ok) {
       this.learnLatency(endedAt, outcome.latencyMs ?? Math.max(0, endedAt - startedAt), false);
     } else if (outcome.latencyMs !== undefined) {
@@ -158,8 +228,38 @@ export class TargetStats {
     this.recordOutcome(endedAt, outcome.ok);
   }
 
+  /** The recent mean as it reads at `now`: faded toward the usual one since the last sample. */
+  private fadedRecent(now: number, recent: number, usual: number): number {
+    return usual + (recent - usual) * retained(now - this.lastMeanSampleAt, this.slowdownFadeMs);
+  }
+
+  /** The plain means behind `slowdown`; a failure's latency (a slow timeout) only raises them. */
+  private learnMeans(now: number, sample: number, onlyUpward: boolean): void {
+    const recent = this.recentMean;
+    const usual = this.usualMean;
+    if (recent === undefined || usual === undefined) {
+      if (onlyUpward) return;
+      this.recentMean = sample;
+      this.usualMean = sample;
+    } else {
+      // From the recent mean as `slowdown` reads it now (faded while no sample came), so a target tried again after
+      // a slow spell is judged on its new answers rather than on the spell.
+      const faded = this.fadedRecent(now, recent, usual);
+      const weight = sample < faded ? this.recoverySampleWeight : this.recentSampleWeight;
+      // Kept within MAX_SLOWDOWN × usual: beyond it a target is as avoided as it gets, and a cap lets the fade
+      // bring it back in a bounded time however slow the spell was.
+      const nextUsual =
+        !onlyUpward || sample > usual ? usual + (sample - usual) * this.usualSampleWeight : usual;
+      if (!onlyUpward || sample > faded)
+        this.recentMean = Math.min(faded + (sample - faded) * weight, nextUsual * MAX_SLOWDOWN);
+      this.usualMean = nextUsual;
+    }
+    this.lastMeanSampleAt = now;
+  }
+
   private learnLatency(now: number, sample: number, onlyUpward: boolean): void {
     if (!(sample >= 0) || !Number.isFinite(sample)) return;
+    this.learnMeans(now, sample, onlyUpward);
     const current = this.latencyEstimate;
     if (current === undefined) {
       if (onlyUpward) return;

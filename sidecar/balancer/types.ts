@@ -27,6 +27,11 @@ export interface Candidate {
   readonly latencyMs: number | undefined;
   /** Decaying failure ratio in [0, 1]; 0 with no data. */
   readonly errorRate: number;
+  /**
+   * How much slower than its own usual this target answers now: recent latency (or, while requests hang, their
+   * mean age) over its long-run latency; 1 as usual and with no data (see TargetStats.slowdown).
+   */
+  readonly slowdown: number;
   /** True while the target's breaker is half-open: it may take probes, not full traffic. */
   readonly probing: boolean;
   /** Price of the provider model behind this target; undefined when the pool gives none. */

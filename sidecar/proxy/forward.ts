@@ -30,7 +30,7 @@ import {
   TooLong,
   type ContextNeed,
 } from '../routing/context-window.ts';
-import { selectOrPanic, type NoneAvailable, type Selected } from '../routing/select-target.ts';
+import type { NoneAvailable, Selected } from '../routing/select-target.ts';
 import type { Target } from '../routing/target.ts';
 import type { ClientApi } from '../api/client-api.ts';
 import { metricsObserver } from '../metrics/metrics-observer.ts';
@@ -43,6 +43,7 @@ import { ContinuationSink } from './continuation/continuation-sink.ts';
 import { readPartialAnswer, type PartialAnswer } from './continuation/partial-answer.ts';
 import { observeAll, type OutcomeObserver } from './outcome-observer.ts';
 import { quotaSettlement } from '../quota/quota-settlement.ts';
+import { planAttempt } from './plan-attempt.ts';
 import { UpstreamAttempt, type AttemptInput, type AttemptResult } from './upstream-attempt.ts';
 
 export const STRATEGY_HEADER = 'x-switchboard-strategy';
@@ -325,38 +326,46 @@ export async function forward(
     let firstProvider: string | undefined;
     let lastError: SwitchboardError | undefined;
     let attempts = 0;
-    let retriesLeft = runtime.pool.spec.retry.attempts;
     let lastTried: string | undefined;
-    /** The previous attempt failed only because the request is too long for its target. */
+    /** The previous attempt failed only because the request is too long for its target: the next is no retry. */
     let movedForLength = false;
+    let retriesMade = 0;
     /** Why the last attempt failed, for the retries metric. */
     let lastCode: string | undefined;
     for (let attempt = 1; ; attempt++) {
       const now = clock.now();
-      if (attempt > 1 && !movedForLength) {
-        if (retriesLeft === 0) break;
-        retriesLeft--;
-        if (!runtime.retryBudget.tryWithdraw(now)) {
-          metrics.retryBudgetExhausted.inc();
-          log.warn('retry budget exhausted; not retrying');
-          break;
-        }
-      }
       const ctx = { now, rng, tokens: request.tokens };
-      const strategy = runtime.strategy(route.model, strategyName);
+      const isRetry = attempt > 1 && !movedForLength;
       // The best tier first, other providers before one already tried; for a first attempt with nothing available,
-      // the least-bad provider (panic routing, routing/least-bad.ts).
-      const pool = interruption
-        ? route.targets.filter((t) => t.provider.continuation !== 'none' && !declined.has(t))
-        : route.targets;
-      const selection = selectOrPanic(pool, strategy, ctx, tried);
-      // Counted once per request: a retry skipping the same provider again wants it no more.
-      const estimated = request.tokens.input + request.tokens.output;
-      if (attempt === 1) for (const t of selection.quotaRefused) observer.quotaRefused?.(t, estimated);
-      if (!selection.target) {
-        if (!interruption) lastError ??= noProviderError(route.model, selection, now);
+      // the least-bad provider (panic routing, routing/least-bad.ts). A continuation goes to a target that can
+      // continue the answer.
+      const plan = planAttempt({
+        targets: interruption
+          ? route.targets.filter((t) => t.provider.continuation !== 'none' && !declined.has(t))
+          : route.targets,
+        strategy: runtime.strategy(route.model, strategyName),
+        retryBudget: runtime.retryBudget,
+        retries: runtime.pool.spec.retry.attempts,
+        retriesMade,
+        isRetry,
+        tried,
+        ctx,
+      });
+      if (plan.kind === 'attempts-used') break;
+      if (plan.kind === 'retry-budget-exhausted') {
+        metrics.retryBudgetExhausted.inc();
+        log.warn('retry budget exhausted; not retrying');
         break;
       }
+      if (isRetry) retriesMade++;
+      // Counted once per request: a retry skipping the same provider again wants it no more.
+      const estimated = request.tokens.input + request.tokens.output;
+      if (attempt === 1) for (const t of plan.selection.quotaRefused) observer.quotaRefused?.(t, estimated);
+      if (plan.kind === 'none-available') {
+        if (!interruption) lastError ??= noProviderError(route.model, plan.selection, now);
+        break;
+      }
+      const selection = plan.selection;
       const { target } = selection;
       if (selection.panic) {
         metrics.panicRouted.inc({ provider: target.provider.name, model: target.logicalModel });

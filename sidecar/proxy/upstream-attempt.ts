@@ -20,7 +20,7 @@ import type { Logger } from '../../core/log.ts';
 import type { Redactor } from '../core/redactor.ts';
 import type { Operation, StreamTranslator, TokenUsage, UpstreamRequest } from '../providers/adapter.ts';
 import type { TransportErrorKind } from '../retry/retryable.ts';
-import { retryDeadlineFromHeaders } from '../retry/cooldown.ts';
+import { coolDownUntil, retryDeadlineFromHeaders, type RateLimitSettings } from '../retry/cooldown.ts';
 import type { Target } from '../routing/target.ts';
 import type { TargetPermit } from '../routing/target-permit.ts';
 import { AttemptLease } from './attempt-lease.ts';
@@ -67,7 +67,7 @@ export interface AttemptInput {
   readonly attempt: number;
   /** When the sidecar received the request (for time to first token). */
   readonly receivedAt: number;
-  readonly rateLimit: { readonly defaultCooldownMs: number; readonly quotaExhaustedCooldownMs: number };
+  readonly rateLimit: RateLimitSettings;
   readonly clientSignal: AbortSignal;
   /** Where the answer goes, in the client's API shape. */
   readonly sink: AnswerSink;
@@ -355,10 +355,7 @@ export class UpstreamAttempt {
    */
   #coolDown(asked: number | undefined, quotaExhausted: boolean, scope: FaultScope): void {
     const now = this.#deps.clock.now();
-    // A used-up quota does not come back in seconds, whatever Retry-After says: leave the provider alone longer.
-    const until = quotaExhausted
-      ? Math.max(asked ?? now, now + this.#in.rateLimit.quotaExhaustedCooldownMs)
-      : (asked ?? now + this.#in.rateLimit.defaultCooldownMs);
+    const until = coolDownUntil(now, asked, quotaExhausted, this.#in.rateLimit);
     const { target } = this.#in;
     (scope === 'provider' ? target.provider.cooldown : target.health.cooldown).coolDown(until);
     this.#rateLimited = true;

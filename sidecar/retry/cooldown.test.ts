@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  coolDownUntil,
   CoolDown,
   MAX_RETRY_AFTER_MS,
   parseRetryAfter,
@@ -187,5 +188,27 @@ describe('cool-down of one target', () => {
     deadlines.forEach((d) => c.coolDown(d));
     expect(c.isCoolingDown(at)).toBe(cooling);
     expect(c.coolingUntil).toBe(until);
+  });
+});
+
+describe('how long a rate-limited provider cools down', () => {
+  const settings = { defaultCooldownMs: 5_000, quotaExhaustedCooldownMs: 300_000 };
+  it.each([
+    { name: 'as long as Retry-After asks', asked: NOW + 12_000, quota: false, until: NOW + 12_000 },
+    { name: 'the pool’s default without Retry-After', asked: undefined, quota: false, until: NOW + 5_000 },
+    {
+      name: 'at least the quota cool-down when the quota is used up, whatever Retry-After says',
+      asked: NOW + 12_000,
+      quota: true,
+      until: NOW + 300_000,
+    },
+    {
+      name: 'longer than the quota cool-down when Retry-After asks for longer',
+      asked: NOW + 400_000,
+      quota: true,
+      until: NOW + 400_000,
+    },
+  ])('$name', ({ asked, quota, until }) => {
+    expect(coolDownUntil(NOW, asked, quota, settings)).toBe(until);
   });
 });

@@ -36,3 +36,24 @@ export class CoolDown {
     return this.until;
   }
 }
+
+/** The pool's reaction to rate limiting (spec.rateLimit). */
+export interface RateLimitSettings {
+  readonly defaultCooldownMs: number;
+  readonly quotaExhaustedCooldownMs: number;
+}
+
+/**
+ * Until when a rate-limited provider cools down: as long as it `asked` (Retry-After), else the pool's default; a
+ * used-up quota does not come back in seconds, whatever Retry-After says, so the provider is left alone longer.
+ */
+export function coolDownUntil(
+  now: number,
+  asked: number | undefined,
+  quotaExhausted: boolean,
+  settings: RateLimitSettings,
+): number {
+  return quotaExhausted
+    ? Math.max(asked ?? now, now + settings.quotaExhaustedCooldownMs)
+    : (asked ?? now + settings.defaultCooldownMs);
+}

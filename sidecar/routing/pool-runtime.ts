@@ -1,9 +1,14 @@
-import type { ProviderPool, ProviderSpec, Timeouts } from '../../api/v1alpha1/providerpool.ts';
+import type {
+  ProviderPool,
+  ProviderPoolSpec,
+  ProviderSpec,
+  Timeouts,
+} from '../../api/v1alpha1/providerpool.ts';
 import { systemClock, type Clock, type Rng } from '../../core/clock.ts';
 import { timerScheduler, type Scheduler } from '../health/active-prober.ts';
 import { createRedactor, type Redactor } from '../core/redactor.ts';
 import type { Secret } from '../core/secret.ts';
-import { createStrategy } from '../balancer/strategies/index.ts';
+import { createStrategy, type AdaptiveOptions } from '../balancer/strategies/index.ts';
 import { TargetStats } from '../balancer/target-stats.ts';
 import type { Strategy, StrategyName } from '../balancer/types.ts';
 import type { BreakerTransition } from '../breaker/circuit-breaker.ts';
@@ -69,7 +74,8 @@ export class PoolRuntime {
     const key = `${model}|${name}`;
     let strategy = this.#strategies.get(key);
     if (!strategy) {
-      strategy = createStrategy(name);
+      strategy =
+        name === 'adaptive' ? createStrategy(name, adaptiveOptions(this.pool.spec)) : createStrategy(name);
       this.#strategies.set(key, strategy);
     }
     return strategy;
@@ -79,6 +85,20 @@ export class PoolRuntime {
   strategiesFor(models: ReadonlyMap<string, unknown>): Map<string, Strategy> {
     return new Map([...this.#strategies].filter(([key]) => models.has(key.slice(0, key.lastIndexOf('|')))));
   }
+}
+
+/**
+ * The adaptive strategy's local lean toward faster providers follows the pool's objective: none for `cost` (the
+ * operator's weights rank by price, and a lean toward fast providers would undo them), half for `balanced`.
+ */
+const LATENCY_LEAN: Record<ProviderPoolSpec['strategy']['adaptive']['objective'], number> = {
+  latency: 0.5,
+  balanced: 0.25,
+  cost: 0,
+};
+
+function adaptiveOptions(spec: ProviderPoolSpec): AdaptiveOptions {
+  return { latencyExponent: LATENCY_LEAN[spec.strategy.adaptive.objective] };
 }
 
 /** The pool's timeouts with the provider's overrides on top (only those it sets). */
@@ -178,5 +198,8 @@ export function buildPoolRuntime(
     for (const [name, old] of previous.providers) if (!providers.has(name)) void old.close();
   }
   const strategies = previous?.strategiesFor(models) ?? new Map<string, Strategy>();
+  // Adaptive instances are built for the pool's objective: a new objective gets new ones (they only hold WRR credit).
+  if (previous && previous.pool.spec.strategy.adaptive.objective !== spec.strategy.adaptive.objective)
+    for (const key of [...strategies.keys()]) if (key.endsWith('|adaptive')) strategies.delete(key);
   return new PoolRuntime({ pool, providers, models, retryBudget, strategies });
 }

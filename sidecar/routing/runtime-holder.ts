@@ -12,8 +12,7 @@ import type { BreakerTransition } from '../breaker/circuit-breaker.ts';
 import type { SecretSources } from '../config/resolve-secrets.ts';
 import type { SidecarMetrics } from '../metrics/metrics.ts';
 import type { PoolDocument } from '../source/pool-source.ts';
-import { modelQuotaRates, quotaRates } from '../quota/quota-rates.ts';
-import { QuotaBudget } from '../quota/quota-budget.ts';
+import { applyFleetDirectives } from './fleet-directives.ts';
 import { buildPoolRuntime, type PoolRuntime } from './pool-runtime.ts';
 
 export interface RuntimeHolderDeps {
@@ -77,23 +76,8 @@ export class RuntimeHolder {
         health.cooldown.onCoolDown = report === undefined ? undefined : (until) => report(name, until, model);
         metrics.setModelBreakerState(name, model, health.breaker.state(now));
       }
-      provider.quota.setRates(quotaRates(provider.spec, document.fleet?.quotas), now);
-      // Per-model budgets: kept across documents while the model keeps limits (what is left carries over).
-      for (const model of provider.spec.models) {
-        const rates = modelQuotaRates(name, model, document.fleet?.quotas);
-        const budget = provider.modelQuotas.get(model.name);
-        if (model.limits === undefined) provider.modelQuotas.delete(model.name);
-        else if (budget === undefined) provider.modelQuotas.set(model.name, new QuotaBudget(rates, now));
-        else budget.setRates(rates, now);
-      }
-      for (const model of provider.modelQuotas.keys())
-        if (!provider.spec.models.some((m) => m.name === model)) provider.modelQuotas.delete(model);
     }
-    for (const c of document.fleet?.cooldowns ?? []) {
-      const provider = next.providers.get(c.provider);
-      if (c.model === undefined) provider?.cooldown.adopt(c.until);
-      else provider?.targets.get(c.model)?.cooldown.adopt(c.until);
-    }
+    applyFleetDirectives(next, document.fleet, now);
     this.#current = next;
     this.#version = document.version;
   }

@@ -62,6 +62,7 @@ function toCandidate(t: Target, now: number, probing: boolean): Candidate {
     inFlight: t.stats.inFlight,
     latencyMs: t.stats.latencyMs(now),
     errorRate: t.stats.errorRate(now),
+    slowdown: t.stats.slowdown(now),
     probing,
     price: t.price,
   };

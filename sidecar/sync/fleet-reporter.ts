@@ -23,6 +23,23 @@ export interface FleetReporterOptions {
 
 type TargetFacts = TargetNow & { readonly provider: string; readonly model: string };
 
+/** Every target of the running pool with its moment's facts (in flight, breaker phase), for a report. */
+export function targetFacts(runtime: PoolRuntime | undefined, now: number): Map<string, TargetFacts> {
+  const facts = new Map<string, TargetFacts>();
+  for (const [model, targets] of runtime?.models ?? []) {
+    for (const t of targets) {
+      facts.set(targetNowKey(t.provider.name, model), {
+        provider: t.provider.name,
+        model,
+        inFlight: t.stats.inFlight,
+        // The provider's phase when it blocks (or probes) every model; else this model's own.
+        breaker: providerPhase(t.provider.breaker.state(now), t.health.breaker.state(now)),
+      });
+    }
+  }
+  return facts;
+}
+
 export class FleetReporter {
   readonly #o: FleetReporterOptions;
   #timer: NodeJS.Timeout | undefined;
@@ -65,26 +82,10 @@ export class FleetReporter {
     await this.#sending;
   }
 
-  #targets(now: number): Map<string, TargetFacts> {
-    const facts = new Map<string, TargetFacts>();
-    for (const [model, targets] of this.#o.runtime()?.models ?? []) {
-      for (const t of targets) {
-        facts.set(targetNowKey(t.provider.name, model), {
-          provider: t.provider.name,
-          model,
-          inFlight: t.stats.inFlight,
-          // The provider's phase when it blocks (or probes) every model; else this model's own.
-          breaker: providerPhase(t.provider.breaker.state(now), t.health.breaker.state(now)),
-        });
-      }
-    }
-    return facts;
-  }
-
   #send(): void {
     if (this.#stopped) return;
     const now = this.#o.clock.now();
-    const report = this.#o.collector.take(now, this.#o.version(), this.#targets(now));
+    const report = this.#o.collector.take(now, this.#o.version(), targetFacts(this.#o.runtime(), now));
     this.#sending = this.#sending.then(() =>
       this.#o.post(report).catch((err: unknown) =>
         this.#o.logger.debug('report not delivered', {

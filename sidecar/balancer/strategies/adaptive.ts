@@ -9,39 +9,67 @@ import {
 import { SmoothWeightedPicker } from './smooth-weighted-picker.ts';
 
 export interface AdaptiveOptions extends HealthOptions {
-  /** Damping of the latency factor (best / latency)^exponent: 0.5 means 4× slower gets half the weight. */
+  /** Cross-provider latency factor (best / latency)^exponent: 0.5 (default): 4× slower gets half; 0 turns it off. */
   readonly latencyExponent?: number;
   /** Smallest latency factor, so a slow target keeps being measured. */
   readonly minLatencyFactor?: number;
+  /** A target slower than its own usual by more than this ratio (see Candidate.slowdown) loses weight. */
+  readonly slowdownThreshold?: number;
+  /** How fast it loses it: the factor is e^(−sensitivity × (slowdown − threshold)). */
+  readonly slowdownSensitivity?: number;
+  /** Smallest slowdown factor, so a slowed target keeps a trickle and is seen to recover. */
+  readonly minSlowdownFactor?: number;
 }
 
 /**
- * Smooth weighted round-robin on weight × local health × latency factor. `weight` is the configured weight
- * today; once the operator pushes cluster-wide weights it will carry those, and this strategy lets a local
- * fault (failures, a latency spike) react at once without waiting for the next reweighting round.
+ * Smooth weighted round-robin on weight × local health × slowdown factor. Under an operator `weight` carries the
+ * cluster-wide weights, which already rank the providers by the pool's objective (latency, cost or both) from the
+ * whole fleet's reports; this strategy lets a local fault react at once, without waiting for the next round:
+ * failures through the health factor, and a provider turning slower than its own usual (a brown-out; a hang shows
+ * through the age of the requests in flight before any slow answer comes) through the slowdown factor,
+ * e^(−sensitivity × (slowdown − threshold)) above the threshold, floored so the provider is seen to recover.
  *
- * The latency factor compares each target's peak-EWMA latency with the best measured among the candidates,
- * damped and floored so traffic leans toward faster targets without herding; an unmeasured target gets 1.
+ * A provider slower than another leans traffic away by (best / latency)^latencyExponent on peak-EWMA latencies,
+ * floored at `minLatencyFactor`: standalone, that is the only latency preference. The pool runtime sets the
+ * exponent by the pool's objective (routing/pool-runtime.ts): 0 for `cost`, where the operator's ranking wants the
+ * cheap, slow provider and the routing simulator (bench/routing) found the lean pulled such pools to expensive
+ * providers.
  */
 export class Adaptive implements Strategy {
   readonly name = 'adaptive' as const;
   private readonly health: ResolvedHealthOptions;
   private readonly latencyExponent: number;
   private readonly minLatencyFactor: number;
+  private readonly slowdownThreshold: number;
+  private readonly slowdownSensitivity: number;
+  private readonly minSlowdownFactor: number;
   private readonly picker = new SmoothWeightedPicker();
 
   constructor(options: AdaptiveOptions = {}) {
     this.health = resolveHealthOptions(options);
     this.latencyExponent = options.latencyExponent ?? 0.5;
     this.minLatencyFactor = options.minLatencyFactor ?? 0.1;
+    this.slowdownThreshold = options.slowdownThreshold ?? 1.5;
+    this.slowdownSensitivity = options.slowdownSensitivity ?? 4;
+    this.minSlowdownFactor = options.minSlowdownFactor ?? 0.001;
   }
 
   pick(candidates: readonly Candidate[], _ctx: PickContext): Candidate | undefined {
     const best = lowestMeasuredLatency(candidates);
     return this.picker.pick(
       candidates,
-      (c) => c.weight * healthFactor(c, this.health) * this.latencyFactor(c.latencyMs, best),
+      (c) =>
+        c.weight *
+        healthFactor(c, this.health) *
+        this.latencyFactor(c.latencyMs, best) *
+        this.slowdownFactor(c.slowdown),
     );
+  }
+
+  private slowdownFactor(slowdown: number): number {
+    const excess = slowdown - this.slowdownThreshold;
+    if (!(excess > 0)) return 1;
+    return Math.max(this.minSlowdownFactor, Math.exp(-this.slowdownSensitivity * excess));
   }
 
   private latencyFactor(latencyMs: number | undefined, bestMs: number | undefined): number {

@@ -11,6 +11,7 @@ export function candidate(key: string, fields: Partial<Omit<Candidate, 'key'>> =
     inFlight: 0,
     latencyMs: undefined,
     errorRate: 0,
+    slowdown: 1,
     probing: false,
     price: undefined,
     ...fields,

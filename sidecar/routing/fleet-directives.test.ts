@@ -1,0 +1,68 @@
+import { describe, expect, it } from '@jest/globals';
+import { seededRng } from '../../core/clock.ts';
+import { parsePool } from '../config/load-pool.ts';
+import { applyFleetDirectives } from './fleet-directives.ts';
+import { buildPoolRuntime } from './pool-runtime.ts';
+
+const NOW = 1_000_000;
+
+function runtime() {
+  const pool = parsePool({
+    apiVersion: 'switchboard.dev/v1alpha1',
+    kind: 'ProviderPool',
+    metadata: { name: 't' },
+    spec: {
+      providers: ['a', 'b'].map((name) => ({
+        name,
+        type: 'openai',
+        baseURL: 'http://127.0.0.1:1/v1',
+        models: [{ name: 'chat', model: 'm' }],
+        limits: { requestsPerMinute: 600 },
+      })),
+    },
+  });
+  return buildPoolRuntime(pool, undefined, {
+    secrets: { env: {}, secretsDir: '/none' },
+    rng: seededRng(1),
+    now: NOW,
+    onBreakerTransition: () => {},
+  });
+}
+
+describe('applying the operator’s fleet directives', () => {
+  it('adopts a pool-wide cool-down of a whole provider, not one scoped to a model', () => {
+    const r = runtime();
+    applyFleetDirectives(
+      r,
+      {
+        weights: {},
+        quotas: [],
+        cooldowns: [
+          { provider: 'a', until: NOW + 4_000, reason: 'RateLimited' },
+          { provider: 'b', model: 'chat', until: NOW + 4_000, reason: 'RateLimited' },
+        ],
+      },
+      NOW,
+    );
+    expect(r.providers.get('a')?.cooldown.isCoolingDown(NOW + 3_999)).toBe(true);
+    expect(r.providers.get('b')?.cooldown.isCoolingDown(NOW)).toBe(false);
+  });
+
+  it.each([
+    { name: 'enforces the whole limit standalone (no directives)', fleet: undefined, perMinute: 600 },
+    {
+      name: 'enforces this sidecar’s pushed share under an operator',
+      fleet: { weights: {}, cooldowns: [], quotas: [{ provider: 'a', requestsPerMinute: 120 }] },
+      perMinute: 120,
+    },
+    {
+      name: 'starts at a tenth of the limit under an operator that has not pushed a share yet',
+      fleet: { weights: {}, cooldowns: [], quotas: [] },
+      perMinute: 60,
+    },
+  ])('$name', ({ fleet, perMinute }) => {
+    const r = runtime();
+    applyFleetDirectives(r, fleet, NOW);
+    expect(r.providers.get('a')?.quota.rates.requestsPerMinute).toBe(perMinute);
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * What a sidecar takes from the operator's fleet directives besides the weights (which `buildPoolRuntime` reads):
+ * each provider's quota budget and its models' own (quota/quota-rates.ts; the spec's limits whole when standalone),
+ * and the pool-wide cool-downs another sidecar saw, for a whole provider or one (provider, model). No I/O; the
+ * runtime holder and the routing simulator (bench/routing) both apply documents with it.
+ */
+import { modelQuotaRates, quotaRates } from '../quota/quota-rates.ts';
+import { QuotaBudget } from '../quota/quota-budget.ts';
+import type { FleetDirectives } from '../source/pool-source.ts';
+import type { PoolRuntime } from './pool-runtime.ts';
+
+export function applyFleetDirectives(
+  runtime: PoolRuntime,
+  fleet: FleetDirectives | undefined,
+  now: number,
+): void {
+  for (const [name, provider] of runtime.providers) {
+    provider.quota.setRates(quotaRates(provider.spec, fleet?.quotas), now);
+    // Per-model budgets: kept across documents while the model keeps limits (what is left carries over).
+    for (const model of provider.spec.models) {
+      const rates = modelQuotaRates(name, model, fleet?.quotas);
+      const budget = provider.modelQuotas.get(model.name);
+      if (model.limits === undefined) provider.modelQuotas.delete(model.name);
+      else if (budget === undefined) provider.modelQuotas.set(model.name, new QuotaBudget(rates, now));
+      else budget.setRates(rates, now);
+    }
+    for (const model of provider.modelQuotas.keys())
+      if (!provider.spec.models.some((m) => m.name === model)) provider.modelQuotas.delete(model);
+  }
+  for (const c of fleet?.cooldowns ?? []) {
+    const provider = runtime.providers.get(c.provider);
+    if (c.model === undefined) provider?.cooldown.adopt(c.until);
+    else provider?.targets.get(c.model)?.cooldown.adopt(c.until);
+  }
+}
