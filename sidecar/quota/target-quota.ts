@@ -14,11 +14,8 @@ function budgets(t: Target): QuotaBudget[] {
 /** Undefined when every budget of `t` admits a request at `now`; else the block that ends last. */
 export function quotaBlocked(t: Target, now: number): QuotaBlock | undefined {
   const provider = t.provider.quota.blocked(now);
-  const modelBlock = t.provider.modelQuotas.get(t.logicalModel)?.blocked(now);
-  const model =
-    modelBlock === undefined
-      ? undefined
-      : { ...modelBlock, why: `${modelBlock.why} for model ${t.logicalModel}` };
+  // The admission gate names the target ("provider/model: …") when only the model's budget holds it back.
+  const model = t.provider.modelQuotas.get(t.logicalModel)?.blocked(now);
   if (provider === undefined || model === undefined) return provider ?? model;
   // A block without an end (a share of 0) outlasts any other.
   if (provider.until === undefined) return provider;

@@ -245,7 +245,7 @@ describe('a model whose own quota share at a provider is used up', () => {
     const targets = runtime.models.get('chat') ?? [];
     selectTarget(targets, wrr(), ctx, new Set());
     expect(selectTarget(targets, wrr(), ctx, new Set())).toMatchObject({
-      skipped: ['a: request quota share used up for model chat'],
+      skipped: ['a/chat: request quota share used up'],
     });
   });
 });
