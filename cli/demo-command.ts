@@ -68,6 +68,24 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
     rps: values['no-traffic'] ? undefined : rps,
     logger: loggerFromFlag(values['log-level']),
   });
+  const started = Date.now();
+  const print = () =>
+    process.stdout.write(
+      renderTable(demo.operator.views().map(poolFromView), demo.load?.tally, (Date.now() - started) / 1000) +
+        '\n',
+    );
+  let table: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(table);
+      await demo.load?.stop();
+      print();
+      await demo.close();
+    })());
+  // Ctrl-C (or SIGTERM) stops everything cleanly, also before --duration is up. Registered before the URLs are
+  // printed: whoever reads them may press Ctrl-C at once, and without a handler SIGINT kills the process outright.
+  onShutdown(stop);
   const [first, ...others] = demo.sidecars;
   process.stdout.write(
     [
@@ -86,23 +104,7 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
     ].join('\n'),
   );
 
-  const started = Date.now();
-  const print = () =>
-    process.stdout.write(
-      renderTable(demo.operator.views().map(poolFromView), demo.load?.tally, (Date.now() - started) / 1000) +
-        '\n',
-    );
-  const table = setInterval(print, TABLE_INTERVAL_MS);
-  let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      clearInterval(table);
-      await demo.load?.stop();
-      print();
-      await demo.close();
-    })());
-  // Ctrl-C (or SIGTERM) stops everything cleanly, also before --duration is up.
-  onShutdown(stop);
+  table = setInterval(print, TABLE_INTERVAL_MS);
   if (duration === undefined) return;
   await new Promise((r) => setTimeout(r, duration * 1000));
   await stop();
