@@ -74,7 +74,8 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
       renderTable(demo.operator.views().map(poolFromView), demo.load?.tally, (Date.now() - started) / 1000) +
         '\n',
     );
-  let table: NodeJS.Timeout | undefined;
+  // The first table comes one interval from now, after the URLs below.
+  const table = setInterval(print, TABLE_INTERVAL_MS);
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -104,7 +105,6 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
     ].join('\n'),
   );
 
-  table = setInterval(print, TABLE_INTERVAL_MS);
   if (duration === undefined) return;
   await new Promise((r) => setTimeout(r, duration * 1000));
   await stop();
