@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.switchboard/', 'coverage/', 'bench/.peers/'] },
+  { ignores: ['node_modules/', '.switchboard/', 'coverage/', 'bench/.peers/', 'dist/'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -21,5 +21,11 @@ export default tseslint.config(
     ],
     ignores: ['**/*.test.ts'],
     rules: { 'no-console': 'error' },
+  },
+  {
+    // CommonJS files (scripts/build/undici-core.cjs) load their dependencies with require().
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

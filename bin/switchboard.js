@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly: Node 24 strips types natively, so there is no build step.
+// Runs the TypeScript sources directly: Node 24 strips types natively, so there is no build step. The one
+// exception is optional: `switchboard sidecar` runs the prebuilt bundle when one is there and fresh (bin/prebuilt.js).
+import { createRequire, enableCompileCache } from 'node:module';
+
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 24) {
   process.stderr.write(
@@ -8,4 +11,12 @@ if (major < 24) {
   );
   process.exit(1);
 }
-await import('../cli/main.ts');
+// V8's compiled code for every module, kept on disk (in the system temp dir unless NODE_COMPILE_CACHE names one):
+// a restart skips compiling what it compiled before.
+enableCompileCache();
+const bundle =
+  process.argv[2] === 'sidecar' ? (await import('./prebuilt.js')).freshSidecarBundle() : undefined;
+// The bundle is CommonJS: its `require('node:http')` skips the ES-module facade of node:http, whose named exports
+// include lazy getters (WebSocket, …) that load Node's own copy of undici, ~80 ms and several MiB for nothing.
+if (bundle === undefined) await import('../cli/main.ts');
+else createRequire(import.meta.url)(bundle);

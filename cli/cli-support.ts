@@ -45,3 +45,9 @@ export function loggerFromFlag(level: string): Logger {
   if (!isLogLevel(level)) throw new Error(`--log-level must be debug, info, warn or error, not "${level}"`);
   return createLogger({ level });
 }
+
+/** How the CLI ends on an error that reached the top: its message on stderr, exit code 2. */
+export function exitOnFatal(err: unknown): never {
+  process.stderr.write(`switchboard: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+}

@@ -70,6 +70,25 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
     rps: values['no-traffic'] ? undefined : rps,
     logger: loggerFromFlag(values['log-level']),
   });
+  const started = Date.now();
+  const print = () =>
+    process.stdout.write(
+      renderTable(demo.operator.views().map(poolFromView), demo.load?.tally, (Date.now() - started) / 1000) +
+        '\n',
+    );
+  // The first table comes one interval from now, after the URLs below.
+  const table = setInterval(print, TABLE_INTERVAL_MS);
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(table);
+      await demo.load?.stop();
+      print();
+      await demo.close();
+    })());
+  // Ctrl-C (or SIGTERM) stops everything cleanly, also before --duration is up; named before the URLs are printed,
+  // since whoever reads them may press Ctrl-C at once.
+  onShutdown(stop);
   const [first, ...others] = demo.sidecars;
   process.stdout.write(
     [
@@ -88,23 +107,6 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
     ].join('\n'),
   );
 
-  const started = Date.now();
-  const print = () =>
-    process.stdout.write(
-      renderTable(demo.operator.views().map(poolFromView), demo.load?.tally, (Date.now() - started) / 1000) +
-        '\n',
-    );
-  const table = setInterval(print, TABLE_INTERVAL_MS);
-  let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      clearInterval(table);
-      await demo.load?.stop();
-      print();
-      await demo.close();
-    })());
-  // Ctrl-C (or SIGTERM) stops everything cleanly, also before --duration is up.
-  onShutdown(stop);
   if (duration === undefined) return;
   await new Promise((r) => setTimeout(r, duration * 1000));
   await stop();

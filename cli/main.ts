@@ -1,4 +1,4 @@
-import { PoolLoadError } from '../sidecar/config/load-pool.ts';
+import { exitOnFatal } from './cli-support.ts';
 
 /**
  * Each command is imported only when it runs: a sidecar in every pod should not load the operator's Kubernetes
@@ -48,8 +48,4 @@ async function main(argv: string[]): Promise<void> {
   await command.run(rest);
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  const message = err instanceof PoolLoadError || err instanceof Error ? err.message : String(err);
-  process.stderr.write(`switchboard: ${message}\n`);
-  process.exit(2);
-});
+main(process.argv.slice(2)).catch(exitOnFatal);

@@ -9,7 +9,7 @@ import { DEFAULT_SECRETS_DIR, type SecretSources } from './config/resolve-secret
 import { SidecarMetrics } from './metrics/metrics.ts';
 import type { PoolRuntime } from './routing/pool-runtime.ts';
 import { RuntimeHolder } from './routing/runtime-holder.ts';
-import { metricsApp } from './metrics/metrics-server.ts';
+import { metricsHandler } from './metrics/metrics-server.ts';
 import { createRequestHandler, readiness } from './server/routes.ts';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './server/http-limits.ts';
 import { startHttpServer, type RunningHttpServer } from './server/http-server.ts';
@@ -137,7 +137,7 @@ export async function startSidecar(options: SidecarOptions): Promise<RunningSide
     options.metricsPort === null
       ? undefined
       : await startHttpServer(
-          metricsApp(metrics.registry, () => readiness(holder.current, () => source.problem())),
+          metricsHandler(metrics.registry, () => readiness(holder.current, () => source.problem())),
           { host: metricsHost, port: options.metricsPort ?? 0, limits },
         );
   const metricsUrl = metricsServer && `http://${metricsHost}:${metricsServer.port}/metrics`;

@@ -5,10 +5,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { SIDECAR_NODE_OPTIONS } from '../../core/sidecar-node-options.ts';
 import type { BenchChild, ProcessGroup } from './process-group.ts';
-import { startLitellm, startPortkey } from './peers.ts';
+import { freePort, startLitellm, startPortkey } from './peers.ts';
+import { waitForHttp } from './ready.ts';
 
 const HERE = import.meta.dirname;
+export const SWITCHBOARD_BIN = join(HERE, '..', '..', 'bin', 'switchboard.js');
 const START_TIMEOUT_MS = 20_000;
 
 export interface Cores {
@@ -35,6 +38,8 @@ export interface RunningCase {
   readonly sut: BenchChild;
   /** The mock process; the same child as `sut` in the direct case. */
   readonly upstream: BenchChild;
+  /** From spawning the system under test to its first ready answer (or its "listening" line), ms. */
+  readonly readyMs?: number;
 }
 
 export interface BenchCase {
@@ -50,17 +55,19 @@ async function startNodeScript(
   core: number,
   script: string,
   args: readonly string[],
-): Promise<{ child: BenchChild; ready: Record<string, unknown> }> {
+): Promise<{ child: BenchChild; ready: Record<string, unknown>; readyMs: number }> {
+  const started = performance.now();
   const child = context.group.spawn({
     name,
     core,
     command: process.execPath,
     args: [join(HERE, script), ...args],
   });
-  return { child, ready: await child.nextJson(START_TIMEOUT_MS) };
+  const ready = await child.nextJson(START_TIMEOUT_MS);
+  return { child, ready, readyMs: performance.now() - started };
 }
 
-async function startUpstream(
+export async function startUpstream(
   context: CaseContext,
   count: number,
   core: number,
@@ -99,6 +106,81 @@ function poolManifest(providers: ReadonlyArray<{ name: string; url: string; weig
   });
 }
 
+/**
+ * The sidecar as a pod runs it: `node <SIDECAR_NODE_OPTIONS> bin/switchboard.js sidecar --pool FILE` (the prebuilt
+ * bundle when it is fresh; run.ts builds it first), metrics port on, logs at warn; ready at its first /readyz 200.
+ * `nodeOptions` replaces the flags (the same sidecar with V8's default heap sizing).
+ */
+export async function startSidecarCommand(
+  context: CaseContext,
+  name: string,
+  poolFile: string,
+  nodeOptions: readonly string[] = SIDECAR_NODE_OPTIONS,
+): Promise<{ child: BenchChild; baseUrl: string; readyMs: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = context.group.spawn({
+    name,
+    core: context.cores.sut,
+    command: process.execPath,
+    args: [
+      ...nodeOptions,
+      SWITCHBOARD_BIN,
+      'sidecar',
+      `--pool=${poolFile}`,
+      `--port=${port}`,
+      '--metrics-port=0',
+      '--log-level=warn',
+    ],
+  });
+  const ready = await waitForHttp(`http://127.0.0.1:${port}/readyz`, child, START_TIMEOUT_MS, {
+    intervalMs: 2,
+    accept: (status) => status === 200,
+  });
+  return { child, baseUrl: `http://127.0.0.1:${port}/v1`, readyMs: ready - started };
+}
+
+export async function writePool(
+  context: CaseContext,
+  id: string,
+  urls: readonly string[],
+  weights: readonly number[],
+): Promise<string> {
+  const poolFile = join(context.workDir, `${id}.pool.yaml`);
+  const providers = weights.map((weight, i) => ({
+    name: `upstream-${i + 1}`,
+    url: urls[i] as string,
+    weight,
+  }));
+  await writeFile(poolFile, poolManifest(providers));
+  return poolFile;
+}
+
+function sidecarCommandCase(
+  id: string,
+  description: string,
+  weights: readonly number[],
+  nodeOptions: readonly string[] = SIDECAR_NODE_OPTIONS,
+): BenchCase {
+  return {
+    id,
+    description,
+    async start(context) {
+      const upstream = await startUpstream(context, weights.length, context.cores.load);
+      const poolFile = await writePool(context, id, upstream.urls, weights);
+      const sidecar = await startSidecarCommand(context, id, poolFile, nodeOptions);
+      return {
+        baseUrl: sidecar.baseUrl,
+        headers: {},
+        sut: sidecar.child,
+        upstream: upstream.child,
+        readyMs: sidecar.readyMs,
+      };
+    },
+  };
+}
+
+/** The sidecar's request handler inside a bench wrapper (sidecar-process.ts), from the TypeScript sources. */
 function sidecarCase(
   id: string,
   description: string,
@@ -159,17 +241,28 @@ export const CASES: readonly BenchCase[] = [
         headers: {},
         sut: forwarder.child,
         upstream: upstream.child,
+        readyMs: forwarder.readyMs,
       };
     },
   },
-  sidecarCase('sidecar', 'Switchboard sidecar, standalone, one provider (the mock)', [1]),
+  sidecarCommandCase(
+    'sidecar',
+    `Switchboard sidecar as deployed (node ${SIDECAR_NODE_OPTIONS.join(' ')} bin/switchboard.js sidecar), one provider`,
+    [1],
+  ),
+  sidecarCommandCase(
+    'sidecar-default-heap',
+    "the same sidecar command with V8's default heap sizing (no flags), to show what the flags cost",
+    [1],
+    [],
+  ),
   sidecarCase(
     'sidecar-express',
     'the same sidecar request handler served through express, routes from the endpoint table (issue #9)',
     [1],
     'express',
   ),
-  sidecarCase(
+  sidecarCommandCase(
     'sidecar-weighted',
     'Switchboard sidecar, two providers weighted 3:1 (weighted round robin), two mocks in one upstream process',
     [3, 1],

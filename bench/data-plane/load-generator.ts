@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { Client } from 'undici';
 import { summarize, type LatencySummary } from './latency.ts';
 
 export interface LoadPhase {
@@ -15,6 +16,11 @@ export interface LoadPhase {
   readonly connections: number;
   /** Requests per second over all connections; null: closed loop, as fast as answers come. */
   readonly rate: number | null;
+  /**
+   * 'sequential': one keep-alive connection, one request at a time (undici, not autocannon), recording also the
+   * time to the first body byte: the per-request overhead with no queueing, and a stream's time to first token.
+   */
+  readonly kind?: 'autocannon' | 'sequential';
 }
 
 export interface LoadConfig {
@@ -36,6 +42,8 @@ export interface PhaseResult {
   readonly rps: number;
   /** Of 2xx answers only, request start to last body byte; null when there were none. */
   readonly latencyMs: LatencySummary | null;
+  /** Sequential phases: of 2xx answers, request start to the first body byte (a stream's first event). */
+  readonly firstByteMs?: LatencySummary | null;
 }
 
 export type LoadEvent =
@@ -79,6 +87,55 @@ function runPhase(config: LoadConfig, phase: LoadPhase): Promise<PhaseResult> {
   });
 }
 
+/** One connection, one request at a time, for `phase.durationS`. */
+async function runSequential(config: LoadConfig, phase: LoadPhase): Promise<PhaseResult> {
+  const url = new URL(config.url);
+  const client = new Client(url.origin, { pipelining: 1 });
+  const latencies: number[] = [];
+  const firstBytes: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  const started = performance.now();
+  const end = started + phase.durationS * 1000;
+  try {
+    while (performance.now() < end) {
+      const sent = performance.now();
+      try {
+        const res = await client.request({
+          path: url.pathname + url.search,
+          method: 'POST',
+          headers: config.headers,
+          body: config.body,
+        });
+        let first: number | undefined;
+        for await (const chunk of res.body) {
+          if (first === undefined && (chunk as Buffer).length > 0) first = performance.now();
+        }
+        const done = performance.now();
+        if (res.statusCode >= 200 && res.statusCode < 300) {
+          latencies.push(done - sent);
+          firstBytes.push((first ?? done) - sent);
+        } else non2xx += 1;
+      } catch {
+        errors += 1;
+      }
+    }
+  } finally {
+    await client.close();
+  }
+  const durationS = (performance.now() - started) / 1000;
+  return {
+    ok: latencies.length,
+    non2xx,
+    errors,
+    timeouts: 0,
+    durationS,
+    rps: latencies.length / durationS,
+    latencyMs: summarize(latencies),
+    firstByteMs: summarize(firstBytes),
+  };
+}
+
 function emit(event: LoadEvent): void {
   process.stdout.write(JSON.stringify(event) + '\n');
 }
@@ -88,5 +145,7 @@ if (values.config === undefined) throw new Error('--config JSON is required');
 const config = JSON.parse(values.config) as LoadConfig;
 for (const phase of config.phases) {
   emit({ event: 'phase-start', phase: phase.name });
-  emit({ event: 'phase-end', phase: phase.name, result: await runPhase(config, phase) });
+  const result =
+    phase.kind === 'sequential' ? await runSequential(config, phase) : await runPhase(config, phase);
+  emit({ event: 'phase-end', phase: phase.name, result });
 }

@@ -66,6 +66,7 @@ async function drive(
   if (warmupS > 0) phases.push({ name: 'warmup', durationS: warmupS, connections, rate: null });
   phases.push({ name: 'saturation', durationS, connections, rate: null });
   if (rate > 0) phases.push({ name: 'fixed-rate', durationS, connections: rateConnections, rate });
+  phases.push({ name: 'one-connection', durationS, connections: 1, rate: null, kind: 'sequential' });
   const config: LoadConfig = {
     url: `${running.baseUrl}/chat/completions`,
     body: REQUEST_BODY[mode],
@@ -104,7 +105,9 @@ async function drive(
       progress(
         `  ${mode} ${phase.name} (${phase.connections} conn${phase.rate === null ? '' : `, ${phase.rate} req/s`}): ` +
           `${ended.result.rps.toFixed(0)} req/s, p50 ${ended.result.latencyMs?.p50.toFixed(3) ?? '-'} ms, ` +
-          `p99 ${ended.result.latencyMs?.p99.toFixed(3) ?? '-'} ms, CPU SUT ${(cpu.sut ?? 0).toFixed(0)}% ` +
+          `p99 ${ended.result.latencyMs?.p99.toFixed(3) ?? '-'} ms, ` +
+          (ended.result.firstByteMs ? `first byte p50 ${ended.result.firstByteMs.p50.toFixed(3)} ms, ` : '') +
+          `CPU SUT ${(cpu.sut ?? 0).toFixed(0)}% ` +
           `load gen ${(cpu.loadGenerator ?? 0).toFixed(0)}% upstream ${(cpu.upstream ?? 0).toFixed(0)}%, ` +
           `cores ${sutCore}/${loadCore} busy ${(cores[sutCore] ?? 0).toFixed(0)}%/${(cores[loadCore] ?? 0).toFixed(0)}%`,
       );
@@ -142,11 +145,13 @@ async function measureMode(
     const after = memory(running.sut.pid);
     const saturation = phases.get('saturation');
     const fixedRate = phases.get('fixed-rate');
+    const oneConnection = phases.get('one-connection');
     return {
       status: saturation !== undefined && saturation.ok > 0 ? 'ok' : 'failed',
       ...(saturation !== undefined && saturation.ok > 0 ? {} : { reason: 'no successful answer under load' }),
       ...(saturation === undefined ? {} : { saturation }),
       ...(fixedRate === undefined ? {} : { fixedRate }),
+      ...(oneConnection === undefined ? {} : { oneConnection }),
       rssAfterMiB: after.rssMiB,
       peakRssMiB: after.peakRssMiB,
     };
@@ -172,7 +177,13 @@ export async function runCase(
       modes[mode] = await measureMode(context.group, settings, running, mode);
       if (modes[mode]?.status === 'failed') progress(`  ${mode} failed: ${modes[mode]?.reason ?? ''}`);
     }
-    return { ...base, status: 'ok', idleRssMiB, modes };
+    return {
+      ...base,
+      status: 'ok',
+      idleRssMiB,
+      ...(running.readyMs === undefined ? {} : { readyMs: running.readyMs }),
+      modes,
+    };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     progress(`${benchCase.id}: failed: ${reason}`);

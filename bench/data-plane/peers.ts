@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { CaseContext, RunningCase } from './cases.ts';
-import type { BenchChild } from './process-group.ts';
+import { waitForHttp } from './ready.ts';
 
 export const PORTKEY_PACKAGE = '@portkey-ai/gateway@1.15.2';
 export const LITELLM_REQUIREMENT = 'litellm[proxy]==1.108.7';
@@ -156,30 +156,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls `url` until it answers below 500; rejects when the child exits or the timeout passes. */
-async function waitForHttp(url: string, child: BenchChild, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!child.running)
-      throw new Error(`${child.name} exited while starting: ${child.stderrTail.slice(-800)}`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await response.arrayBuffer();
-      if (response.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(
-    `${child.name} did not answer ${url} within ${timeoutMs / 1000} s: ${child.stderrTail.slice(-800)}`,
-  );
-}
-
 type PeerRunning = Omit<RunningCase, 'upstream'>;
 
 export async function startPortkey(context: CaseContext, upstreamUrl: string): Promise<PeerRunning> {
   const port = await freePort();
+  const started = performance.now();
   const child = context.group.spawn({
     name: 'portkey',
     core: context.cores.sut,
@@ -188,7 +169,9 @@ export async function startPortkey(context: CaseContext, upstreamUrl: string): P
     cwd: portkeyDir(context.peersDir),
     env: { ...process.env, NODE_ENV: 'production' },
   });
-  await waitForHttp(`http://127.0.0.1:${port}/`, child, PORTKEY_START_TIMEOUT_MS);
+  const ready = await waitForHttp(`http://127.0.0.1:${port}/`, child, PORTKEY_START_TIMEOUT_MS, {
+    intervalMs: 10,
+  });
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     headers: {
@@ -197,6 +180,7 @@ export async function startPortkey(context: CaseContext, upstreamUrl: string): P
       'x-portkey-custom-host': upstreamUrl,
     },
     sut: child,
+    readyMs: ready - started,
   };
 }
 
@@ -219,6 +203,7 @@ export async function startLitellm(context: CaseContext, upstreamUrl: string): P
       general_settings: { dangerously_permit_weak_or_unset_master_key: true },
     }),
   );
+  const started = performance.now();
   const child = context.group.spawn({
     name: 'litellm',
     core: context.cores.sut,
@@ -233,10 +218,16 @@ export async function startLitellm(context: CaseContext, upstreamUrl: string): P
       LITELLM_TELEMETRY: 'False',
     },
   });
-  await waitForHttp(`http://127.0.0.1:${port}/health/liveliness`, child, LITELLM_START_TIMEOUT_MS);
+  const ready = await waitForHttp(
+    `http://127.0.0.1:${port}/health/liveliness`,
+    child,
+    LITELLM_START_TIMEOUT_MS,
+    { intervalMs: 10 },
+  );
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     headers: { authorization: 'Bearer sk-bench' },
     sut: child,
+    readyMs: ready - started,
   };
 }

@@ -1,4 +1,5 @@
 /** The shape of a data-plane benchmark run as written to bench/results/, and the ratios derived from it. */
+import type { FootprintRun } from './footprint.ts';
 import type { PhaseResult } from './load-generator.ts';
 
 export const RESULTS_SCHEMA = 'switchboard.bench.data-plane/v1';
@@ -30,6 +31,8 @@ export interface ModeResult {
   readonly saturation?: PhaseMeasure;
   /** Open loop at `settings.rate` requests per second; absent when the rate is 0. */
   readonly fixedRate?: PhaseMeasure;
+  /** One connection, one request at a time (no queueing): per-request latency and time to the first byte. */
+  readonly oneConnection?: PhaseMeasure;
   /** Resident memory of the system under test right after this mode's load, MiB. */
   readonly rssAfterMiB?: number;
   readonly peakRssMiB?: number;
@@ -44,6 +47,8 @@ export interface CaseResult {
   readonly rounds?: number;
   /** Resident memory of the system under test once started and answering, before any load, MiB. */
   readonly idleRssMiB?: number;
+  /** Spawn to ready (see RunningCase.readyMs), ms. */
+  readonly readyMs?: number;
   readonly modes: Partial<Record<Mode, ModeResult>>;
 }
 
@@ -56,6 +61,11 @@ export interface Comparison {
   /** Case latency minus direct latency, ms: at the fixed rate (overhead), and at saturation (includes queueing). */
   readonly addedLatencyAtRateMs: { readonly p50: number; readonly p99: number } | null;
   readonly addedLatencyAtSaturationMs: { readonly p50: number; readonly p99: number } | null;
+  /** At one connection (no queueing): case latency minus direct, and minus the minimal forwarder's, ms. */
+  readonly addedLatencyOneConnectionMs: { readonly p50: number; readonly p99: number } | null;
+  readonly addedLatencyOneConnectionVsForwarderMs: { readonly p50: number; readonly p99: number } | null;
+  /** At one connection: time to the first body byte (a stream's first event) minus direct's, ms. */
+  readonly addedFirstByteMs: { readonly p50: number; readonly p99: number } | null;
 }
 
 export interface Settings {
@@ -88,6 +98,8 @@ export interface RunResults {
   /** Every round as measured, round by round. */
   readonly rounds: readonly (readonly CaseResult[])[];
   readonly comparisons: readonly Comparison[];
+  /** Start-up and idle memory of the sidecar and its references (footprint.ts); absent with --startup-rounds 0. */
+  readonly footprint?: FootprintRun;
   readonly notes: readonly string[];
 }
 
@@ -99,12 +111,17 @@ function fixedRateOf(results: readonly CaseResult[], id: string, mode: Mode): Ph
   return results.find((c) => c.id === id)?.modes[mode]?.fixedRate;
 }
 
+function oneConnectionOf(results: readonly CaseResult[], id: string, mode: Mode): PhaseMeasure | undefined {
+  return results.find((c) => c.id === id)?.modes[mode]?.oneConnection;
+}
+
 function added(
   measured: PhaseMeasure | undefined,
   baseline: PhaseMeasure | undefined,
+  of: 'latencyMs' | 'firstByteMs' = 'latencyMs',
 ): { p50: number; p99: number } | null {
-  const m = measured?.latencyMs;
-  const b = baseline?.latencyMs;
+  const m = measured?.[of];
+  const b = baseline?.[of];
   if (!m || !b) return null;
   return { p50: m.p50 - b.p50, p99: m.p99 - b.p99 };
 }
@@ -130,6 +147,22 @@ export function compare(results: readonly CaseResult[], modes: readonly Mode[]):
         throughputVsMinimalForwarder: c.id === 'minimal-forwarder' ? null : ratio(saturation, forwarder),
         addedLatencyAtRateMs: added(fixedRateOf(results, c.id, mode), fixedRateOf(results, 'direct', mode)),
         addedLatencyAtSaturationMs: added(saturation, direct),
+        addedLatencyOneConnectionMs: added(
+          oneConnectionOf(results, c.id, mode),
+          oneConnectionOf(results, 'direct', mode),
+        ),
+        addedLatencyOneConnectionVsForwarderMs:
+          c.id === 'minimal-forwarder'
+            ? null
+            : added(
+                oneConnectionOf(results, c.id, mode),
+                oneConnectionOf(results, 'minimal-forwarder', mode),
+              ),
+        addedFirstByteMs: added(
+          oneConnectionOf(results, c.id, mode),
+          oneConnectionOf(results, 'direct', mode),
+          'firstByteMs',
+        ),
       });
     }
   }
@@ -171,6 +204,10 @@ export function combineRounds(rounds: readonly CaseResult[], modes: readonly Mod
       ok.flatMap((m) => (m.fixedRate ? [m.fixedRate] : [])),
       (p) => p.latencyMs?.p50 ?? Infinity,
     );
+    const oneConnection = medianBy(
+      ok.flatMap((m) => (m.oneConnection ? [m.oneConnection] : [])),
+      (p) => p.latencyMs?.p50 ?? Infinity,
+    );
     const rss = median(ok.flatMap((m) => (m.rssAfterMiB === undefined ? [] : [m.rssAfterMiB])));
     const peaks = ok.flatMap((m) => (m.peakRssMiB === undefined ? [] : [m.peakRssMiB]));
     combined[mode] = {
@@ -178,17 +215,20 @@ export function combineRounds(rounds: readonly CaseResult[], modes: readonly Mod
       okRounds: ok.length,
       ...(saturation ? { saturation } : {}),
       ...(fixedRate ? { fixedRate } : {}),
+      ...(oneConnection ? { oneConnection } : {}),
       ...(rss === undefined ? {} : { rssAfterMiB: rss }),
       ...(peaks.length === 0 ? {} : { peakRssMiB: Math.max(...peaks) }),
     };
   }
   const idle = median(measured.flatMap((r) => (r.idleRssMiB === undefined ? [] : [r.idleRssMiB])));
+  const ready = median(measured.flatMap((r) => (r.readyMs === undefined ? [] : [r.readyMs])));
   return {
     id: first.id,
     description: first.description,
     status: 'ok',
     rounds: rounds.length,
     ...(idle === undefined ? {} : { idleRssMiB: idle }),
+    ...(ready === undefined ? {} : { readyMs: ready }),
     modes: combined,
   };
 }

@@ -12,7 +12,10 @@ import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { caseById, type CaseContext } from './cases.ts';
+import { buildSidecarBundle } from '../../scripts/build/build-sidecar.ts';
+import { caseById, startUpstream, type CaseContext } from './cases.ts';
+import { measureFootprint } from './footprint.ts';
+import { renderChart, renderFootprint, renderHeadline } from './headline.ts';
 import { progress, runCase } from './measure.ts';
 import { notesFor } from './notes.ts';
 import { parseOptions } from './options.ts';
@@ -92,7 +95,19 @@ async function main(): Promise<void> {
   const unavailable = new Map<string, CaseResult>();
   let measuredEnvironment: Record<string, string | number> = {};
   const rounds: CaseResult[][] = [];
+  let footprint: RunResults['footprint'];
   try {
+    // The sidecar runs as deployed: the prebuilt bundle, built from this working tree now.
+    const bundle = await buildSidecarBundle();
+    progress(`sidecar bundle: ${(bundle.bytes / 1024).toFixed(0)} KiB from ${bundle.inputs} files`);
+    if (options.startupRounds > 0) {
+      const upstream = await startUpstream(context, 1, settings.cores.load);
+      footprint = await measureFootprint(context, upstream, {
+        rounds: options.startupRounds,
+        idleS: options.idleS,
+      });
+      await group.stopAll();
+    }
     for (const id of settings.cases.filter(isPeerId)) {
       progress(`${id}: checking install`);
       const install = await ensurePeer(id, peersDir, options.install);
@@ -135,6 +150,7 @@ async function main(): Promise<void> {
     cases,
     rounds,
     comparisons: compare(cases, settings.modes),
+    ...(footprint === undefined ? {} : { footprint }),
     notes: notesFor(cases, settings),
   };
   await mkdir(options.outDir, { recursive: true });
@@ -143,11 +159,20 @@ async function main(): Promise<void> {
     .replace(/:/g, '-')
     .replace(/\.\d+Z$/, 'Z');
   const json = JSON.stringify(run, null, 2) + '\n';
-  const dated = join(options.outDir, `data-plane-${stamp}.json`);
+  const dated = join(options.outDir, `data-plane-${options.quick ? 'quick-' : ''}${stamp}.json`);
+  const headline = renderHeadline(run) + '\n' + renderFootprint(run);
   await writeFile(dated, json);
-  await writeFile(join(options.outDir, 'data-plane-latest.json'), json);
-  process.stdout.write(renderMarkdown(run));
-  progress(`results: ${dated} (and data-plane-latest.json)`);
+  if (!options.quick) {
+    await writeFile(join(options.outDir, 'data-plane-latest.json'), json);
+    await writeFile(join(options.outDir, 'headline.md'), headline);
+    await writeFile(join(REPO_DIR, 'docs', 'benchmarks-data-plane.svg'), renderChart(run));
+  }
+  process.stdout.write(renderMarkdown(run) + '\n' + headline);
+  progress(
+    options.quick
+      ? `results: ${dated} (--quick leaves data-plane-latest.json, headline.md and the chart as they were)`
+      : `results: ${dated}, data-plane-latest.json, headline.md; chart: docs/benchmarks-data-plane.svg`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -26,7 +26,8 @@ export const MIN_FRAGMENT = 8;
 /** Characters of a key next to a mask that make a masked key (rule 2). */
 export const MIN_MASKED_SIDE = 4;
 const MIN_KEY = 4;
-const MASK = /[*•#.]{3,}|…/g;
+// \u2022 is •, \u2026 is …: escaped so that bundled output stays ASCII (one byte a character in memory).
+const MASK = /[*\u2022#.]{3,}|\u2026/g;
 
 export interface Redactor {
   /** `text` without key fragments (the same string when it holds none). */

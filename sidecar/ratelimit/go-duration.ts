@@ -7,7 +7,8 @@ const UNIT_MS: Record<string, number> = {
   m: 60_000,
   h: 3_600_000,
 };
-const PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
+// \u00b5 is µ: escaped so that bundled output stays ASCII (one byte a character in memory).
+const PART = /(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/y;
 
 /**
  * Parses a Go-style duration as OpenAI's `x-ratelimit-reset-*` headers send them ("1s", "6m0s", "12ms",
