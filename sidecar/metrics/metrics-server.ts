@@ -21,7 +21,8 @@ export function metricsHandler(
   return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const probe = readiness !== undefined && (path === '/healthz' || path === '/readyz');
-    if (path !== '/metrics' && !probe) return json(res, 404, { error: `no route ${req.method ?? ''} ${path}` });
+    if (path !== '/metrics' && !probe)
+      return json(res, 404, { error: `no route ${req.method ?? ''} ${path}` });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       return json(res, 405, { error: `method ${req.method ?? ''} not allowed on ${path}; use GET, HEAD` });
