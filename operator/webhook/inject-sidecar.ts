@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { V1Container, V1EnvVar, V1Pod, V1Probe, V1Volume } from '@kubernetes/client-node';
+import { SIDECAR_NODE_OPTIONS } from '../../core/sidecar-node-options.ts';
 import type { InjectionConfig, ProbeSetting } from './injection-config.ts';
 
 export const POOL_LABEL = 'switchboard.dev/pool';
@@ -221,6 +222,8 @@ function sidecarContainer(
         : [{ name: 'SWITCHBOARD_OPERATOR_CA_PEM', value: facts.operatorCaPem }]),
       { name: 'SWITCHBOARD_STATE_DIR', value: STATE_DIR },
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      // A heap sized for a sidecar in every pod, not for a server with memory to spare (core/sidecar-node-options.ts).
+      { name: 'NODE_OPTIONS', value: SIDECAR_NODE_OPTIONS.join(' ') },
     ],
     ports: [{ name: 'sb-metrics', containerPort: config.metricsPort, protocol: 'TCP' }],
     resources: config.resources,

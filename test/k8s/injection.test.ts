@@ -309,6 +309,7 @@ describe('sidecar injection on the real API server', () => {
       SWITCHBOARD_OPERATOR_CA_PEM: caPem,
       SWITCHBOARD_STATE_DIR: '/var/run/switchboard',
       POD_NAME: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } },
+      NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=192',
     });
     expect(sidecar?.volumeMounts).toContainEqual({
       name: expect.stringMatching(/^switchboard-secret-/),
