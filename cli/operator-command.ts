@@ -16,9 +16,10 @@ Watches ProviderPools, computes each pool's sidecar configuration and writes its
   --lease-namespace NS   namespace of the leader-election Lease (default: the pod's, else "default")
   --id ID                identity in leader election (default: hostname plus a random suffix)
   --port P               /healthz, /readyz and /metrics (default 9465; 0 picks a free port)
+  --host H               their listen address (default 127.0.0.1; 0.0.0.0 in a pod, for the kubelet's probes)
   --sync-port P          the sidecars' sync channel (default 7070; every replica serves it, followers relay
                          their sidecars' reports to the leader and its decisions back)
-  --sync-host H          its listen address (default: the --port address; 0.0.0.0 in a pod)
+  --sync-host H          its listen address (default: --host; 0.0.0.0 in a pod)
   --sync-advertise-url U where peer replicas reach this one's sync channel when it leads, written on the Lease
                          (default: http://$POD_IP:<sync port> when POD_IP is set, else the listen address)
   --relay-token-file F   the operator's projected ServiceAccount token (audience switchboard), presented when
@@ -56,6 +57,7 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
       'lease-namespace': { type: 'string' },
       id: { type: 'string' },
       port: { type: 'string', default: '9465' },
+      host: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       local: { type: 'string' },
       'sync-port': { type: 'string', default: '7070' },
@@ -148,6 +150,7 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
     ...(values['lease-namespace'] === undefined ? {} : { leaseNamespace: values['lease-namespace'] }),
     ...(values.id === undefined ? {} : { identity: values.id }),
+    ...(values.host === undefined ? {} : { host: values.host }),
     port: parsePort(values.port, '--port'),
     syncPort,
     ...(values['sync-host'] === undefined ? {} : { syncHost: values['sync-host'] }),
