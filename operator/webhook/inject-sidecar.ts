@@ -102,16 +102,17 @@ export function decideInjection(
   const patch: JsonPatchOperation[] = [];
   const warnings: string[] = [];
   const poolRef = `${facts.namespace}/${pool}`;
-  if (!facts.pool.found) {
+  const hasSidecar = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].some(
+    (c) => c.name === SIDECAR_NAME,
+  );
+  // Warned once, when the sidecar is added: a re-invocation (the API server re-runs webhooks after its own
+  // plugins change the pod again) must not record a second Warning Event for the same pod.
+  if (!facts.pool.found && !hasSidecar) {
     warnings.push(
       `ProviderPool ${poolRef} does not exist: the pod is admitted with the switchboard sidecar, which stays ` +
         'not ready (and says why at /readyz) until the pool is created',
     );
   }
-
-  const hasSidecar = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].some(
-    (c) => c.name === SIDECAR_NAME,
-  );
   if (!hasSidecar) {
     const native = usesNativeSidecar(config.nativeSidecar, facts.serverVersion);
     const container = sidecarContainer(poolRef, facts, config, native);
