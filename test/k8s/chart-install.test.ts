@@ -19,7 +19,6 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import {
   CoreV1Api,
-  KubeConfig,
   type V1Container,
   type V1Deployment,
   type V1Pod,
