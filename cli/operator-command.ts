@@ -21,7 +21,7 @@ Watches ProviderPools, computes each pool's sidecar configuration and writes its
                          their sidecars' reports to the leader and its decisions back)
   --sync-host H          its listen address (default: --host; 0.0.0.0 in a pod)
   --sync-advertise-url U where peer replicas reach this one's sync channel when it leads, written on the Lease
-                         (default: http://$POD_IP:<sync port> when POD_IP is set, else the listen address)
+                         (default: http(s)://$POD_IP:<sync port> when POD_IP is set, else the listen address)
   --relay-token-file F   the operator's projected ServiceAccount token (audience switchboard), presented when
                          relaying to the leader; re-read on every call
   --relay-account NS/SA  the ServiceAccount allowed to relay (default: this operator's own, by SelfSubjectReview)
@@ -139,7 +139,8 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     values['sync-advertise-url'] ??
     (podIp === undefined || podIp === '' || syncPort === 0
       ? undefined
-      : `http://${podIp.includes(':') ? `[${podIp}]` : podIp}:${syncPort}`);
+      : // The channel's own scheme: with certificates it is TLS only (a follower dialling http would fail).
+        `${certificates === undefined ? 'http' : 'https'}://${podIp.includes(':') ? `[${podIp}]` : podIp}:${syncPort}`);
   const tokenFile = values['relay-token-file'];
   const [accountNamespace, accountName, ...extra] = (values['relay-account'] ?? '').split('/');
   if (values['relay-account'] !== undefined && (!accountNamespace || !accountName || extra.length > 0))

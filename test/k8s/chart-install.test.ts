@@ -22,6 +22,7 @@ import {
   type V1Container,
   type V1Deployment,
   type V1Pod,
+  type V1PodSpec,
   type V1Secret,
 } from '@kubernetes/client-node';
 import { startMockProvider, type MockProvider } from '../../mock-provider/server.ts';
@@ -50,8 +51,16 @@ let dir: string;
 let mock: MockProvider;
 let core: CoreV1Api;
 const processes: CliProcess[] = [];
-/** The operator process and the ports it was given in place of the pod's. */
-let operator: { process: CliProcess; port: number; syncPort: number; webhookPort: number } | undefined;
+/** An operator replica run as a process, and the ports it was given in place of the pod's. */
+interface Replica {
+  readonly podName: string;
+  readonly process: CliProcess;
+  readonly port: number;
+  readonly syncPort: number;
+  readonly webhookPort: number;
+}
+/** The chart's two replicas: the first started leads, the second follows (relays its sidecars to the leader). */
+const replicas: Replica[] = [];
 /** The chart's injection config, as the operator parsed it from the installed ConfigMap. */
 let injection: InjectionConfig;
 
@@ -215,41 +224,55 @@ async function applyPool(): Promise<void> {
 }
 
 /**
- * The files a kubelet would mount into `container`, written under `root` (root + mountPath): projected
- * ServiceAccount tokens from a TokenRequest with the volume's audience, Secrets' keys, empty dirs. The
- * kube-api-access volume the ServiceAccount admission plugin adds to every container is left out: the sidecar never
- * reads the Kubernetes API (and no kube-controller-manager publishes its CA ConfigMap here).
+ * The files a kubelet would mount into `container` of a pod (`spec` in `namespace`), written under `root`
+ * (root + mountPath): projected ServiceAccount tokens from a TokenRequest with the volume's audience, Secrets' and
+ * ConfigMaps' keys (one key at the mount path for a subPath mount), empty dirs. The kube-api-access volume the
+ * ServiceAccount admission plugin adds to every container is left out: the sidecar never reads the Kubernetes API
+ * (and no kube-controller-manager publishes its CA ConfigMap here); the operator gets its API token by kubeconfig.
  */
-async function writeMounts(stored: V1Pod, container: V1Container, root: string): Promise<void> {
-  const namespace = stored.metadata?.namespace ?? app;
-  const account = stored.spec?.serviceAccountName ?? 'default';
+async function writeMounts(
+  namespace: string,
+  spec: V1PodSpec,
+  container: V1Container,
+  root: string,
+): Promise<void> {
+  const account = spec.serviceAccountName ?? 'default';
   for (const mount of container.volumeMounts ?? []) {
     if (mount.name.startsWith('kube-api-access-')) continue;
-    const volume = stored.spec?.volumes?.find((v) => v.name === mount.name);
+    const volume = spec.volumes?.find((v) => v.name === mount.name);
     const at = join(root, mount.mountPath);
-    await mkdir(at, { recursive: true });
-    if (volume?.emptyDir) continue;
-    if (volume?.secret?.secretName) {
+    let files: Record<string, Buffer | string> = {};
+    if (volume?.emptyDir) files = {};
+    else if (volume?.secret?.secretName) {
       const secret = await core.readNamespacedSecret({ name: volume.secret.secretName, namespace });
-      for (const [key, value] of Object.entries(secret.data ?? {}))
-        await writeFile(join(at, key), Buffer.from(value, 'base64'));
-      continue;
-    }
-    const sources = volume?.projected?.sources ?? [];
-    if (sources.length === 0 || sources.some((s) => s.serviceAccountToken === undefined))
-      throw new Error(`the test does not know how to mount volume ${mount.name}`);
-    for (const { serviceAccountToken: token } of sources) {
-      const file = join(at, token!.path);
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(
-        file,
-        await mintToken(
+      files = Object.fromEntries(
+        Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')]),
+      );
+    } else if (volume?.configMap?.name) {
+      files = (await core.readNamespacedConfigMap({ name: volume.configMap.name, namespace })).data ?? {};
+    } else {
+      const sources = volume?.projected?.sources ?? [];
+      if (sources.length === 0 || sources.some((source) => source.serviceAccountToken === undefined))
+        throw new Error(`the test does not know how to mount volume ${mount.name}`);
+      for (const { serviceAccountToken: token } of sources)
+        files[token!.path] = await mintToken(
           namespace,
           account,
           token!.audience === undefined ? undefined : [token!.audience],
           token!.expirationSeconds,
-        ),
-      );
+        );
+    }
+    if (mount.subPath) {
+      const content = files[mount.subPath];
+      if (content === undefined) throw new Error(`volume ${mount.name} has no ${mount.subPath}`);
+      await mkdir(dirname(at), { recursive: true });
+      await writeFile(at, content);
+      continue;
+    }
+    await mkdir(at, { recursive: true });
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(dirname(join(at, path)), { recursive: true });
+      await writeFile(join(at, path), content);
     }
   }
 }
@@ -261,6 +284,98 @@ function rebase(value: string, container: V1Container, root: string): string {
     (m) => under(value, m.mountPath) || under(m.mountPath, value),
   );
   return value.startsWith('/') && mounted ? join(root, value) : value;
+}
+
+const leaseHolder = () =>
+  ok(
+    kubectl([
+      ...['get', 'lease', 'switchboard-operator', '-n', release],
+      ...['-o', 'jsonpath={.spec.holderIdentity}'],
+    ]),
+  );
+
+/**
+ * One replica of the installed Deployment as a local process: its container's arguments and environment as the
+ * kubelet expands them (downward API: the pod's name, namespace and IP, 127.0.0.1 here), its mounted files (the
+ * injection ConfigMap, the relay token for audience switchboard) written under a temp dir, free ports on loopback in
+ * place of the pod's. Every other flag is the Deployment's own.
+ */
+async function startReplica(kubeconfig: string, podName: string): Promise<Replica> {
+  const template = (await deployment()).spec?.template.spec;
+  const container = template?.containers[0];
+  if (!template || !container?.args) throw new Error('the Deployment has no operator container');
+  const env: Record<string, string> = {};
+  for (const variable of container.env ?? []) {
+    const field = variable.valueFrom?.fieldRef?.fieldPath;
+    if (variable.value !== undefined) env[variable.name] = variable.value;
+    else if (field === 'metadata.namespace') env[variable.name] = release;
+    else if (field === 'metadata.name') env[variable.name] = podName;
+    else if (field === 'status.podIP') env[variable.name] = '127.0.0.1';
+    else throw new Error(`the test does not know how to fill ${variable.name}`);
+  }
+  expect(env).toEqual({
+    POD_NAMESPACE: release,
+    POD_NAME: podName,
+    POD_IP: '127.0.0.1',
+    NODE_OPTIONS: '--max-semi-space-size=2',
+  });
+  const root = join(dir, podName);
+  await writeMounts(release, template, container, root);
+
+  const ports = { port: await freePort(), syncPort: await freePort(), webhookPort: await freePort() };
+  const local: Record<string, string> = {
+    '--port': `${ports.port}`,
+    '--host': '127.0.0.1',
+    '--sync-port': `${ports.syncPort}`,
+    '--sync-host': '127.0.0.1',
+    '--webhook-port': `${ports.webhookPort}`,
+  };
+  const [command, ...flags] = container.args;
+  expect(command).toBe('operator');
+  const args = flags
+    .map((arg) => arg.replace(/\$\(([A-Z_]+)\)/g, (_, name: string) => env[name] ?? `$(${name})`))
+    .map((arg) => {
+      const [flag = '', value] = arg.split('=', 2);
+      if (value === undefined) return arg;
+      return `${flag}=${flag in local ? local[flag] : rebase(value, container, root)}`;
+    });
+  expect(Object.keys(local).filter((flag) => args.some((a) => a.startsWith(`${flag}=`)))).toEqual(
+    Object.keys(local),
+  );
+  expect(args).toEqual(
+    expect.arrayContaining([
+      `--lease-namespace=${release}`,
+      `--id=${podName}`,
+      `--cert-secret=${CERT_SECRET}`,
+      '--service-name=switchboard-operator',
+      `--webhook-config=${webhookConfig()}`,
+      `--injection-config=${join(root, '/etc/switchboard/injection.yaml')}`,
+      `--relay-token-file=${join(root, '/var/run/secrets/switchboard-relay/token')}`,
+    ]),
+  );
+  const process = startCli(
+    [
+      'operator',
+      ...args,
+      // In the pod: the in-cluster configuration of the ServiceAccount. Here: its token in a kubeconfig.
+      `--kubeconfig=${kubeconfig}`,
+      // Test-only (hidden) flags. The API server reaches the webhook, and the sidecar the sync channel, at
+      // 127.0.0.1 here (no Service routes to this machine), so the serving certificate must name that address
+      // too; and it lives seconds, so the tests below run across rotations.
+      '--cert-extra-san=127.0.0.1',
+      `--cert-validity=${CERT_VALIDITY}`,
+    ],
+    env,
+  );
+  processes.push(process);
+  const replica = { podName, process, ...ports };
+  replicas.push(replica);
+  await waitFor(
+    `${podName} to be ready (informers synced, a certificate served)`,
+    async () => (await fetch(`http://127.0.0.1:${ports.port}/readyz`).catch(() => undefined))?.status === 200,
+    30_000,
+  );
+  return replica;
 }
 
 describe('the Helm chart on the API server', () => {
@@ -329,90 +444,27 @@ describe('the Helm chart on the API server', () => {
     );
   });
 
-  test("the operator, run with the Deployment's arguments as the chart's ServiceAccount, fills the certificate Secret and patches the webhook's caBundle", async () => {
+  test("the chart's two replicas, run with the Deployment's arguments as its ServiceAccount, fill the certificate Secret and patch the webhook's caBundle", async () => {
     const kubeconfig = await kubeconfigWithToken(await mintToken(release, ACCOUNT));
-    const container = (await deployment()).spec?.template.spec?.containers[0];
-    if (!container?.args) throw new Error('the Deployment has no operator container');
+    const leader = await startReplica(kubeconfig, 'switchboard-operator-7d9c-aaaaa');
+    await waitFor('the first replica to lead', async () => (await leaseHolder()) === leader.podName, 20_000);
+    const follower = await startReplica(kubeconfig, 'switchboard-operator-7d9c-bbbbb');
+    expect(await leaseHolder()).toBe(leader.podName);
+    expect(follower.process.child.exitCode).toBeNull();
 
-    // The pod's environment: the downward API's values, and the Deployment's literal ones.
-    const podName = 'switchboard-operator-7d9c-abcde';
-    const env: Record<string, string> = {};
-    for (const variable of container.env ?? []) {
-      if (variable.value !== undefined) env[variable.name] = variable.value;
-      else if (variable.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[variable.name] = release;
-      else if (variable.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[variable.name] = podName;
-      else throw new Error(`the test does not know how to fill ${variable.name}`);
-    }
-    expect(env).toEqual({
-      POD_NAMESPACE: release,
-      POD_NAME: podName,
-      NODE_OPTIONS: '--max-semi-space-size=2',
-    });
-
-    // The mounted injection config, written to a file, as the operator parses it at start.
-    const injectionFile = join(dir, 'injection.yaml');
-    const injectionText = await ok(
-      kubectl([
-        ...['get', 'configmap', 'switchboard-injection', '-n', release],
-        ...['-o', 'jsonpath={.data.injection\\.yaml}'],
-      ]),
+    // The chart's injection config, as every replica parsed it at start.
+    injection = parseInjectionConfig(
+      parseYaml(
+        await ok(
+          kubectl([
+            ...['get', 'configmap', 'switchboard-injection', '-n', release],
+            ...['-o', 'jsonpath={.data.injection\\.yaml}'],
+          ]),
+        ),
+      ),
+      'the installed injection.yaml',
     );
-    await writeFile(injectionFile, injectionText);
-    injection = parseInjectionConfig(parseYaml(injectionText), 'the installed injection.yaml');
     expect(injection.operatorUrl).toBe(`https://switchboard-operator.${release}.svc:7070`);
-
-    // The Deployment's arguments as the kubelet expands them, with free ports on loopback in place of the pod's
-    // ports and addresses, and the mounted injection config's path. Every other flag is the Deployment's own.
-    const ports = { port: await freePort(), syncPort: await freePort(), webhookPort: await freePort() };
-    const local: Record<string, string> = {
-      '--port': `${ports.port}`,
-      '--host': '127.0.0.1',
-      '--sync-port': `${ports.syncPort}`,
-      '--sync-host': '127.0.0.1',
-      '--webhook-port': `${ports.webhookPort}`,
-      '--injection-config': injectionFile,
-    };
-    const [command, ...flags] = container.args;
-    expect(command).toBe('operator');
-    const args = flags
-      .map((arg) => arg.replace(/\$\(([A-Z_]+)\)/g, (_, name: string) => env[name] ?? `$(${name})`))
-      .map((arg) => {
-        const [flag = '', value] = arg.split('=', 2);
-        return value !== undefined && flag in local ? `${flag}=${local[flag]}` : arg;
-      });
-    const replaced = Object.keys(local).filter((flag) => args.some((a) => a.startsWith(`${flag}=`)));
-    expect(replaced).toEqual(Object.keys(local));
-    expect(args).toEqual(
-      expect.arrayContaining([
-        `--lease-namespace=${release}`,
-        `--id=${podName}`,
-        `--cert-secret=${CERT_SECRET}`,
-        '--service-name=switchboard-operator',
-        `--webhook-config=${webhookConfig()}`,
-      ]),
-    );
-    const process = startCli(
-      [
-        'operator',
-        ...args,
-        // In the pod: the in-cluster configuration of the ServiceAccount. Here: its token in a kubeconfig.
-        `--kubeconfig=${kubeconfig}`,
-        // Test-only (hidden) flags. The API server reaches the webhook, and the sidecar the sync channel, at
-        // 127.0.0.1 here (no Service routes to this machine), so the serving certificate must name that address
-        // too; and it lives seconds, so the tests below run across rotations.
-        '--cert-extra-san=127.0.0.1',
-        `--cert-validity=${CERT_VALIDITY}`,
-      ],
-      env,
-    );
-    processes.push(process);
-    operator = { process, ...ports };
-    await waitFor(
-      'the operator to be ready (informers synced, a certificate served)',
-      async () =>
-        (await fetch(`http://127.0.0.1:${ports.port}/readyz`).catch(() => undefined))?.status === 200,
-      30_000,
-    );
 
     // The chart's empty Secret, filled by the leader; the chart's webhook configuration's caBundle, patched.
     const stored = await certSecret();
@@ -431,19 +483,15 @@ describe('the Helm chart on the API server', () => {
       async () => Buffer.from(await caBundle(), 'base64').toString() === decoded(stored, 'ca.crt'),
       10_000,
     );
-    const holder = await ok(
+    // The leader wrote where its sync channel is (POD_IP from the downward API, the channel's TLS scheme).
+    const advertised = await ok(
       kubectl([
-        'get',
-        'lease',
-        'switchboard-operator',
-        '-n',
-        release,
-        '-o',
-        'jsonpath={.spec.holderIdentity}',
+        ...['get', 'lease', 'switchboard-operator', '-n', release],
+        ...['-o', 'jsonpath={.metadata.annotations.switchboard\\.dev/sync-url}'],
       ]),
     );
-    expect(holder).toBe(podName);
-  }, 60_000);
+    expect(advertised).toBe(`https://127.0.0.1:${leader.syncPort}`);
+  }, 90_000);
 
   test('helm upgrade rolls new values and keeps what the operator wrote: the caBundle and the certificate Secret', async () => {
     const caBefore = await caBundle();
@@ -463,7 +511,7 @@ describe('the Helm chart on the API server', () => {
 
   test('with the webhook pointed at the operator process, a labelled pod is stored with the sidecar the chart describes', async () => {
     // The chart's clientConfig names the Service; nothing routes a Service to this machine without a cluster
-    // network, so the webhook is pointed at the process's port by URL (after the upgrade above, which would put
+    // network, so the webhook is pointed by URL at one replica's port, the follower's (every replica serves it) (after the upgrade above, which would put
     // the Service back). Everything else of the chart's webhook stays: selectors, failure policy, the caBundle
     // the operator patched, and the serving certificate (which names 127.0.0.1 through --cert-extra-san).
     await ok(
@@ -474,7 +522,7 @@ describe('the Helm chart on the API server', () => {
           {
             op: 'add',
             path: '/webhooks/0/clientConfig/url',
-            value: `https://127.0.0.1:${operator!.webhookPort}/inject`,
+            value: `https://127.0.0.1:${replicas[1]!.webhookPort}/inject`,
           },
         ]),
       ]),
@@ -605,11 +653,12 @@ describe('the Helm chart on the API server', () => {
     ) as V1Pod;
     const container = sidecarOf(stored)!;
     const root = join(dir, 'pod-labelled');
-    await writeMounts(stored, container, root);
+    await writeMounts(app, stored.spec!, container, root);
 
     // The container's exact command line and environment, with what only a kubelet can provide filled in: mount
-    // paths moved under `root`, the downward API's pod name, free ports on loopback for the pod's ports, and the
-    // operator's sync channel on this machine in place of its Service's DNS name (the URL's scheme and path kept).
+    // paths moved under `root`, the downward API's pod name, free ports on loopback for the pod's ports, and an
+    // operator replica's sync channel on this machine in place of the Service's DNS name (scheme and path kept):
+    // the follower's, which relays the sidecar to the leader and the leader's configuration back.
     expect(container.command).toBeUndefined(); // the image's entrypoint is the switchboard CLI
     const [subcommand, ...rest] = container.args!;
     expect(subcommand).toBe('sidecar');
@@ -633,7 +682,7 @@ describe('the Helm chart on the API server', () => {
     const operatorUrl = new URL(env.SWITCHBOARD_OPERATOR_URL!);
     expect(operatorUrl.protocol).toBe('https:');
     operatorUrl.hostname = '127.0.0.1';
-    operatorUrl.port = `${operator!.syncPort}`;
+    operatorUrl.port = `${replicas[1]!.syncPort}`;
     env.SWITCHBOARD_OPERATOR_URL = operatorUrl.toString().replace(/\/$/, '');
     expect(env.SWITCHBOARD_TOKEN_FILE).toBe(join(root, '/var/run/secrets/switchboard-token/token'));
     expect(env.SWITCHBOARD_STATE_DIR).toBe(join(root, '/var/run/switchboard'));
@@ -651,6 +700,7 @@ describe('the Helm chart on the API server', () => {
       30_000,
     );
     expect(readiness).toEqual({ status: 'ready', pool: 'chat' });
+    await replicas[1]!.process.waitForLog('relaying to the leader', 20_000);
     // The operator's side: one sidecar connected to the pool (it accepted the projected token by TokenReview).
     await waitFor(
       'the pool status to count the sidecar',

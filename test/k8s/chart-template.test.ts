@@ -11,6 +11,7 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import type { V1Container } from '@kubernetes/client-node';
 import { KUBERNETES_VERSION } from '../../scripts/cluster/binaries.ts';
 import { parseInjectionConfig } from '../../operator/webhook/injection-config.ts';
+import { SYNC_TOKEN_AUDIENCE } from '../../api/sync/sync-protocol.ts';
 import { decideInjection, POOL_LABEL, SIDECAR_NAME } from '../../operator/webhook/inject-sidecar.ts';
 import { helm, kubectl, ok } from './support/kube.ts';
 import { useNamespace } from './support/namespace.ts';
@@ -154,11 +155,26 @@ describe('the Helm chart, rendered', () => {
       '--service-name=switchboard-operator',
       '--webhook-config=switchboard-switchboard-injector',
       '--injection-config=/etc/switchboard/injection.yaml',
+      '--relay-token-file=/var/run/secrets/switchboard-relay/token',
       '--lease-namespace=$(POD_NAMESPACE)',
       '--id=$(POD_NAME)',
       '--log-level=info',
     ]);
-    expect(container.env.map((e) => e.name)).toEqual(['POD_NAMESPACE', 'POD_NAME', 'NODE_OPTIONS']);
+    expect(container.env.map((e) => e.name)).toEqual(['POD_NAMESPACE', 'POD_NAME', 'POD_IP', 'NODE_OPTIONS']);
+    // The relay token: the pod's own, for the one audience the sync channel accepts (SYNC_TOKEN_AUDIENCE).
+    expect(pod.volumes).toContainEqual({
+      name: 'relay-token',
+      projected: {
+        sources: [
+          { serviceAccountToken: { audience: SYNC_TOKEN_AUDIENCE, expirationSeconds: 3600, path: 'token' } },
+        ],
+      },
+    });
+    expect(container.volumeMounts).toContainEqual({
+      name: 'relay-token',
+      mountPath: '/var/run/secrets/switchboard-relay',
+      readOnly: true,
+    });
     expect(container.env.find((e) => e.name === 'NODE_OPTIONS')?.value).toBe('--max-semi-space-size=2');
 
     const pdb = find(manifests, 'PodDisruptionBudget') as unknown as { spec: { maxUnavailable: number } };
@@ -203,7 +219,7 @@ describe('the Helm chart, rendered', () => {
       image: 'switchboard:0.1.0',
       imagePullPolicy: 'IfNotPresent',
       operatorUrl: 'https://switchboard-operator.switchboard.svc:7070',
-      tokenAudience: 'switchboard',
+      tokenAudience: SYNC_TOKEN_AUDIENCE,
       tokenExpirationSeconds: 3600,
       port: 4000,
       metricsPort: 9464,
@@ -367,7 +383,7 @@ describe('the Helm chart, rendered', () => {
       'cert-manager certificates, a watched namespace and a name override',
       [
         ...['--set', 'certificates.mode=cert-manager', '--set', 'operator.watchNamespace=team-a'],
-        ...['--set', 'fullnameOverride=sb', '--set', 'sidecar.token.audience=sb-sync'],
+        ...['--set', 'fullnameOverride=sb', '--set', 'sidecar.token.expirationSeconds=7200'],
       ],
       { image: 'switchboard:0.1.0', native: true, port: 4000, metricsPort: 9464 },
     ],
