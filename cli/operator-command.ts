@@ -16,11 +16,12 @@ Watches ProviderPools, computes each pool's sidecar configuration and writes its
   --lease-namespace NS   namespace of the leader-election Lease (default: the pod's, else "default")
   --id ID                identity in leader election (default: hostname plus a random suffix)
   --port P               /healthz, /readyz and /metrics (default 9465; 0 picks a free port)
+  --host H               their listen address (default 127.0.0.1; 0.0.0.0 in a pod, for the kubelet's probes)
   --sync-port P          the sidecars' sync channel (default 7070; every replica serves it, followers relay
                          their sidecars' reports to the leader and its decisions back)
-  --sync-host H          its listen address (default: the --port address; 0.0.0.0 in a pod)
+  --sync-host H          its listen address (default: --host; 0.0.0.0 in a pod)
   --sync-advertise-url U where peer replicas reach this one's sync channel when it leads, written on the Lease
-                         (default: http://$POD_IP:<sync port> when POD_IP is set, else the listen address)
+                         (default: http(s)://$POD_IP:<sync port> when POD_IP is set, else the listen address)
   --relay-token-file F   the operator's projected ServiceAccount token (audience switchboard), presented when
                          relaying to the leader; re-read on every call
   --relay-account NS/SA  the ServiceAccount allowed to relay (default: this operator's own, by SelfSubjectReview)
@@ -56,6 +57,7 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
       'lease-namespace': { type: 'string' },
       id: { type: 'string' },
       port: { type: 'string', default: '9465' },
+      host: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       local: { type: 'string' },
       'sync-port': { type: 'string', default: '7070' },
@@ -137,7 +139,8 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     values['sync-advertise-url'] ??
     (podIp === undefined || podIp === '' || syncPort === 0
       ? undefined
-      : `http://${podIp.includes(':') ? `[${podIp}]` : podIp}:${syncPort}`);
+      : // The channel's own scheme: with certificates it is TLS only (a follower dialling http would fail).
+        `${certificates === undefined ? 'http' : 'https'}://${podIp.includes(':') ? `[${podIp}]` : podIp}:${syncPort}`);
   const tokenFile = values['relay-token-file'];
   const [accountNamespace, accountName, ...extra] = (values['relay-account'] ?? '').split('/');
   if (values['relay-account'] !== undefined && (!accountNamespace || !accountName || extra.length > 0))
@@ -148,6 +151,7 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
     ...(values['lease-namespace'] === undefined ? {} : { leaseNamespace: values['lease-namespace'] }),
     ...(values.id === undefined ? {} : { identity: values.id }),
+    ...(values.host === undefined ? {} : { host: values.host }),
     port: parsePort(values.port, '--port'),
     syncPort,
     ...(values['sync-host'] === undefined ? {} : { syncHost: values['sync-host'] }),

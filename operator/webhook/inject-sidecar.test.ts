@@ -182,6 +182,17 @@ describe('decideInjection', () => {
     });
   });
 
+  test('re-invocation of a pod naming a missing pool warns nothing again (one Warning Event per pod)', () => {
+    const missing = { ...facts, pool: { found: false } } as const;
+    const once = injected(pod(), missing);
+    expect(decideInjection(once, missing, config)).toEqual({
+      inject: true,
+      pool: 'team/chat',
+      patch: [],
+      warnings: [],
+    });
+  });
+
   test('re-invocation after another webhook added a container only points that container at the sidecar', () => {
     const once = injected(pod());
     once.spec?.containers.push({ name: 'added-later', image: 'x' });

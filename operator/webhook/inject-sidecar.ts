@@ -103,16 +103,17 @@ export function decideInjection(
   const patch: JsonPatchOperation[] = [];
   const warnings: string[] = [];
   const poolRef = `${facts.namespace}/${pool}`;
-  if (!facts.pool.found) {
+  const hasSidecar = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].some(
+    (c) => c.name === SIDECAR_NAME,
+  );
+  // Warned once, when the sidecar is added: a re-invocation (the API server re-runs webhooks after its own
+  // plugins change the pod again) must not record a second Warning Event for the same pod.
+  if (!facts.pool.found && !hasSidecar) {
     warnings.push(
       `ProviderPool ${poolRef} does not exist: the pod is admitted with the switchboard sidecar, which stays ` +
         'not ready (and says why at /readyz) until the pool is created',
     );
   }
-
-  const hasSidecar = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].some(
-    (c) => c.name === SIDECAR_NAME,
-  );
   if (!hasSidecar) {
     const native = usesNativeSidecar(config.nativeSidecar, facts.serverVersion);
     const container = sidecarContainer(poolRef, facts, config, native);
@@ -222,7 +223,7 @@ function sidecarContainer(
         : [{ name: 'SWITCHBOARD_OPERATOR_CA_PEM', value: facts.operatorCaPem }]),
       { name: 'SWITCHBOARD_STATE_DIR', value: STATE_DIR },
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      // A heap sized for a sidecar in every pod, not for a server with memory to spare (core/sidecar-node-options.ts).
+      // The heap bounds the sidecar is measured with (core/sidecar-node-options.ts), sized for a container in every pod.
       { name: 'NODE_OPTIONS', value: SIDECAR_NODE_OPTIONS.join(' ') },
     ],
     ports: [{ name: 'sb-metrics', containerPort: config.metricsPort, protocol: 'TCP' }],

@@ -8,7 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import type { V1Container } from '@kubernetes/client-node';
 import { KUBERNETES_VERSION } from '../../scripts/cluster/binaries.ts';
+import { parseInjectionConfig } from '../../operator/webhook/injection-config.ts';
+import { SYNC_TOKEN_AUDIENCE } from '../../api/sync/sync-protocol.ts';
+import { decideInjection, POOL_LABEL, SIDECAR_NAME } from '../../operator/webhook/inject-sidecar.ts';
 import { helm, kubectl, ok } from './support/kube.ts';
 import { useNamespace } from './support/namespace.ts';
 
@@ -143,6 +147,7 @@ describe('the Helm chart, rendered', () => {
     expect(container.args).toEqual([
       'operator',
       '--port=9465',
+      '--host=0.0.0.0',
       '--sync-port=7070',
       '--sync-host=0.0.0.0',
       '--webhook-port=9443',
@@ -150,11 +155,26 @@ describe('the Helm chart, rendered', () => {
       '--service-name=switchboard-operator',
       '--webhook-config=switchboard-switchboard-injector',
       '--injection-config=/etc/switchboard/injection.yaml',
+      '--relay-token-file=/var/run/secrets/switchboard-relay/token',
       '--lease-namespace=$(POD_NAMESPACE)',
       '--id=$(POD_NAME)',
       '--log-level=info',
     ]);
-    expect(container.env.map((e) => e.name)).toEqual(['POD_NAMESPACE', 'POD_NAME', 'NODE_OPTIONS']);
+    expect(container.env.map((e) => e.name)).toEqual(['POD_NAMESPACE', 'POD_NAME', 'POD_IP', 'NODE_OPTIONS']);
+    // The relay token: the pod's own, for the one audience the sync channel accepts (SYNC_TOKEN_AUDIENCE).
+    expect(pod.volumes).toContainEqual({
+      name: 'relay-token',
+      projected: {
+        sources: [
+          { serviceAccountToken: { audience: SYNC_TOKEN_AUDIENCE, expirationSeconds: 3600, path: 'token' } },
+        ],
+      },
+    });
+    expect(container.volumeMounts).toContainEqual({
+      name: 'relay-token',
+      mountPath: '/var/run/secrets/switchboard-relay',
+      readOnly: true,
+    });
     expect(container.env.find((e) => e.name === 'NODE_OPTIONS')?.value).toBe('--max-semi-space-size=2');
 
     const pdb = find(manifests, 'PodDisruptionBudget') as unknown as { spec: { maxUnavailable: number } };
@@ -186,7 +206,7 @@ describe('the Helm chart, rendered', () => {
             },
           ],
         },
-        sideEffects: 'None',
+        sideEffects: 'NoneOnDryRun',
         reinvocationPolicy: 'IfNeeded',
         failurePolicy: 'Fail',
         timeoutSeconds: 5,
@@ -199,15 +219,15 @@ describe('the Helm chart, rendered', () => {
       image: 'switchboard:0.1.0',
       imagePullPolicy: 'IfNotPresent',
       operatorUrl: 'https://switchboard-operator.switchboard.svc:7070',
-      tokenAudience: 'switchboard',
+      tokenAudience: SYNC_TOKEN_AUDIENCE,
       tokenExpirationSeconds: 3600,
       port: 4000,
       metricsPort: 9464,
       nativeSidecar: 'auto',
       logLevel: 'info',
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-      readinessProbe: { httpGet: { path: '/readyz', port: 4000 }, periodSeconds: 5, failureThreshold: 3 },
-      livenessProbe: { httpGet: { path: '/healthz', port: 4000 }, periodSeconds: 10, failureThreshold: 3 },
+      readinessProbe: { periodSeconds: 5, failureThreshold: 3 },
+      livenessProbe: { periodSeconds: 10, failureThreshold: 3 },
     });
   });
 
@@ -333,18 +353,81 @@ describe('the Helm chart, rendered', () => {
     expect(monitor.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
   });
 
-  test('nativeSidecar never, and a sidecar port of its own, reach the injection config', async () => {
-    const config = injection(
-      await render(['--set', 'sidecar.nativeSidecar=never', '--set', 'sidecar.port=4100']),
-    );
-    expect(config).toEqual(
-      expect.objectContaining({
-        nativeSidecar: 'never',
-        port: 4100,
-        readinessProbe: expect.objectContaining({ httpGet: { path: '/readyz', port: 4100 } }),
-      }),
-    );
-  });
+  // The operator reads this file with its strict parser at start: a key it does not know, or a value of the wrong
+  // shape, would stop every replica. Each combination goes through the real parser and the real injection.
+  test.each([
+    ['the defaults', [], { image: 'switchboard:0.1.0', native: true, port: 4000, metricsPort: 9464 }],
+    [
+      'a regular container, ports of its own and a debug log',
+      [
+        ...['--set', 'sidecar.nativeSidecar=never', '--set', 'sidecar.port=4100'],
+        ...['--set', 'sidecar.metricsPort=9500', '--set', 'sidecar.logLevel=debug'],
+      ],
+      { image: 'switchboard:0.1.0', native: false, port: 4100, metricsPort: 9500 },
+    ],
+    [
+      'full httpGet probes without a port, another image and pull policy',
+      [
+        ...[
+          '--set',
+          'sidecar.readinessProbe.httpGet.path=/readyz',
+          '--set',
+          'sidecar.livenessProbe.httpGet.path=/healthz',
+        ],
+        ...['--set', 'sidecar.image.repository=registry.example/sb', '--set', 'sidecar.image.tag=9.9.9'],
+        ...['--set', 'image.pullPolicy=Always'],
+      ],
+      { image: 'registry.example/sb:9.9.9', native: true, port: 4000, metricsPort: 9464 },
+    ],
+    [
+      'cert-manager certificates, a watched namespace and a name override',
+      [
+        ...['--set', 'certificates.mode=cert-manager', '--set', 'operator.watchNamespace=team-a'],
+        ...['--set', 'fullnameOverride=sb', '--set', 'sidecar.token.expirationSeconds=7200'],
+      ],
+      { image: 'switchboard:0.1.0', native: true, port: 4000, metricsPort: 9464 },
+    ],
+  ] as const)(
+    "the injection config of %s parses with the operator's parser, and the sidecar's probes hit its metrics port",
+    async (_what, args, want) => {
+      const manifests = await render(args);
+      const configMap = manifests.find(
+        (m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-injection'),
+      );
+      const text = (configMap as unknown as { data: Record<string, string> } | undefined)?.data[
+        'injection.yaml'
+      ];
+      const config = parseInjectionConfig(parseYaml(text ?? ''), "the chart's injection.yaml");
+      const service = find(manifests, 'Service');
+      expect(config.operatorUrl).toBe(`https://${service.metadata.name}.switchboard.svc:7070`);
+      expect(config).toMatchObject({ image: want.image, port: want.port, metricsPort: want.metricsPort });
+
+      const decision = decideInjection(
+        { metadata: { labels: { [POOL_LABEL]: 'chat' } }, spec: { containers: [{ name: 'app' }] } },
+        {
+          namespace: 'team-a',
+          pool: { found: true, secretNames: [] },
+          serverVersion: { major: 1, minor: 30 },
+          operatorCaPem: undefined,
+        },
+        config,
+      );
+      if (!decision.inject) throw new Error(decision.reason);
+      const containers = decision.patch.flatMap((p) =>
+        Array.isArray(p.value) ? p.value : [p.value],
+      ) as V1Container[];
+      const sidecar = containers.find((c) => c.name === SIDECAR_NAME);
+      expect(sidecar?.restartPolicy).toBe(want.native ? 'Always' : undefined);
+      expect(sidecar?.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: want.metricsPort });
+      expect(sidecar?.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: want.metricsPort });
+      expect(sidecar?.ports).toEqual([
+        { name: 'sb-metrics', containerPort: want.metricsPort, protocol: 'TCP' },
+      ]);
+      expect(sidecar?.args).toEqual(
+        expect.arrayContaining(['--port', String(want.port), '--metrics-host', '0.0.0.0']),
+      );
+    },
+  );
 
   test('one replica: no PodDisruptionBudget (it would block every node drain)', async () => {
     const manifests = await render(['--set', 'operator.replicas=1']);
@@ -359,6 +442,15 @@ describe('the Helm chart, rendered', () => {
     expect(kinds(manifests)).not.toContain('ClusterRoleBinding/switchboard-switchboard-operator-pools');
     expect(find(manifests, 'RoleBinding', 'switchboard-operator-pools').metadata.namespace).toBe('team-a');
     expect(operatorContainer(manifests).args).toContain('--namespace=team-a');
+    // The operator can read pools there only: pods elsewhere must not reach its webhook (the lookup would fail).
+    const webhookConfig = find(manifests, 'MutatingWebhookConfiguration') as unknown as {
+      webhooks: { namespaceSelector: { matchExpressions: unknown[] } }[];
+    };
+    expect(webhookConfig.webhooks[0]?.namespaceSelector.matchExpressions).toContainEqual({
+      key: 'kubernetes.io/metadata.name',
+      operator: 'In',
+      values: ['team-a'],
+    });
   });
 
   test.each([

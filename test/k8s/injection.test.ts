@@ -4,12 +4,15 @@
  * certificates whose serving certificate lives 10 s (renewed about every 7 s, so every test here runs across
  * rotations); its webhook listens on 127.0.0.1, which the serving certificate names for the API server to verify.
  * A MutatingWebhookConfiguration with an empty caBundle points at it; the operator patches the caBundle.
+ *
+ * What the chart installs (its injection config, RBAC, webhook configuration and the Deployment's flags, with the
+ * stored pod's every field and its sidecar run as a process up to a chat completion) is chart-install.test.ts;
+ * this file keeps what needs two in-process replicas or a hand-made webhook configuration.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { X509Certificate } from 'node:crypto';
-import { request as httpsRequest } from 'node:https';
 import { connect, type PeerCertificate } from 'node:tls';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +27,7 @@ import {
 import { silentLogger } from '../../core/log.ts';
 import { startOperator, type RunningOperator } from '../../operator/operator.ts';
 import { parseInjectionConfig } from '../../operator/webhook/injection-config.ts';
-import { decideInjection, SIDECAR_NAME } from '../../operator/webhook/inject-sidecar.ts';
+import { SIDECAR_NAME } from '../../operator/webhook/inject-sidecar.ts';
 import { issueCa } from '../../operator/certs/x509-issuer.ts';
 import { ManagedCertificates } from '../../operator/certs/managed-certificates.ts';
 import { loadKubeConfig } from '../../operator/kube/kube-config.ts';
@@ -56,7 +59,6 @@ let operator: RunningOperator;
 let other: RunningOperator;
 let dir: string;
 let webhookPort: number;
-let operatorKubeconfig: string;
 const sidecars: CliProcess[] = [];
 
 async function mint(namespace: string, account: string, audiences?: string[]): Promise<string> {
@@ -246,7 +248,6 @@ beforeAll(async () => {
   });
 
   const kubeconfig = await kubeconfigWithToken(await mint(operatorNamespace, 'operator'));
-  operatorKubeconfig = kubeconfig;
   operator = await startReplica(kubeconfig, 'injector-a', webhookPort);
   // A second replica: whichever does not lead serves what it reads from the Secret's watch.
   other = await startReplica(kubeconfig, 'injector-b', await freePort());
@@ -278,65 +279,6 @@ describe('sidecar injection on the real API server', () => {
     const expiry = /^switchboard_operator_serving_certificate_expiry_timestamp_seconds (\d+)/m.exec(metrics);
     expect(Number(expiry?.[1])).toBeGreaterThan(Date.now() / 1000);
     expect(Number(expiry?.[1])).toBeLessThanOrEqual((Date.now() + SERVING_VALIDITY_MS) / 1000);
-  });
-
-  test('a labelled pod is stored with the sidecar injected and every field right', async () => {
-    const { pod, sent } = await createPod('labelled', { 'switchboard.dev/pool': 'chat' });
-    const caPem = decoded(await certSecret(), 'ca.crt');
-    // What the pure decision says for this pod, the stored pod must hold (the server adds its defaults).
-    const expected = decideInjection(
-      sent,
-      {
-        namespace: appNamespace,
-        pool: { found: true, secretNames: ['openai'] },
-        serverVersion: { major: 1, minor: 36 },
-        operatorCaPem: caPem,
-      },
-      injection,
-    );
-    if (!expected.inject) throw new Error('expected an injection');
-    const sidecarPatch = expected.patch.find((p) => p.path === '/spec/initContainers');
-    expect(pod.spec?.initContainers).toHaveLength(1);
-    expect(pod.spec?.initContainers?.[0]).toMatchObject((sidecarPatch?.value as V1Container[])[0]!);
-
-    const sidecar = pod.spec?.initContainers?.[0];
-    expect(sidecar).toMatchObject({ name: SIDECAR_NAME, restartPolicy: 'Always', image: injection.image });
-    const env = Object.fromEntries((sidecar?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
-    expect(env).toEqual({
-      SWITCHBOARD_OPERATOR_URL: injection.operatorUrl,
-      SWITCHBOARD_POOL: `${appNamespace}/chat`,
-      SWITCHBOARD_TOKEN_FILE: '/var/run/secrets/switchboard-token/token',
-      SWITCHBOARD_OPERATOR_CA_PEM: caPem,
-      SWITCHBOARD_STATE_DIR: '/var/run/switchboard',
-      POD_NAME: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } },
-      NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=192',
-    });
-    expect(sidecar?.volumeMounts).toContainEqual({
-      name: expect.stringMatching(/^switchboard-secret-/),
-      mountPath: '/var/run/secrets/switchboard/openai',
-      readOnly: true,
-    });
-    expect(sidecar?.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
-    expect(pod.spec?.volumes?.map((v) => v.name)).toEqual([
-      'data',
-      'switchboard-token',
-      'switchboard-state',
-      expect.stringMatching(/^switchboard-secret-/),
-    ]);
-    expect(pod.spec?.volumes?.find((v) => v.name === 'switchboard-token')?.projected?.sources?.[0]).toEqual({
-      serviceAccountToken: { audience: 'switchboard', expirationSeconds: 3600, path: 'token' },
-    });
-    expect(pod.spec?.volumes?.find((v) => v.secret)?.secret).toMatchObject({
-      secretName: 'openai',
-      optional: true,
-    });
-    expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app']);
-    expect(pod.spec?.containers[0]?.env).toEqual([
-      { name: 'MODE', value: 'test' },
-      { name: 'OPENAI_BASE_URL', value: 'http://localhost:4000/v1' },
-      { name: 'ANTHROPIC_BASE_URL', value: 'http://localhost:4000' },
-    ]);
-    expect(pod.metadata?.annotations).toMatchObject({ 'switchboard.dev/injected': 'chat' });
   });
 
   test('an unlabelled pod reaches the webhook and is stored untouched', async () => {
@@ -439,57 +381,49 @@ describe('sidecar injection on the real API server', () => {
     );
   }, 60_000);
 
-  test("the injected sidecar's command and environment, run as a process, reach the TLS sync channel and get the pool", async () => {
-    const { pod } = await createPod('runner', { 'switchboard.dev/pool': 'chat' });
+  // The sidecar of a pod whose pool exists, run the same way, gets its pool and answers a chat completion:
+  // chart-install.test.ts, with the chart's own injection config and RBAC.
+  test('the sidecar injected for a missing pool, run as a process, reaches the TLS sync channel and says why it has no configuration', async () => {
     const orphan = await createPod('runner-orphan', { 'switchboard.dev/pool': 'ghost' });
-    // The pool's Secret as the kubelet mounts it: <secretsDir>/<secret>/<key>.
-    await mkdir(join(dir, 'secrets', 'openai'), { recursive: true });
-    await writeFile(join(dir, 'secrets', 'openai', 'api-key'), secret.stringData['api-key']);
-    for (const [stored, expectReady] of [
-      [pod, true],
-      [orphan.pod, false],
-    ] as const) {
-      const container = sidecarOf(stored)!;
-      // The mounted files, written where the kubelet would put them: the projected token (audience switchboard).
-      const token = join(dir, `${stored.metadata!.name}.token`);
-      await writeFile(token, await mint(appNamespace, 'default', ['switchboard']));
-      const env = Object.fromEntries(
-        (container.env ?? []).map((e) => [
-          e.name,
-          e.value ?? (e.name === 'POD_NAME' ? stored.metadata!.name : ''),
-        ]),
-      );
-      // In place of the Service name, the operator's sync port on this machine (its certificate names 127.0.0.1).
-      env.SWITCHBOARD_OPERATOR_URL = leader().syncUrl!;
-      env.SWITCHBOARD_TOKEN_FILE = token;
-      env.SWITCHBOARD_STATE_DIR = join(dir, `${stored.metadata!.name}.state`);
-      const args = [...container.args!];
-      const portArg = (flag: string) => args.indexOf(flag) + 1;
-      args[portArg('--port')] = '0';
-      args[portArg('--metrics-port')] = '0';
-      args[portArg('--metrics-host')] = '127.0.0.1';
-      args[portArg('--secrets-dir')] = join(dir, 'secrets');
-      const sidecar = startCli(args, env);
-      sidecars.push(sidecar);
-      const listening = await sidecar.waitForLog('sidecar listening');
-      const metrics = String(listening.metrics).replace(/\/metrics$/, '');
-      let readiness: { status?: string; pool?: string; reason?: string } = {};
-      await waitFor(
-        expectReady ? 'the sidecar to be ready' : 'the sidecar to say why it has no pool',
-        async () => {
-          const res = await fetch(`${metrics}/readyz`);
-          readiness = (await res.json()) as typeof readiness;
-          return expectReady ? res.status === 200 : (readiness.reason ?? '').includes('ghost');
-        },
-        20_000,
-      );
-      if (expectReady) expect(readiness).toEqual({ status: 'ready', pool: 'chat' });
-      else
-        expect(readiness).toEqual({
-          status: 'not ready',
-          reason: `no ProviderPool ${appNamespace}/ghost is known to the operator`,
-        });
-    }
+    const stored = orphan.pod;
+    const container = sidecarOf(stored)!;
+    // The mounted files, written where the kubelet would put them: the projected token (audience switchboard).
+    const token = join(dir, `${stored.metadata!.name}.token`);
+    await writeFile(token, await mint(appNamespace, 'default', ['switchboard']));
+    const env = Object.fromEntries(
+      (container.env ?? []).map((e) => [
+        e.name,
+        e.value ?? (e.name === 'POD_NAME' ? stored.metadata!.name : ''),
+      ]),
+    );
+    // In place of the Service name, the operator's sync port on this machine (its certificate names 127.0.0.1).
+    env.SWITCHBOARD_OPERATOR_URL = leader().syncUrl!;
+    env.SWITCHBOARD_TOKEN_FILE = token;
+    env.SWITCHBOARD_STATE_DIR = join(dir, `${stored.metadata!.name}.state`);
+    const args = [...container.args!];
+    const portArg = (flag: string) => args.indexOf(flag) + 1;
+    args[portArg('--port')] = '0';
+    args[portArg('--metrics-port')] = '0';
+    args[portArg('--metrics-host')] = '127.0.0.1';
+    args[portArg('--secrets-dir')] = join(dir, 'secrets');
+    const sidecar = startCli(args, env);
+    sidecars.push(sidecar);
+    const listening = await sidecar.waitForLog('sidecar listening');
+    const metrics = String(listening.metrics).replace(/\/metrics$/, '');
+    let readiness: { status?: string; pool?: string; reason?: string } = {};
+    await waitFor(
+      'the sidecar to say why it has no pool',
+      async () => {
+        const res = await fetch(`${metrics}/readyz`);
+        readiness = (await res.json()) as typeof readiness;
+        return (readiness.reason ?? '').includes('ghost');
+      },
+      20_000,
+    );
+    expect(readiness).toEqual({
+      status: 'not ready',
+      reason: `no ProviderPool ${appNamespace}/ghost is known to the operator`,
+    });
   }, 60_000);
 
   test('a sidecar given another CA refuses the sync channel', async () => {
@@ -516,93 +450,6 @@ describe('sidecar injection on the real API server', () => {
     expect(res.status).toBe(503);
     expect(((await res.json()) as { reason: string }).reason).toMatch(/certificate/i);
   });
-
-  test('`switchboard operator` with the certificate and webhook flags joins as a replica and serves the webhook over TLS', async () => {
-    const config = join(dir, 'injection.yaml');
-    await writeFile(config, `image: ${injection.image}\noperatorUrl: ${injection.operatorUrl}\n`);
-    const port = await freePort();
-    const replica = startCli(
-      [
-        'operator',
-        ...[
-          '--kubeconfig',
-          operatorKubeconfig,
-          '--lease-namespace',
-          operatorNamespace,
-          '--id',
-          'injector-cli',
-        ],
-        ...['--port', '0', '--sync-port', '0', '--webhook-port', String(port)],
-        ...['--cert-secret', CERT_SECRET, '--service-name', 'switchboard-operator'],
-        ...[
-          '--webhook-config',
-          WEBHOOK_CONFIG,
-          '--injection-config',
-          config,
-          '--cert-extra-san',
-          '127.0.0.1',
-        ],
-      ],
-      { POD_NAMESPACE: operatorNamespace },
-    );
-    sidecars.push(replica);
-    const started = await replica.waitForLog('operator started', 30_000);
-    expect(started).toMatchObject({ webhook: `https://127.0.0.1:${port}`, tls: 'managed' });
-    await waitFor(
-      'the CLI replica to serve the certificate the Secret holds',
-      async () => {
-        const now = await certSecret();
-        const served = await servedCertificate(port, decoded(now, 'ca.crt')).catch(() => undefined);
-        return (
-          served?.serialNumber.toLowerCase() ===
-          new X509Certificate(decoded(now, 'tls.crt')).serialNumber.toLowerCase()
-        );
-      },
-      20_000,
-    );
-    // Its webhook answers an AdmissionReview like the others.
-    const review = {
-      apiVersion: 'admission.k8s.io/v1',
-      kind: 'AdmissionReview',
-      request: {
-        uid: 'cli-1',
-        kind: { group: '', version: 'v1', kind: 'Pod' },
-        namespace: appNamespace,
-        operation: 'CREATE',
-        object: {
-          metadata: { labels: { 'switchboard.dev/pool': 'chat' } },
-          spec: { containers: [{ name: 'app' }] },
-        },
-      },
-    };
-    const caPem = decoded(await certSecret(), 'ca.crt');
-    const answer = await new Promise<{ response: { allowed: boolean; patch?: string } }>(
-      (resolve, reject) => {
-        const body = JSON.stringify(review);
-        const req = httpsRequest(
-          {
-            host: '127.0.0.1',
-            port,
-            path: '/inject',
-            method: 'POST',
-            ca: caPem,
-            headers: { 'content-type': 'application/json' },
-          },
-          (res) => {
-            let text = '';
-            res.on('data', (d: Buffer) => (text += d.toString()));
-            res.on('end', () =>
-              resolve(JSON.parse(text) as { response: { allowed: boolean; patch?: string } }),
-            );
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      },
-    );
-    expect(answer.response.allowed).toBe(true);
-    expect(Buffer.from(answer.response.patch ?? '', 'base64').toString()).toContain('switchboard-sidecar');
-  }, 60_000);
 
   test('a replica allowed only get and watch on the Secret by name follows its rotations', async () => {
     await ok(kubectl(['create', 'serviceaccount', 'follower', '-n', operatorNamespace]));

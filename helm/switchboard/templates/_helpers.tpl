@@ -56,6 +56,14 @@ Cluster-scoped objects (ClusterRoles, their bindings, the webhook configuration)
 {{- printf "%s-%s" (include "switchboard.fullname" .) .Release.Namespace | trunc 54 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/*
+The audience of the tokens sidecars and relaying replicas present on the sync channel: the one audience the operator
+accepts (SYNC_TOKEN_AUDIENCE in api/sync/sync-protocol.ts), so it is not a value.
+*/}}
+{{- define "switchboard.tokenAudience" -}}
+switchboard
+{{- end -}}
+
 {{- define "switchboard.webhookConfig" -}}
 {{- printf "%s-injector" (include "switchboard.clusterScopedName" .) -}}
 {{- end -}}
