@@ -326,7 +326,7 @@ describe('routing strategies split traffic as designed, end to end through the O
       );
     });
 
-    it('fails over to the dearer provider when the cheap one fails hard, and stops paying the detour', async () => {
+    it('fails over to the dearer provider when the cheap one fails hard, and pays the detour at most five times', async () => {
       await withHarness(
         [{ name: 'pricey' }, { name: 'cheap' }],
         pool(
@@ -349,11 +349,11 @@ describe('routing strategies split traffic as designed, end to end through the O
           const failures = cheap.stats.byStatus[500] ?? 0;
           expect(cheap.stats.requests).toBe(failures);
           expect(answers.filter((a) => a.attempts === 2)).toHaveLength(failures);
-          // the cheap one is dropped (health filter, or the breaker after 5 failures in a row) ...
+          // the cheap one is dropped (health filter), tried again now and then as its error rate decays with time,
+          // and sidelined by its breaker at the 5th failure in a row: the detour is paid at most five times. (When
+          // in the run those retries fall depends on how fast the requests go, so that is not asserted.)
           expect(failures).toBeGreaterThanOrEqual(1);
           expect(failures).toBeLessThanOrEqual(5);
-          // ... so the pool keeps working without the detour
-          expect(answers.slice(5).every((a) => a.attempts === 1)).toBe(true);
           expect(mock(h, 'pricey').stats.requests).toBe(total);
         },
       );
