@@ -114,24 +114,14 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
   const relayAuthorized = check(true);
 
   router.get('/sync/v1/pools/:namespace/:name/stream', authorized, (req, res) => {
-    const sidecar = SidecarIdSchema.safeParse(req.query.sidecar);
-    if (!sidecar.success) {
-      sendError(res, 400, 'BadRequest', `query parameter sidecar: ${describeIssues(sidecar.error)}`);
-      return;
-    }
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-store',
-      'x-accel-buffering': 'no',
-    });
-    res.flushHeaders();
-    const sink = new SnapshotSink(res);
+    const sidecar = callerId(req, res, 'sidecar');
+    if (sidecar === undefined) return;
     const key = poolOf(req);
-    const unsubscribe = hub.subscribe(key, sidecar.data, sink);
-    logger.info('sidecar connected', { pool: `${key.namespace}/${key.name}`, sidecar: sidecar.data });
+    const unsubscribe = hub.subscribe(key, sidecar, eventStream(res));
+    logger.info('sidecar connected', { pool: `${key.namespace}/${key.name}`, sidecar });
     res.on('close', () => {
       unsubscribe();
-      logger.info('sidecar disconnected', { pool: `${key.namespace}/${key.name}`, sidecar: sidecar.data });
+      logger.info('sidecar disconnected', { pool: `${key.namespace}/${key.name}`, sidecar });
     });
   });
 
@@ -162,26 +152,14 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
   );
 
   router.get('/sync/v1/pools/:namespace/:name/relay', relayAuthorized, (req, res) => {
-    const replica = SidecarIdSchema.safeParse(req.query.replica);
-    if (!replica.success) {
-      sendError(res, 400, 'BadRequest', `query parameter replica: ${describeIssues(replica.error)}`);
-      return;
-    }
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-store',
-      'x-accel-buffering': 'no',
-    });
-    res.flushHeaders();
+    const replica = callerId(req, res, 'replica');
+    if (replica === undefined) return;
     const key = poolOf(req);
-    const unsubscribe = hub.subscribeRelay(key, replica.data, new SnapshotSink(res));
-    logger.info('replica relaying', { pool: `${key.namespace}/${key.name}`, replica: replica.data });
+    const unsubscribe = hub.subscribeRelay(key, replica, eventStream(res));
+    logger.info('replica relaying', { pool: `${key.namespace}/${key.name}`, replica });
     res.on('close', () => {
       unsubscribe();
-      logger.info('replica stopped relaying', {
-        pool: `${key.namespace}/${key.name}`,
-        replica: replica.data,
-      });
+      logger.info('replica stopped relaying', { pool: `${key.namespace}/${key.name}`, replica });
     });
   });
   router.post('/sync/v1/pools/:namespace/:name/members', relayAuthorized, json, (req, res) => {
@@ -213,6 +191,25 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
     );
   });
   return router;
+}
+
+/** The caller's id from a query parameter (a sidecar's or a replica's); undefined once a 400 is sent. */
+function callerId(req: Request, res: Response, parameter: 'sidecar' | 'replica'): string | undefined {
+  const id = SidecarIdSchema.safeParse(req.query[parameter]);
+  if (id.success) return id.data;
+  sendError(res, 400, 'BadRequest', `query parameter ${parameter}: ${describeIssues(id.error)}`);
+  return undefined;
+}
+
+/** Starts a server-sent event stream (not buffered by proxies) and returns the sink that writes snapshots to it. */
+function eventStream(res: Response): SnapshotSink {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-store',
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+  return new SnapshotSink(res);
 }
 
 /** Local mode: only callers on this machine (the operator listens on loopback anyway); no tokens. */
