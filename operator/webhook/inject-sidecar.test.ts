@@ -10,6 +10,7 @@ import {
   type InjectionFacts,
 } from './inject-sidecar.ts';
 import { parseInjectionConfig, type InjectionConfig } from './injection-config.ts';
+import { SYNC_TOKEN_AUDIENCE } from '../../api/sync/sync-protocol.ts';
 
 const config: InjectionConfig = parseInjectionConfig({
   image: 'ghcr.io/example/switchboard:1.2.3',
@@ -219,12 +220,11 @@ describe('decideInjection', () => {
     expect(sidecarOf(result)?.env?.map((e) => e.name)).not.toContain('SWITCHBOARD_OPERATOR_CA_PEM');
   });
 
-  test('configured ports, probes, resources, audience, secrets dir and log level are used', () => {
+  test('configured ports, probes, resources, token lifetime, secrets dir and log level are used', () => {
     const custom = parseInjectionConfig({
       ...config,
       port: 4100,
       metricsPort: 9500,
-      tokenAudience: 'sb',
       tokenExpirationSeconds: 7200,
       secretsDir: '/keys',
       logLevel: 'debug',
@@ -241,7 +241,7 @@ describe('decideInjection', () => {
     expect(sidecar?.resources).toEqual({ requests: { cpu: '0.1' } });
     expect(sidecar?.volumeMounts?.find((m) => m.mountPath === '/keys/openai')).toBeDefined();
     expect(result.spec?.volumes?.[0]?.projected?.sources?.[0]?.serviceAccountToken).toEqual({
-      audience: 'sb',
+      audience: SYNC_TOKEN_AUDIENCE,
       expirationSeconds: 7200,
       path: 'token',
     });
@@ -287,6 +287,21 @@ describe('injection config', () => {
 
   test('refuses unknown fields (a typo would otherwise be ignored)', () => {
     expect(() => parseInjectionConfig({ ...config, imagePullPolicyy: 'Always' })).toThrow(/imagePullPolicyy/);
+  });
+
+  test.each<[string, unknown, string]>([
+    ['left out', undefined, SYNC_TOKEN_AUDIENCE],
+    ['the one the sync channel accepts', SYNC_TOKEN_AUDIENCE, SYNC_TOKEN_AUDIENCE],
+  ])("the token audience %s is the sync channel's", (_, tokenAudience, expected) => {
+    const { tokenAudience: _default, ...rest } = config;
+    const parsed = parseInjectionConfig(tokenAudience === undefined ? rest : { ...rest, tokenAudience });
+    expect(parsed.tokenAudience).toBe(expected);
+  });
+
+  test('any other token audience is refused, saying the audience is fixed', () => {
+    expect(() => parseInjectionConfig({ ...config, tokenAudience: 'sb' })).toThrow(
+      /tokenAudience: the audience is fixed: .*accepts tokens for audience "switchboard" only/,
+    );
   });
 
   test('a full probe needs a handler', () => {

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { SYNC_TOKEN_AUDIENCE } from '../../api/sync/sync-protocol.ts';
 import { isRecord } from '../../core/json.ts';
 
 /** Where the sidecar reads Secrets by default (sidecar/config/resolve-secrets.ts reads `<dir>/<secret>/<key>`). */
@@ -46,7 +47,16 @@ export const InjectionConfigSchema = z.strictObject({
   imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
   /** The operator's sync channel as pods reach it, e.g. https://switchboard-operator.switchboard.svc:7070. */
   operatorUrl: z.url({ protocol: /^https?$/ }),
-  tokenAudience: z.string().min(1).default('switchboard'),
+  /**
+   * The audience of the sidecar's projected token: fixed, as the sync channel accepts tokens for this one audience
+   * only. Still a field, so that configs rendered with it (the chart writes it) keep parsing; any other value is
+   * refused at start rather than failing every sidecar's sync later.
+   */
+  tokenAudience: z
+    .literal(SYNC_TOKEN_AUDIENCE, {
+      error: `the audience is fixed: the operator's sync channel accepts tokens for audience "${SYNC_TOKEN_AUDIENCE}" only (leave tokenAudience out)`,
+    })
+    .default(SYNC_TOKEN_AUDIENCE),
   tokenExpirationSeconds: z.number().int().min(600).default(3600),
   port: z.number().int().min(1).max(65535).default(4000),
   metricsPort: z.number().int().min(1).max(65535).default(9464),

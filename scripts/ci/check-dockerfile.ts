@@ -6,22 +6,25 @@
  *   node scripts/ci/check-dockerfile.ts [--keep]     (--keep leaves the scratch folder for a look)
  *
  * What it does with each instruction: FROM starts a stage in its own folder (the base image must be one of BASES,
- * which says where its Node is and whether it has a shell); WORKDIR and ENV as Docker does; COPY from the build
- * context (filtered by .dockerignore, with Docker's own matching rules) or from an earlier stage's folder; RUN
- * through `sh -c` in the stage's working directory, for npm steps only (a RUN that could touch this machine outside
- * the scratch folder is refused, not run); USER must be a non-root uid; ENTRYPOINT and CMD must be exec form. The
- * image's Node is this machine's Node of the same major version. Then: the default CMD, `operator --help`, the
- * operator against an API server that is not there (it loads its whole module graph before it fails to connect),
- * and `sidecar --pool examples/pool.yaml` until /readyz answers. The scratch folder is outside the repository, so
- * no module can resolve from the repository's node_modules.
+ * which says where its Node is and whether it has a shell, or an earlier stage, whose folder it copies); WORKDIR and
+ * ENV as Docker does; COPY from the build context (filtered by .dockerignore, with Docker's own matching rules) or
+ * from an earlier stage's folder, keeping each file's mtime as Docker's COPY does (bin/prebuilt.js compares them);
+ * RUN through `sh -c` in the stage's working directory, for npm steps and the few known build scripts of
+ * KNOWN_NODE_STEPS only (a RUN that could touch this machine outside the scratch folder is refused, not run); USER
+ * must be a non-root uid; ENTRYPOINT and CMD must be exec form. The image's Node is this machine's Node of the same
+ * major version. Then: the default CMD, `operator --help`, the operator against an API server that is not there (it
+ * loads its whole module graph before it fails to connect), and `sidecar --pool examples/pool.yaml` until /readyz
+ * answers, which must run the prebuilt bundle: a module-loading hook (--import, from outside the image) records
+ * every file the process loads, and none may be a TypeScript source. The scratch folder is outside the repository,
+ * so no module can resolve from the repository's node_modules.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import dockerignore from '@balena/dockerignore';
 import {
   DockerfileParser,
@@ -30,6 +33,7 @@ import {
   type Instruction,
   type JSONInstruction,
 } from 'dockerfile-ast';
+import { SIDECAR_BUNDLE_FILE } from '../../bin/prebuilt.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -40,6 +44,12 @@ const BASES: Record<string, { readonly node: string; readonly shell: boolean }> 
   // Distroless: node at /nodejs/bin/node, no shell.
   'gcr.io/distroless/nodejs24-debian12:nonroot': { node: '/nodejs/bin/node', shell: false },
 };
+
+/**
+ * RUN steps besides npm's that the check executes: repository scripts run by the image's `node` that write only
+ * under the folder they sit in (here the stage's folder). The sidecar bundle's build writes dist/.
+ */
+const KNOWN_NODE_STEPS = new Set(['node scripts/build/build-sidecar.ts']);
 
 interface Stage {
   readonly name: string;
@@ -109,8 +119,9 @@ async function copy(stage: Stage, instruction: Copy, stages: Map<string, Stage>)
           ? join(inImage(stage, dest), posix.basename(file))
           : inImage(stage, dest);
       await mkdir(dirname(target), { recursive: true });
-      // Links (node_modules/.bin) stay links, as in a layer.
-      await cp(file, target, { verbatimSymlinks: true });
+      // Links (node_modules/.bin) stay links, as in a layer; files keep their mtime, as with Docker's COPY (from
+      // the context and from a stage alike).
+      await cp(file, target, { verbatimSymlinks: true, preserveTimestamps: true });
     }
     say(`  ${src} → ${dest}: ${copied.length} file(s)`);
   }
@@ -176,9 +187,10 @@ async function runStep(stage: Stage, instruction: Instruction): Promise<void> {
   const base = BASES[stage.base];
   if (!base?.shell) fail(instruction, `RUN in stage ${stage.name}: ${stage.base} has no shell`);
   const command = instruction.getArgumentsContent() ?? '';
-  // Only package-manager steps run here: they write inside the working directory. Anything else could reach
-  // outside the scratch folder on this machine; teach the check about it before adding one.
-  if (!/^npm\s/.test(command)) fail(instruction, `RUN "${command}": this check runs npm steps only`);
+  // Only package-manager steps and known build scripts run here: they write inside the working directory.
+  // Anything else could reach outside the scratch folder on this machine; teach the check about it before adding one.
+  if (!/^npm\s/.test(command) && !KNOWN_NODE_STEPS.has(command))
+    fail(instruction, `RUN "${command}": this check runs npm steps and KNOWN_NODE_STEPS only`);
   const cwd = inImage(stage, '.');
   await mkdir(cwd, { recursive: true });
   const { NODE_PATH: _unused, ...inherited } = process.env;
@@ -198,14 +210,23 @@ async function build(dockerfile: string, scratch: string): Promise<Stage[]> {
     say(`${keyword} ${instruction.getArgumentsContent() ?? ''}`);
     if (keyword === 'FROM') {
       const args = instruction.getArguments().map((a) => a.getValue());
-      const base = args[0] ?? '';
-      if (!(base in BASES)) fail(instruction, `FROM ${base}: not a base image this check knows (see BASES)`);
-      const major = /node(?:js)?:?(\d+)/.exec(base)?.[1];
-      if (major !== process.versions.node.split('.')[0])
-        fail(instruction, `FROM ${base} is Node ${major}; this check runs Node ${process.versions.node}`);
+      const from = args[0] ?? '';
       const name = args[1]?.toUpperCase() === 'AS' ? (args[2] ?? '') : `${ordered.length}`;
-      stage = { name, base, dir: join(scratch, `stage-${ordered.length}`), workdir: '/', env: {} };
-      await mkdir(stage.dir, { recursive: true });
+      const dir = join(scratch, `stage-${ordered.length}`);
+      const parent = stages.get(from);
+      if (parent !== undefined) {
+        // FROM an earlier stage: its filesystem (mtimes and links kept, as a layer does), working directory, ENV.
+        await cp(parent.dir, dir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+        stage = { ...parent, name, dir, env: { ...parent.env } };
+      } else {
+        if (!(from in BASES))
+          fail(instruction, `FROM ${from}: not a base image this check knows (see BASES)`);
+        const major = /node(?:js)?:?(\d+)/.exec(from)?.[1];
+        if (major !== process.versions.node.split('.')[0])
+          fail(instruction, `FROM ${from} is Node ${major}; this check runs Node ${process.versions.node}`);
+        stage = { name, base: from, dir, workdir: '/', env: {} };
+        await mkdir(stage.dir, { recursive: true });
+      }
       stages.set(name, stage);
       ordered.push(stage);
       continue;
@@ -253,8 +274,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** What `docker run IMAGE ARGS…` would start, as a command on this machine. */
-function containerCommand(stage: Stage, args: readonly string[] | undefined): string[] {
+/** What `docker run IMAGE ARGS…` would start, as a command on this machine (`nodeFlags` go to its Node). */
+function containerCommand(
+  stage: Stage,
+  args: readonly string[] | undefined,
+  nodeFlags: readonly string[] = [],
+): string[] {
   const entrypoint = stage.entrypoint;
   if (!entrypoint?.length) throw new DockerfileCheckError('the final stage has no ENTRYPOINT');
   const [program, ...rest] = entrypoint;
@@ -264,7 +289,7 @@ function containerCommand(stage: Stage, args: readonly string[] | undefined): st
   const mapped = rest.map((arg) =>
     arg.startsWith('/') && existsSync(inImage(stage, arg)) ? inImage(stage, arg) : arg,
   );
-  return [process.execPath, ...mapped, ...(args ?? stage.cmd ?? [])];
+  return [process.execPath, ...nodeFlags, ...mapped, ...(args ?? stage.cmd ?? [])];
 }
 
 async function startContainer(
@@ -273,8 +298,9 @@ async function startContainer(
   args: readonly string[] | undefined,
   expect: (ran: Ran) => string | undefined,
   until?: () => Promise<boolean>,
+  nodeFlags: readonly string[] = [],
 ): Promise<void> {
-  const argv = containerCommand(stage, args);
+  const argv = containerCommand(stage, args, nodeFlags);
   // The container's environment: its ENV and a PATH, nothing of this shell's.
   const env = { ...stage.env, PATH: pathWithNode(), HOME: inImage(stage, '.') };
   say(`start ${what}: ${argv.map((a) => relative(process.cwd(), a) || a).join(' ')}`);
@@ -288,6 +314,37 @@ async function startContainer(
   if (problem !== undefined)
     throw new DockerfileCheckError(`${what}: ${problem}\nstdout: ${ran.stdout}\nstderr: ${ran.stderr}`);
   say(`  ok`);
+}
+
+/**
+ * A module-loading hook for `node --import`, kept outside the image: it appends the URL of every file the process
+ * loads (ES modules and require() alike) to `log`, so the check sees what a command really ran.
+ */
+async function writeLoadRecorder(file: string, log: string): Promise<void> {
+  await writeFile(
+    file,
+    [
+      "import { appendFileSync } from 'node:fs';",
+      "import { registerHooks } from 'node:module';",
+      'registerHooks({',
+      '  load(url, context, nextLoad) {',
+      `    if (url.startsWith('file:')) appendFileSync(${JSON.stringify(log)}, url + '\\n');`,
+      '    return nextLoad(url, context);',
+      '  },',
+      '});',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Why the sidecar's run did not use the image's prebuilt bundle, or undefined when it did. */
+function notFromBundle(stage: Stage, ran: Ran, loaded: readonly string[]): string | undefined {
+  if (ran.stderr.includes('is older than')) return 'the bundle counts as stale in the image';
+  const bundle = pathToFileURL(inImage(stage, SIDECAR_BUNDLE_FILE)).href;
+  if (!loaded.includes(bundle)) return `it did not load ${SIDECAR_BUNDLE_FILE}`;
+  const sources = loaded.filter((url) => /\.[cm]?ts$/.test(url));
+  if (sources.length > 0) return `it loaded TypeScript sources: ${sources.slice(0, 5).join(', ')}`;
+  return undefined;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -347,18 +404,26 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     const port = await freePort();
     let ready = false;
+    const recorder = join(scratch, 'record-loads.mjs');
+    const loadLog = join(scratch, 'sidecar-loads.txt');
+    await writeLoadRecorder(recorder, loadLog);
     await startContainer(
       final,
-      'sidecar',
+      'sidecar (from the prebuilt bundle)',
       ['sidecar', '--pool', join(root, 'examples', 'pool.yaml'), '--port', `${port}`, '--metrics-port', '0'],
-      () => (ready ? undefined : 'stopped before /readyz answered 200'),
+      (ran) => {
+        if (!ready) return 'stopped before /readyz answered 200';
+        const loaded = existsSync(loadLog) ? readFileSync(loadLog, 'utf8').split('\n').filter(Boolean) : [];
+        return notFromBundle(final, ran, loaded);
+      },
       async () => {
         ready = (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
         return ready;
       },
+      ['--import', pathToFileURL(recorder).href],
     );
     say(
-      `the Dockerfile builds and its entrypoint runs the operator and the sidecar${keep ? ` (${scratch})` : ''}`,
+      `the Dockerfile builds and its entrypoint runs the operator and the sidecar (its bundle)${keep ? ` (${scratch})` : ''}`,
     );
     return 0;
   } catch (err) {
