@@ -36,7 +36,7 @@ import { waitFor } from '../support/wait.ts';
 import { freePort } from './support/free-port.ts';
 import { adminConfig, helm, kubectl, ok } from './support/kube.ts';
 import { createNamespace } from './support/namespace.ts';
-import { eventually, ready } from './support/providerpool.ts';
+import { eventually, poolAt, ready } from './support/providerpool.ts';
 
 const chart = fileURLToPath(new URL('../../helm/switchboard', import.meta.url));
 const RELEASE = 'switchboard';
@@ -201,27 +201,7 @@ async function applyPool(): Promise<void> {
       }),
     ),
   );
-  await ok(
-    kubectl(
-      ['apply', '-n', app, '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'switchboard.dev/v1alpha1',
-        kind: 'ProviderPool',
-        metadata: { name: 'chat' },
-        spec: {
-          providers: [
-            {
-              name: 'primary',
-              type: 'openai',
-              baseURL: mock.url,
-              apiKey: { secretKeyRef: { name: 'openai', key: 'api-key' } },
-              models: [{ name: 'chat', model: 'gpt-4o-mini' }],
-            },
-          ],
-        },
-      }),
-    ),
-  );
+  await ok(kubectl(['apply', '-n', app, '-f', '-'], JSON.stringify(poolAt(mock.url))));
 }
 
 /**

@@ -13,7 +13,7 @@ import { silentLogger } from '../../core/log.ts';
 import { startOperator } from '../../operator/operator.ts';
 import { startCli } from '../support/cli-process.ts';
 import { kubeconfigPath, kubectl, ok } from './support/kube.ts';
-import { eventually, installCrds, secret } from './support/providerpool.ts';
+import { eventually, installCrds, poolAt, secret } from './support/providerpool.ts';
 import { useNamespace } from './support/namespace.ts';
 
 interface ProviderStatus {
@@ -37,22 +37,7 @@ describe('a pool served by two sidecars, on a real API server', () => {
     const mock = await startMockProvider({ name: 'primary', apiKey: 'sk-test-not-a-real-key' });
     cleanups.push(() => mock.close());
     await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(secret)));
-    const pool = {
-      apiVersion: 'switchboard.dev/v1alpha1',
-      kind: 'ProviderPool',
-      metadata: { name: 'chat' },
-      spec: {
-        providers: [
-          {
-            name: 'primary',
-            type: 'openai',
-            baseURL: mock.url,
-            apiKey: { secretKeyRef: { name: 'openai', key: 'api-key' } },
-            models: [{ name: 'chat', model: 'gpt-4o-mini' }],
-          },
-        ],
-      },
-    };
+    const pool = poolAt(mock.url);
     await ok(kubectl(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(pool)));
 
     const operator = await startOperator({

@@ -19,7 +19,7 @@ import { startMockProvider } from '../../mock-provider/server.ts';
 import { startCli } from '../support/cli-process.ts';
 import { waitFor } from '../support/wait.ts';
 import { kubeconfigPath, kubectl, ok } from './support/kube.ts';
-import { installCrds, statusOf, type PoolStatus } from './support/providerpool.ts';
+import { installCrds, poolAt, statusOf, type PoolStatus } from './support/providerpool.ts';
 import { useNamespace } from './support/namespace.ts';
 
 interface FleetStatus extends PoolStatus {
@@ -78,23 +78,6 @@ async function serviceProxy(
   };
 }
 
-const POOL = (baseURL: string) => ({
-  apiVersion: 'switchboard.dev/v1alpha1',
-  kind: 'ProviderPool',
-  metadata: { name: 'chat' },
-  spec: {
-    providers: [
-      {
-        name: 'primary',
-        type: 'openai',
-        baseURL,
-        apiKey: { secretKeyRef: { name: 'openai', key: 'api-key' } },
-        models: [{ name: 'chat', model: 'gpt-4o-mini' }],
-      },
-    ],
-  },
-});
-
 /** The pool, its Secret, and tokens (audience switchboard) of the operator's and the application's accounts. */
 async function setUp(namespace: string, dir: string, baseURL: string): Promise<void> {
   const secret = {
@@ -104,7 +87,7 @@ async function setUp(namespace: string, dir: string, baseURL: string): Promise<v
     stringData: { 'api-key': 'sk-test-not-a-real-key' },
   };
   await ok(kubectl(['apply', '-n', namespace, '-f', '-'], JSON.stringify(secret)));
-  await ok(kubectl(['apply', '-n', namespace, '-f', '-'], JSON.stringify(POOL(baseURL))));
+  await ok(kubectl(['apply', '-n', namespace, '-f', '-'], JSON.stringify(poolAt(baseURL))));
   for (const account of ['switchboard-operator', 'app']) {
     await ok(kubectl(['create', 'serviceaccount', account, '-n', namespace]));
     const token = await ok(

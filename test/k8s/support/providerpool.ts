@@ -26,7 +26,8 @@ export interface PoolStatus {
   providerCount?: number;
 }
 
-export const pool = (weight: number) => ({
+/** The pool "chat": one OpenAI provider keyed by the Secret below, at `baseURL` (with `weight` when given). */
+export const poolAt = (baseURL: string, weight?: number) => ({
   apiVersion: 'switchboard.dev/v1alpha1',
   kind: 'ProviderPool',
   metadata: { name: 'chat' },
@@ -35,14 +36,17 @@ export const pool = (weight: number) => ({
       {
         name: 'primary',
         type: 'openai',
-        baseURL: 'https://api.openai.com/v1',
+        baseURL,
         apiKey: { secretKeyRef: { name: 'openai', key: 'api-key' } },
-        weight,
+        ...(weight === undefined ? {} : { weight }),
         models: [{ name: 'chat', model: 'gpt-4o-mini' }],
       },
     ],
   },
 });
+
+/** The same pool at OpenAI's address (never called: the tests only read what the operator makes of it). */
+export const pool = (weight: number) => poolAt('https://api.openai.com/v1', weight);
 
 export const secret = {
   apiVersion: 'v1',
