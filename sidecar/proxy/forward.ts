@@ -185,15 +185,19 @@ function addUsage(a: TokenUsage | undefined, b: TokenUsage): TokenUsage {
 }
 
 /** Streamed chat with one choice, and some target of the model able to continue it: worth recording what is sent. */
-function mayContinue(request: ForwardRequest, targets: readonly Target[]): boolean {
+function mayContinue(request: ForwardRequest, targets: () => readonly Target[]): boolean {
   const n = request.body.n;
+  // The cheap request checks first: most requests never need the targets of every fallback model.
   return (
     request.stream &&
     request.operation === 'chat' &&
     (n === undefined || n === null || n === 1) &&
-    targets.some((t) => t.provider.continuation !== 'none')
+    targets().some(canContinue)
   );
 }
+
+/** Whether a target can continue an interrupted answer (its provider's continuation capability). */
+const canContinue = (t: Target): boolean => t.provider.continuation !== 'none';
 
 /**
  * The interruption an attempt's `result` leaves the answer in, after `previous` ones: what the client has, the
@@ -319,7 +323,7 @@ export async function forward(
     if (!route) throw tooLongForAll(request, chain.flatMap(targetsOf));
 
     const tried = new Set<string>();
-    const recordSent = mayContinue(request, chain.flatMap(targetsOf));
+    const recordSent = mayContinue(request, () => chain.flatMap(targetsOf));
     let interruption: Interruption | undefined;
     /** Targets whose continuation failed (a 400 refusing the prefill, say): not asked again for this answer. */
     const declined = new Set<Target>();
@@ -341,7 +345,7 @@ export async function forward(
       // continue the answer.
       const plan = planAttempt({
         targets: interruption
-          ? route.targets.filter((t) => t.provider.continuation !== 'none' && !declined.has(t))
+          ? route.targets.filter((t) => canContinue(t) && !declined.has(t))
           : route.targets,
         strategy: runtime.strategy(route.model, strategyName),
         retryBudget: runtime.retryBudget,
