@@ -109,13 +109,15 @@ function poolManifest(providers: ReadonlyArray<{ name: string; url: string; weig
 /**
  * The sidecar as a pod runs it: `node <SIDECAR_NODE_OPTIONS> bin/switchboard.js sidecar --pool FILE` (the prebuilt
  * bundle when it is fresh; run.ts builds it first), metrics port on, logs at warn; ready at its first /readyz 200.
- * `nodeOptions` replaces the flags (the same sidecar with V8's default heap sizing).
+ * `nodeOptions` replaces the flags (the same sidecar with V8's default heap sizing); `entry` the script (cli/main.ts:
+ * the TypeScript sources, never the bundle).
  */
 export async function startSidecarCommand(
   context: CaseContext,
   name: string,
   poolFile: string,
   nodeOptions: readonly string[] = SIDECAR_NODE_OPTIONS,
+  entry: string = SWITCHBOARD_BIN,
 ): Promise<{ child: BenchChild; baseUrl: string; readyMs: number }> {
   const port = await freePort();
   const started = performance.now();
@@ -125,7 +127,7 @@ export async function startSidecarCommand(
     command: process.execPath,
     args: [
       ...nodeOptions,
-      SWITCHBOARD_BIN,
+      entry,
       'sidecar',
       `--pool=${poolFile}`,
       `--port=${port}`,

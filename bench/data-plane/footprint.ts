@@ -10,8 +10,6 @@ import { startSidecarCommand, writePool, type CaseContext } from './cases.ts';
 import { progress } from './measure.ts';
 import { cpuSeconds, memory } from './proc-stats.ts';
 import type { BenchChild } from './process-group.ts';
-import { freePort } from './peers.ts';
-import { waitForHttp } from './ready.ts';
 
 const HERE = import.meta.dirname;
 const REPO = join(HERE, '..', '..');
@@ -99,29 +97,14 @@ const VARIANTS: readonly Variant[] = [
   {
     id: 'sidecar-sources',
     description: `node ${SIDECAR_NODE_OPTIONS.join(' ')} cli/main.ts sidecar: the TypeScript sources, no bundle`,
-    async start(context, poolFile) {
-      const port = await freePort();
-      const started = performance.now();
-      const child = context.group.spawn({
-        name: 'sidecar-sources',
-        core: context.cores.sut,
-        command: process.execPath,
-        args: [
-          ...SIDECAR_NODE_OPTIONS,
-          join(REPO, 'cli', 'main.ts'),
-          'sidecar',
-          `--pool=${poolFile}`,
-          `--port=${port}`,
-          '--metrics-port=0',
-          '--log-level=warn',
-        ],
-      });
-      const ready = await waitForHttp(`http://127.0.0.1:${port}/readyz`, child, START_TIMEOUT_MS, {
-        intervalMs: 2,
-        accept: (status) => status === 200,
-      });
-      return { child, readyMs: ready - started };
-    },
+    start: (context, poolFile) =>
+      startSidecarCommand(
+        context,
+        'sidecar-sources',
+        poolFile,
+        SIDECAR_NODE_OPTIONS,
+        join(REPO, 'cli', 'main.ts'),
+      ),
   },
   {
     id: 'minimal-forwarder',
