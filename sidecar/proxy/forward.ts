@@ -302,14 +302,15 @@ export async function forward(
   let servedBy = 'none';
   let status = 200;
   try {
-    resolveTargets(runtime, request.model, request.operation, request.body); // 404 / 400 as before
+    // 404 / 400 when the model is unknown or none of its providers can serve the request at all.
+    const own = resolveTargets(runtime, request.model, request.operation, request.body);
     const header = request.req.headers[STRATEGY_HEADER];
     const strategyName = chooseStrategy(runtime, Array.isArray(header) ? header[0] : header);
     runtime.retryBudget.recordRequest(clock.now());
 
     // The models that may serve the request (its own, then its fallbacks) and their targets that can hold it.
     const chain = modelChain(request.model, runtime.fallbacks);
-    const able = new Map<string, readonly Target[]>();
+    const able = new Map<string, readonly Target[]>([[request.model, own]]);
     const targetsOf = (model: string): readonly Target[] => {
       let list = able.get(model);
       if (!list) {
