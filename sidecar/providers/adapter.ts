@@ -80,6 +80,11 @@ export interface UpstreamErrorInfo {
    */
   readonly quotaExhausted?: boolean;
   /**
+   * The used-up quota is one model's alone (Gemini's per-model daily quotas): only this (provider, model) target
+   * cools down for long; the provider's other models keep serving. Meaningful with `quotaExhausted` only.
+   */
+  readonly quotaOfModelOnly?: boolean;
+  /**
    * The request is too long for the model's context window (OpenAI's `context_length_exceeded`, Anthropic's
    * "prompt is too long", Gemini's "input token count … exceeds the maximum"): the request's fault for this target
    * only, never the provider's; a target with a larger window may serve it. Each adapter reads its own dialect.

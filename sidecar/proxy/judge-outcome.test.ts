@@ -23,6 +23,7 @@ const TARGET_FAILED = judged('failure', true, 'provider', 'target');
 const PROVIDER_FAILED = judged('failure', true, 'provider', 'provider');
 const TARGET_RATE_LIMITED = judged('neutral', true, 'provider', 'target', { coolDown: true });
 const PROVIDER_QUOTA_USED_UP = judged('neutral', true, 'provider', 'provider', { coolDown: true });
+const MODEL_QUOTA_USED_UP = judged('neutral', true, 'provider', 'target', { coolDown: true });
 const REQUEST_AT_FAULT = judged('success', false, 'request', 'target');
 const TOO_LONG_FOR_TARGET = judged('success', true, 'request', 'target', { contextTooLong: true });
 const CREDENTIALS_REFUSED = judged('failure', true, 'provider', 'provider', { credentialsRefused: true });
@@ -52,6 +53,11 @@ const CASES: { name: string; facts: AttemptFacts; expected: Judgement }[] = [
     name: 'a 429 saying the account’s quota is used up cools the whole provider down',
     facts: { kind: 'answer', status: 429, quotaExhausted: true },
     expected: PROVIDER_QUOTA_USED_UP,
+  },
+  {
+    name: 'a 429 saying one model’s own quota is used up cools only that model of the provider down',
+    facts: { kind: 'answer', status: 429, quotaExhausted: true, quotaOfModelOnly: true },
+    expected: MODEL_QUOTA_USED_UP,
   },
   {
     name: 'a 400 is the request’s fault, not retried',

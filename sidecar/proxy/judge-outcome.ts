@@ -20,6 +20,8 @@ export type FaultScope = 'provider' | 'target';
 export interface ErrorDetail {
   /** The account's quota or credit is used up (OpenAI `insufficient_quota`). */
   readonly quotaExhausted?: boolean;
+  /** That used-up quota is one model's alone (Gemini's per-model daily quota): only the target cools. */
+  readonly quotaOfModelOnly?: boolean;
   /** The prompt plus output does not fit the model's context window. */
   readonly contextLengthExceeded?: boolean;
 }
@@ -80,6 +82,7 @@ function byStatus(status: number, detail: ErrorDetail, retryable?: boolean): Jud
   const ok = status >= 200 && status < 300;
   const credentialsRefused = CREDENTIAL_FAULTS.has(status);
   const quotaExhausted = detail.quotaExhausted === true;
+  const accountQuotaExhausted = quotaExhausted && detail.quotaOfModelOnly !== true;
   return {
     ...BASE,
     verdict: c.breaker,
@@ -92,8 +95,9 @@ function byStatus(status: number, detail: ErrorDetail, retryable?: boolean): Jud
         ? 'request'
         : 'provider',
     credentialsRefused,
-    // The key and the account belong to the provider; a rate limit, a model's 5xx or a missing model to the target.
-    scope: credentialsRefused || quotaExhausted ? 'provider' : 'target',
+    // The key and the account's quota belong to the provider; a rate limit, a model's own quota, its 5xx or a
+    // missing model to the target.
+    scope: credentialsRefused || accountQuotaExhausted ? 'provider' : 'target',
   };
 }
 

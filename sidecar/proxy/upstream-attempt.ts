@@ -444,6 +444,7 @@ export class UpstreamAttempt {
 function detailOf(info: ErrorDetail): ErrorDetail {
   return {
     ...(info.quotaExhausted === true && { quotaExhausted: true }),
+    ...(info.quotaOfModelOnly === true && { quotaOfModelOnly: true }),
     ...(info.contextLengthExceeded === true && { contextLengthExceeded: true }),
   };
 }

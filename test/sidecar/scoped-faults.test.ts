@@ -2,7 +2,7 @@
  * Breakers and cool-downs scoped where the fault lives, on real sockets with the official OpenAI SDK: a 429 or a
  * model's 5xx sidelines that (provider, model) and leaves the provider's other models in rotation; refused
  * credentials sideline the provider for every model; an insufficient_quota error inside a 200 stream cools the
- * whole provider down as its 429 answer would.
+ * whole provider down as its 429 answer would; Gemini's per-model daily quota, used up, cools only that model.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { MockBehaviour } from '../../mock-provider/behaviour.ts';
@@ -51,6 +51,8 @@ const providersOf = async (h: Harness, model: string, n: number, stream = false)
 interface Case {
   name: string;
   shared: Partial<MockBehaviour>;
+  /** The preferred provider's API (its mock speaks it); default openai. */
+  type?: string;
   apiKey?: string;
   stream?: boolean;
   /** Who serves model b afterwards. */
@@ -86,6 +88,13 @@ const CASES: Case[] = [
     modelB: 'spare',
     sidelined: { provider: true, modelA: true, modelB: true },
   },
+  {
+    name: 'Gemini’s per-model daily quota used up on model a leaves its model b in rotation',
+    shared: { insufficientQuota: true, faultModels: ['model-a'] },
+    type: 'gemini',
+    modelB: 'shared',
+    sidelined: { provider: false, modelA: true, modelB: false },
+  },
 ];
 
 describe('faults sideline what they belong to', () => {
@@ -94,8 +103,20 @@ describe('faults sideline what they belong to', () => {
 
   it.each(CASES)('$name', async (c) => {
     h = await startHarness(
-      [{ name: 'shared', behaviour: c.shared, ...(c.apiKey && { apiKey: c.apiKey }) }, { name: 'spare' }],
-      (mocks) => pool(mocks, c.apiKey ? { apiKey: { env: 'SHARED_KEY' } } : {}),
+      [
+        {
+          name: 'shared',
+          behaviour: c.shared,
+          ...(c.apiKey && { apiKey: c.apiKey }),
+          ...(c.type && { dialect: c.type }),
+        },
+        { name: 'spare' },
+      ],
+      (mocks) =>
+        pool(mocks, {
+          ...(c.apiKey && { apiKey: { env: 'SHARED_KEY' } }),
+          ...(c.type && { type: c.type }),
+        }),
       { secrets: { env: { SHARED_KEY: 'sk-the-pool-has-this-one' } } },
     );
     const stream = c.stream === true;

@@ -2,6 +2,27 @@ import { describe, expect, it } from '@jest/globals';
 import { parseGoogleError, parseProtoDuration } from './gemini-errors.ts';
 import { fixtureText } from './test-support.ts';
 
+/** A daily quota counted per project, with no model among its dimensions. */
+const projectDailyQuota = JSON.stringify({
+  error: {
+    code: 429,
+    message: 'Quota exceeded for quota metric.',
+    status: 'RESOURCE_EXHAUSTED',
+    details: [
+      {
+        '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+        violations: [
+          {
+            quotaMetric: 'generativelanguage.googleapis.com/generate_requests_per_project',
+            quotaId: 'GenerateRequestsPerDayPerProject',
+            quotaDimensions: { location: 'global' },
+          },
+        ],
+      },
+    ],
+  },
+});
+
 describe('Google API errors', () => {
   const cases: [string, number, string, object][] = [
     [
@@ -14,7 +35,13 @@ describe('Google API errors', () => {
       'a used-up daily quota is quota exhaustion, whatever short delay it suggests',
       429,
       fixtureText('error-daily-quota.json'),
-      { code: 'RESOURCE_EXHAUSTED', retryAfterMs: 22_000, quotaExhausted: true },
+      { code: 'RESOURCE_EXHAUSTED', retryAfterMs: 22_000, quotaExhausted: true, quotaOfModelOnly: true },
+    ],
+    [
+      'a used-up daily quota of the whole project is the account’s, not one model’s',
+      429,
+      projectDailyQuota,
+      { code: 'RESOURCE_EXHAUSTED', quotaExhausted: true },
     ],
     [
       'a bad API key (400 API_KEY_INVALID) stands for 401',
@@ -58,6 +85,7 @@ describe('Google API errors', () => {
     expect(info).toMatchObject(expected);
     if (!('status' in expected)) expect(info.status).toBeUndefined();
     if (!('quotaExhausted' in expected)) expect(info.quotaExhausted).toBeUndefined();
+    if (!('quotaOfModelOnly' in expected)) expect(info.quotaOfModelOnly).toBeUndefined();
   });
 
   const durations: [string | undefined, number | undefined][] = [

@@ -1,7 +1,8 @@
 /**
  * Google API errors (`{"error": {code, message, status, details: [google.rpc.*]}}`) → what the sidecar needs:
  * a message, the canonical status as code, the wait a `google.rpc.RetryInfo` asks for, and whether a
- * `google.rpc.QuotaFailure` names a daily or monthly quota (used up for long, not a per-minute rate limit).
+ * `google.rpc.QuotaFailure` names a daily or monthly quota (used up for long, not a per-minute rate limit), and
+ * whether that quota is one model's alone.
  */
 import { MAX_RETRY_AFTER_MS } from '../../retry/retry-after.ts';
 import type { UpstreamErrorInfo } from '../adapter.ts';
@@ -31,6 +32,7 @@ const HTTP_STATUS: Readonly<Record<string, number>> = {
 const KEY_REASONS = new Set(['API_KEY_INVALID', 'API_KEY_EXPIRED', 'API_KEY_SERVICE_BLOCKED']);
 
 const LONG_QUOTA = /PerDay|PerMonth/i;
+const PER_MODEL_QUOTA = /PerModel/i;
 
 /** A request longer than the model's window, 400 INVALID_ARGUMENT: "The input token count (1189999) exceeds the
  * maximum number of tokens allowed (1048576)." */
@@ -59,6 +61,15 @@ function detailOf(details: Record<string, unknown>[], type: string): Record<stri
   return details.filter((d) => stringOf(d['@type'])?.endsWith(`/google.rpc.${type}`) === true);
 }
 
+/**
+ * A quota counted per model ("GenerateRequestsPerDayPerProjectPerModel-FreeTier", or a `model` among its
+ * quotaDimensions): using it up leaves the project's other models their own.
+ */
+function isPerModelQuota(violation: Record<string, unknown>): boolean {
+  const dimensions = isRecord(violation.quotaDimensions) ? violation.quotaDimensions : undefined;
+  return PER_MODEL_QUOTA.test(stringOf(violation.quotaId) ?? '') || stringOf(dimensions?.model) !== undefined;
+}
+
 export function parseGoogleError(httpStatus: number, bodyText: string): UpstreamErrorInfo {
   const parsed = parseJson(bodyText);
   // streamGenerateContent without alt=sse answers errors inside a JSON array.
@@ -71,9 +82,11 @@ export function parseGoogleError(httpStatus: number, bodyText: string): Upstream
   const retryAfterMs = detailOf(details, 'RetryInfo')
     .map((d) => parseProtoDuration(stringOf(d.retryDelay)))
     .find((ms) => ms !== undefined);
-  const quotaExhausted = detailOf(details, 'QuotaFailure').some((d) =>
-    recordsIn(d.violations).some((v) => LONG_QUOTA.test(stringOf(v.quotaId) ?? '')),
-  );
+  const longQuotas = detailOf(details, 'QuotaFailure')
+    .flatMap((d) => recordsIn(d.violations))
+    .filter((v) => LONG_QUOTA.test(stringOf(v.quotaId) ?? ''));
+  const quotaExhausted = longQuotas.length > 0;
+  const quotaOfModelOnly = quotaExhausted && longQuotas.every(isPerModelQuota);
   const badKey = detailOf(details, 'ErrorInfo').some((d) => KEY_REASONS.has(stringOf(d.reason) ?? ''));
   // A bad key (400 API_KEY_INVALID) and an account the API will not serve here (400 FAILED_PRECONDITION: "User
   // location is not supported", "free tier is not available in your country") are the pool's configuration at
@@ -85,6 +98,7 @@ export function parseGoogleError(httpStatus: number, bodyText: string): Upstream
     code: status,
     ...(retryAfterMs !== undefined && { retryAfterMs }),
     ...(quotaExhausted && { quotaExhausted }),
+    ...(quotaOfModelOnly && { quotaOfModelOnly }),
     ...(isGeminiContextLengthError(httpStatus, message) && { contextLengthExceeded: true }),
     ...(meansStatus !== undefined && meansStatus !== httpStatus && { status: meansStatus }),
   };
