@@ -14,6 +14,7 @@ Watches ProviderPools, computes each pool's sidecar configuration and writes its
   --context NAME         use this context of the kubeconfig instead of its current-context
   --namespace NS         watch only this namespace (default: all)
   --lease-namespace NS   namespace of the leader-election Lease (default: the pod's, else "default")
+  --lease-name NAME      name of that Lease: one per operator deployment (default switchboard-operator)
   --id ID                identity in leader election (default: hostname plus a random suffix)
   --port P               /healthz, /readyz and /metrics (default 9465; 0 picks a free port)
   --host H               their listen address (default 127.0.0.1; 0.0.0.0 in a pod, for the kubelet's probes)
@@ -55,6 +56,7 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
       context: { type: 'string' },
       namespace: { type: 'string' },
       'lease-namespace': { type: 'string' },
+      'lease-name': { type: 'string' },
       id: { type: 'string' },
       port: { type: 'string', default: '9465' },
       host: { type: 'string' },
@@ -150,6 +152,7 @@ export async function runOperatorCommand(argv: string[]): Promise<void> {
     ...(values.context === undefined ? {} : { context: values.context }),
     ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
     ...(values['lease-namespace'] === undefined ? {} : { leaseNamespace: values['lease-namespace'] }),
+    ...(values['lease-name'] === undefined ? {} : { leaseName: values['lease-name'] }),
     ...(values.id === undefined ? {} : { identity: values.id }),
     ...(values.host === undefined ? {} : { host: values.host }),
     port: parsePort(values.port, '--port'),

@@ -42,11 +42,11 @@ interface PodSpec {
   volumes: { name: string; secret?: { secretName: string } }[];
 }
 
-/** `helm template` of the chart as release "switchboard" in namespace "switchboard", with `--set`/`--set-json`. */
-async function render(args: readonly string[] = []): Promise<Manifest[]> {
+/** `helm template` of the chart as release "switchboard" (or `release`) in namespace "switchboard", with `--set`. */
+async function render(args: readonly string[] = [], release = 'switchboard'): Promise<Manifest[]> {
   const out = await ok(
     helm([
-      ...['template', 'switchboard', chart, '-n', 'switchboard'],
+      ...['template', release, chart, '-n', 'switchboard'],
       ...['--kube-version', KUBERNETES_VERSION],
       ...args,
     ]),
@@ -157,6 +157,7 @@ describe('the Helm chart, rendered', () => {
       '--injection-config=/etc/switchboard/injection.yaml',
       '--relay-token-file=/var/run/secrets/switchboard-relay/token',
       '--lease-namespace=$(POD_NAMESPACE)',
+      '--lease-name=switchboard-operator',
       '--id=$(POD_NAME)',
       '--log-level=info',
     ]);
@@ -428,6 +429,17 @@ describe('the Helm chart, rendered', () => {
       );
     },
   );
+
+  test('a second release in the same namespace elects its own leader on a Lease of its own name', async () => {
+    const docs = await render([], 'canary');
+    expect(operatorContainer(docs).args).toContain('--lease-name=canary-switchboard-operator');
+    const role = find(docs, 'Role') as unknown as {
+      rules: { resources: string[]; resourceNames?: string[] }[];
+    };
+    expect(
+      role.rules.filter((r) => r.resources.includes('leases')).flatMap((r) => r.resourceNames ?? []),
+    ).toEqual(['canary-switchboard-operator']);
+  });
 
   test('one replica: no PodDisruptionBudget (it would block every node drain)', async () => {
     const manifests = await render(['--set', 'operator.replicas=1']);

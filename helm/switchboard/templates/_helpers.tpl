@@ -68,7 +68,7 @@ switchboard
 {{- printf "%s-injector" (include "switchboard.clusterScopedName" .) -}}
 {{- end -}}
 
-{{/* The leader-election Lease: the operator's fixed name (operator/operator.ts), in the release namespace. */}}
+{{/* The leader-election Lease, in the release namespace: one per release, so two releases never share a leader. */}}
 {{- define "switchboard.leaseName" -}}
-switchboard-operator
+{{- include "switchboard.operator" . -}}
 {{- end -}}
