@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ProviderPoolSpecSchema } from '../../api/v1alpha1/providerpool.ts';
 import type { PoolView } from '../control/pool-loop.ts';
-import { poolFromView } from './dashboard-state.ts';
+import { poolFromRecord, poolFromView } from './dashboard-state.ts';
 
 const spec = ProviderPoolSpecSchema.parse({
   strategy: { type: 'adaptive' },
@@ -73,6 +73,28 @@ describe('what the dashboard shows of a pool', () => {
   it('shows the latest pool-wide cool-down of a provider, not those of one model', () => {
     const pool = poolFromView(view);
     expect(pool.providers.map((p) => p.coolingDownUntil)).toEqual([null, 9_000]);
+  });
+
+  it('shows the cool-downs of one model apart, on that model’s provider, with their end', () => {
+    const pool = poolFromView(view);
+    expect(pool.providers.map((p) => p.coolingModels)).toEqual([[{ model: 'm', until: 7_000 }], []]);
+  });
+
+  it('read from a cluster’s status, lists the models cooling down without an end it does not know', () => {
+    const pool = poolFromRecord({
+      ...view,
+      status: {
+        ...view.status,
+        providers: [{ name: 'a', state: 'RateLimited', rateLimitedModels: ['m', 'n'] }],
+      },
+    });
+    expect(pool.providers.map((p) => p.coolingModels)).toEqual([
+      [
+        { model: 'm', until: null },
+        { model: 'n', until: null },
+      ],
+      [],
+    ]);
   });
 
   it('lists each sidecar with the version it runs and what it refused', () => {

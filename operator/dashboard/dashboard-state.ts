@@ -27,8 +27,18 @@ export interface DashboardProvider {
   readonly breakersOpen: number | null;
   readonly costPerHourUSD: number | null;
   readonly tokensPerSecond: number | null;
-  /** End of a pool-wide 429 cool-down, epoch ms. */
+  /** End of a pool-wide 429 cool-down of the whole provider, epoch ms. */
   readonly coolingDownUntil: number | null;
+  /**
+   * Logical models of this provider cooling down on their own (a rate limit or quota of one model), by name, with
+   * the end of each (epoch ms; null when only the status is known, which lists them without an end).
+   */
+  readonly coolingModels: readonly DashboardModelCooldown[];
+}
+
+export interface DashboardModelCooldown {
+  readonly model: string;
+  readonly until: number | null;
 }
 
 export interface DashboardSidecar {
@@ -109,6 +119,7 @@ export function poolFromRecord(record: PoolRecord, extra?: Partial<DashboardPool
         costPerHourUSD: null,
         tokensPerSecond: null,
         coolingDownUntil: null,
+        coolingModels: (o?.rateLimitedModels ?? []).map((model) => ({ model, until: null })),
       };
     }),
     ...extra,
@@ -120,8 +131,16 @@ export function poolFromView(view: PoolView): DashboardPool {
   const base = poolFromRecord(view);
   const fleet = new Map(view.providers.map((p) => [p.name, p]));
   const cooling = new Map<string, number>();
-  for (const c of view.cooldowns)
-    if (c.model === undefined) cooling.set(c.provider, Math.max(c.until, cooling.get(c.provider) ?? 0));
+  const coolingModels = new Map<string, Map<string, number>>();
+  for (const c of view.cooldowns) {
+    if (c.model === undefined) {
+      cooling.set(c.provider, Math.max(c.until, cooling.get(c.provider) ?? 0));
+      continue;
+    }
+    const models = coolingModels.get(c.provider) ?? new Map<string, number>();
+    models.set(c.model, Math.max(c.until, models.get(c.model) ?? 0));
+    coolingModels.set(c.provider, models);
+  }
   return {
     ...base,
     configVersion: view.configVersion ?? base.configVersion,
@@ -140,6 +159,9 @@ export function poolFromView(view: PoolView): DashboardPool {
         costPerHourUSD: f === undefined ? null : f.costPerSecondUSD * 3600,
         tokensPerSecond: f?.tokensPerSecond ?? null,
         coolingDownUntil: cooling.get(p.name) ?? null,
+        coolingModels: [...(coolingModels.get(p.name) ?? [])]
+          .map(([model, until]) => ({ model, until }))
+          .sort((x, y) => x.model.localeCompare(y.model)),
       };
     }),
   };

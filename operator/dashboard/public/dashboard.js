@@ -23,10 +23,7 @@ const COLUMNS = [
     title: 'State',
     field: 'state',
     text: true,
-    format: (p) =>
-      p.coolingDownUntil != null && p.coolingDownUntil > stateAt
-        ? `${p.state}, cooling down ${Math.ceil((p.coolingDownUntil - stateAt) / 1000)} s`
-        : p.state,
+    format: (p) => [p.state, ...coolingNotes(p)].join(', '),
   },
   { title: 'Weight (spec)', field: 'weight', format: (p) => num(p.weight, 2) },
   { title: 'Effective weight', field: 'effectiveWeight', format: (p) => num(p.effectiveWeight, 2) },
@@ -45,6 +42,20 @@ const COLUMNS = [
   },
   { title: 'Spend', field: 'costPerHourUSD', format: (p) => num(p.costPerHourUSD, 3, 'USD/h') },
 ];
+
+const secondsLeft = (until) => Math.ceil((until - stateAt) / 1000);
+
+/** The provider's cool-down and those of its models alone, still running when the state was made. */
+function coolingNotes(p) {
+  const notes = [];
+  if (p.coolingDownUntil != null && p.coolingDownUntil > stateAt)
+    notes.push(`cooling down ${secondsLeft(p.coolingDownUntil)} s`);
+  for (const { model, until } of p.coolingModels ?? []) {
+    if (until == null) notes.push(`model ${model} cooling down`);
+    else if (until > stateAt) notes.push(`model ${model} cooling down ${secondsLeft(until)} s`);
+  }
+  return notes;
+}
 
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
