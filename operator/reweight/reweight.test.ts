@@ -4,6 +4,7 @@ import { seededRng, type Rng } from '../../core/clock.ts';
 import type { ProviderWindow } from './provider-score.ts';
 import {
   DEFAULT_REWEIGHT_SETTINGS,
+  holdBand,
   reweight,
   type ProviderWeight,
   type ReweightSettings,
@@ -254,5 +255,24 @@ describe('reweighting with noisy measurements', () => {
     expect(moves({ ...DEFAULT_REWEIGHT_SETTINGS, noiseMargin: 0 })).toBeGreaterThan(
       3 * moves(DEFAULT_REWEIGHT_SETTINGS),
     );
+  });
+});
+
+describe('the hold band (hysteresis) scales with how much noise can move a share', () => {
+  it.each([
+    { name: 'is the whole deadband at an even split', held: 0.5, band: 0.05 },
+    {
+      name: 'narrows toward the ends, as a softmax share moves by p(1 − p) per unit of score',
+      held: 0.9,
+      band: 0.018,
+    },
+    {
+      name: 'is a small fraction of a share at the floor, so it is not held at several times its target',
+      held: 0.018,
+      band: 0.003535,
+    },
+    { name: 'is zero at a share of 0 or 1', held: 1, band: 0 },
+  ])('$name', ({ held, band }) => {
+    expect(holdBand(held, 0.05)).toBeCloseTo(band, 6);
   });
 });

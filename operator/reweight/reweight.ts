@@ -31,7 +31,11 @@ export interface ReweightSettings extends ScoreSettings {
   readonly smoothing: number;
   /** Largest change of one provider's share in one round. */
   readonly maxStep: number;
-  /** Hysteresis: a provider's target share is kept until the new one differs from it by more than this. */
+  /**
+   * Hysteresis: a provider's target share is kept until the new one differs from it by more than this at an even
+   * split. The band scales with 4p(1 − p) for a held share p, as a score's noise moves a softmax share by about
+   * p(1 − p) × Δscore / temperature: a share near the floor is not held at several times its target.
+   */
   readonly deadband: number;
   /** Smallest share of a healthy provider with spec weight > 0, so it keeps being measured. */
   readonly floor: number;
@@ -81,6 +85,16 @@ export interface ReweightResult {
   readonly weights: ReadonlyMap<string, ProviderWeight>;
   /** Every provider is down or drained: the spec's weights apply. */
   readonly panic: boolean;
+}
+
+/**
+ * How far a new target may stray from the held share `held` and still be ignored: `deadband` at an even split,
+ * narrower toward 0 and 1 in proportion to how much a change of score moves a softmax share there (p(1 − p)).
+ * With an absolute band a provider demoted to the 1 % floor could be held at 5 % or more.
+ */
+export function holdBand(held: number, deadband: number): number {
+  const p = Math.min(1, Math.max(0, held));
+  return deadband * 4 * p * (1 - p);
 }
 
 /** A gap this small is closed at once, so shares land exactly on their target instead of creeping. */
@@ -248,7 +262,7 @@ export function reweight(
     const held = before === undefined || before.down ? undefined : before.target;
     // A ramping provider's target follows its ramp; otherwise it moves only past the deadband.
     const goal =
-      held === undefined || ramps.has(p.name) || Math.abs(computed - held) > settings.deadband
+      held === undefined || ramps.has(p.name) || Math.abs(computed - held) > holdBand(held, settings.deadband)
         ? computed
         : held;
     targets.set(p.name, goal);
