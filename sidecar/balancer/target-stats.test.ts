@@ -259,10 +259,10 @@ describe('TargetStats slowdown (against its own usual latency)', () => {
         return s;
       },
       at: T + 1_000,
-      // recent: 100 → 180, faded toward the usual 108 for 0.5 s (τ 15 s), then a fifth of the way to 500;
+      // recent: 100 → 180, faded toward the usual 108 for 0.5 s (τ 60 s), then a fifth of the way to 500;
       // usual: 100 → 108 → 115.84.
       expected: (() => {
-        const faded = 108 + (180 - 108) * e(-500 / 15_000);
+        const faded = 108 + (180 - 108) * e(-500 / 60_000);
         return (faded + (500 - faded) * 0.2) / 115.84;
       })(),
     },
@@ -283,9 +283,20 @@ describe('TargetStats slowdown (against its own usual latency)', () => {
         run(s, [ok(T, T + 1_000)]);
         return s;
       },
-      at: T + 1_000 + 60_000,
-      // recent 280 over usual 118, the gap faded for 60 s (τ 15 s)
+      at: T + 1_000 + 240_000,
+      // recent 280 over usual 118, the gap faded for 240 s (τ 60 s)
       expected: (118 + (280 - 118) * e(-4)) / 118,
+    },
+    {
+      name: 'still remembers most of a slowdown half a minute later, longer than the fleet takes to react',
+      stats: () => {
+        const s = usual();
+        run(s, [ok(T, T + 1_000)]);
+        return s;
+      },
+      at: T + 1_000 + 30_000,
+      // recent 280 over usual 118, the gap faded for 30 s (τ 60 s): still above the adaptive threshold of 1.5
+      expected: (118 + (280 - 118) * e(-0.5)) / 118,
     },
   ])('$name', ({ stats, at, expected }) => {
     expect(stats().slowdown(at)).toBeCloseTo(expected, 2);

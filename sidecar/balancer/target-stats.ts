@@ -19,7 +19,12 @@ export interface TargetStatsOptions {
    */
   readonly recentSampleWeight?: number;
   readonly recoverySampleWeight?: number;
-  /** Time constant over which the recent mean of a target that gets no samples fades back to its usual one. */
+  /**
+   * Time constant over which the recent mean of a target that gets no samples fades back to its usual one. A
+   * minute: the sidecar's memory of a slowdown it saw must outlast the fleet's reaction (a 30 s report window and
+   * the operator's bounded steps), or the sidecar lets the slow provider back in while the operator still gives
+   * it most of the traffic (the routing simulator's brown-out, 15 s: ~8 % of the traffic went back to it).
+   */
   readonly slowdownFadeMs?: number;
   /** Weight of each new sample in the usual (long-run) mean latency: ~1/n of the last n samples. */
   readonly usualSampleWeight?: number;
@@ -55,7 +60,7 @@ const DEFAULTS = {
   successPrior: 1,
   recentSampleWeight: 0.2,
   recoverySampleWeight: 0.5,
-  slowdownFadeMs: 15_000,
+  slowdownFadeMs: 60_000,
   usualSampleWeight: 0.02,
 } as const satisfies Required<TargetStatsOptions>;
 
