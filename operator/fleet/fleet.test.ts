@@ -184,7 +184,7 @@ describe('the fleet view of a pool', () => {
     ]);
   });
 
-  it('gives reweighting the blended price from traffic, or the list price before any, and marks Unhealthy as down', () => {
+  it('gives reweighting the spec’s price blended as the traffic used tokens (not what the window billed, perhaps at a price since edited), or the list price before any traffic, and marks Unhealthy as down', () => {
     const fleet = aggregateFleet(
       [
         sidecar('s1', [
@@ -194,7 +194,8 @@ describe('the fleet view of a pool', () => {
               successes: 10,
               inputTokens: 900,
               outputTokens: 100,
-              costUSD: 0.0012,
+              // billed at four times today's price (before an edit of the manifest)
+              costUSD: 0.0048,
             }),
             target('b', { breaker: 'open' }),
           ]),

@@ -57,7 +57,6 @@ export interface ScoreSettings {
 interface Measured {
   /** Undefined when no attempt succeeded. */
   readonly latencyMs: number | undefined;
-  readonly price: number | undefined;
   readonly penalty: number;
   /** Standard error of ln(latency)'s mean; 0 when unknown. */
   readonly latencyError: number;
@@ -70,7 +69,6 @@ function measure(p: ProviderWindow, settings: ScoreSettings): Measured | undefin
   const rateLimitRate = p.rateLimited / p.attempts;
   return {
     latencyMs: latencyMs === undefined ? undefined : Math.max(1, latencyMs),
-    price: p.pricePerMillionTokens,
     penalty: settings.failurePenalty * failureRate + settings.rateLimitPenalty * rateLimitRate,
     latencyError: logMeanStandardError(p.latency) ?? 0,
   };
@@ -83,6 +81,20 @@ export interface Score {
   readonly samples: number;
   /** Standard error of the value from the latency measurement's spread (log units); 0 when unknown. */
   readonly error: number;
+}
+
+/** The price part of a score, ln(price / cheapest) × how much the objective counts price; 0 when unpriced. */
+export function priceScores(providers: readonly ProviderWindow[], objective: Objective): number[] {
+  const prices = providers
+    .map((p) => p.pricePerMillionTokens)
+    .filter((x): x is number => x !== undefined && x > 0);
+  const bestPrice = prices.length > 0 ? Math.min(...prices) : undefined;
+  const weight = OBJECTIVE_MIX[objective].cost;
+  return providers.map((p) => {
+    const price = p.pricePerMillionTokens;
+    if (bestPrice === undefined || price === undefined) return 0;
+    return weight * Math.log(Math.max(price, bestPrice) / bestPrice);
+  });
 }
 
 /**
@@ -99,20 +111,13 @@ export function scoreProviders(
   const latencies = known.map((m) => m.latencyMs).filter((l): l is number => l !== undefined);
   // A provider with no successful attempt has no latency of its own: it ranks as the slowest measured one.
   const worstLatency = latencies.length > 0 ? Math.max(...latencies) : 1;
-  const prices = providers
-    .map((p) => p.pricePerMillionTokens)
-    .filter((x): x is number => x !== undefined && x > 0);
-  const bestPrice = prices.length > 0 ? Math.min(...prices) : undefined;
+  const costs = priceScores(providers, settings.objective);
   const mix = OBJECTIVE_MIX[settings.objective];
   return measured.map((m, i) => {
     if (m === undefined) return undefined;
     const latency = Math.log(m.latencyMs ?? worstLatency);
-    const cost =
-      bestPrice === undefined || m.price === undefined
-        ? 0
-        : Math.log(Math.max(m.price, bestPrice) / bestPrice);
     return {
-      value: mix.latency * latency + mix.cost * cost + m.penalty,
+      value: mix.latency * latency + (costs[i] ?? 0) + m.penalty,
       samples: providers[i]?.attempts ?? 0,
       error: mix.latency * m.latencyError,
     };

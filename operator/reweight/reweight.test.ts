@@ -5,6 +5,7 @@ import type { ProviderWindow } from './provider-score.ts';
 import {
   DEFAULT_REWEIGHT_SETTINGS,
   holdBand,
+  priorShares,
   reweight,
   type ProviderWeight,
   type ReweightSettings,
@@ -274,5 +275,63 @@ describe('the hold band (hysteresis) scales with how much noise can move a share
     { name: 'is zero at a share of 0 or 1', held: 1, band: 0 },
   ])('$name', ({ held, band }) => {
     expect(holdBand(held, 0.05)).toBeCloseTo(band, 6);
+  });
+});
+
+describe('where the shares start before anything is measured', () => {
+  const unmeasured = (name: string, price: number | undefined, weight = 1): ProviderWindow => ({
+    name,
+    configuredWeight: weight,
+    attempts: 0,
+    failures: 0,
+    rateLimited: 0,
+    latency: [],
+    pricePerMillionTokens: price,
+    down: false,
+  });
+  const settings = (objective: ReweightSettings['objective']) => ({
+    ...DEFAULT_REWEIGHT_SETTINGS,
+    objective,
+  });
+
+  it.each([
+    {
+      name: 'a cost pool starts with a provider ten times dearer at the floor',
+      objective: 'cost' as const,
+      providers: [unmeasured('dear', 10), unmeasured('cheap', 1)],
+      expected: { dear: 0.01, cheap: 0.99 },
+    },
+    {
+      name: 'a latency pool starts at the spec’s proportions, whatever the prices',
+      objective: 'latency' as const,
+      providers: [unmeasured('dear', 10, 3), unmeasured('cheap', 1)],
+      expected: { dear: 0.75, cheap: 0.25 },
+    },
+    {
+      name: 'a balanced pool counts half the price: 20 % dearer gets (1/1.2)^5 of the weight',
+      objective: 'balanced' as const,
+      providers: [unmeasured('dear', 1.2), unmeasured('cheap', 1)],
+      expected: { dear: 1.2 ** -5 / (1 + 1.2 ** -5), cheap: 1 / (1 + 1.2 ** -5) },
+    },
+    {
+      name: 'an unpriced provider counts as the cheapest (nothing is known against it)',
+      objective: 'cost' as const,
+      providers: [unmeasured('unpriced', undefined), unmeasured('cheap', 1)],
+      expected: { unpriced: 0.5, cheap: 0.5 },
+    },
+  ])('$name', ({ objective, providers, expected }) => {
+    const shares = Object.fromEntries(priorShares(providers, settings(objective)));
+    for (const [name, share] of Object.entries(expected)) expect(shares[name]).toBeCloseTo(share, 6);
+  });
+
+  it('is where the first round moves from, by one bounded step toward what it measured', () => {
+    const rng = seededRng(1);
+    const windows = [
+      observe('dear', { latencyMs: 100, price: 10 }, rng),
+      observe('cheap', { latencyMs: 300, price: 1 }, rng),
+    ];
+    const first = reweight(new Map(), windows, 0, settings('cost')).weights;
+    // From the prior (dear at the floor) the measured speed can only lift it by smoothing × gap, at most maxStep.
+    expect(first.get('dear')?.share).toBeLessThanOrEqual(0.01 + DEFAULT_REWEIGHT_SETTINGS.maxStep + 1e-9);
   });
 });

@@ -22,7 +22,7 @@
  *
  * Effective weights are shares × the sum of spec weights, so a pool of equal providers shows its spec weights.
  */
-import { scoreProviders, type ProviderWindow, type ScoreSettings } from './provider-score.ts';
+import { priceScores, scoreProviders, type ProviderWindow, type ScoreSettings } from './provider-score.ts';
 
 export interface ReweightSettings extends ScoreSettings {
   /** Greediness: lower sends more traffic to the best provider. In score units (log ratios). */
@@ -186,6 +186,28 @@ function targetShares(
   );
 }
 
+/**
+ * Where the shares start before anything is measured: the spec's weights tilted by what is known without traffic,
+ * the prices, as far as the objective counts them (latency neutral), floored. A `cost` pool whose expensive provider
+ * costs ten times the cheap one starts with that provider at the floor instead of at an even split it would take
+ * many rounds of bounded steps to leave; a `latency` pool starts at its spec's proportions, as before.
+ */
+export function priorShares(
+  providers: readonly ProviderWindow[],
+  settings: Pick<ReweightSettings, 'objective' | 'temperature' | 'floor'>,
+): Map<string, number> {
+  const costs = priceScores(providers, settings.objective);
+  const eligible = new Set(providers.filter((p) => !p.down && p.configuredWeight > 0).map((p) => p.name));
+  const raw = providers.map((p, i) =>
+    eligible.has(p.name) ? p.configuredWeight * Math.exp(-(costs[i] ?? 0) / settings.temperature) : 0,
+  );
+  const total = sum(raw);
+  if (total <= 0) return proportional(providers);
+  const shares = new Map(providers.map((p, i) => [p.name, (raw[i] ?? 0) / total]));
+  applyFloor(shares, eligible, settings.floor);
+  return shares;
+}
+
 /** Raises every eligible share to the floor and scales the others so the shares sum to 1. */
 function applyFloor(shares: Map<string, number>, eligible: ReadonlySet<string>, floor: number): void {
   const floored = new Set<string>();
@@ -248,7 +270,7 @@ export function reweight(
 
   const scores = currentScores(providers, previous, now, settings);
   const fresh = targetShares(providers, scores, ramps, settings);
-  const initial = proportional(providers);
+  const initial = priorShares(providers, settings);
   const targets = new Map<string, number>();
   const shares = new Map<string, number>();
   for (const p of providers) {
