@@ -3,22 +3,15 @@
  * sidecar measured: expected latency from the merged histogram, price, failures and 429s. Scores are in natural-log
  * units, so a score 0.69 higher means "about twice as bad"; the softmax in reweight.ts turns them into weights.
  */
-import type { ADAPTIVE_OBJECTIVES } from '../../api/v1alpha1/providerpool.ts';
 import {
   histogramCount,
   histogramMean,
   logMeanStandardError,
   type HistogramCounts,
 } from '../../core/latency-histogram.ts';
+import { OBJECTIVE_MIX, type Objective } from '../../core/objective-mix.ts';
 
-export type Objective = (typeof ADAPTIVE_OBJECTIVES)[number];
-
-/** How much latency and price count for each objective; penalties for failures and 429s apply to all. */
-const OBJECTIVE_MIX: Record<Objective, { readonly latency: number; readonly cost: number }> = {
-  latency: { latency: 1, cost: 0 },
-  cost: { latency: 0.2, cost: 1 },
-  balanced: { latency: 0.5, cost: 0.5 },
-};
+export type { Objective } from '../../core/objective-mix.ts';
 
 /** One provider of a pool as the whole fleet saw it over the last window. */
 export interface ProviderWindow {

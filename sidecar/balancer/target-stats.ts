@@ -15,7 +15,9 @@ export interface TargetStatsOptions {
   /**
    * Weight of each new sample in the recent mean latency (per sample, so it does not depend on the rate), for a
    * sample above it; one below it pulls by `recoverySampleWeight`, so a provider that recovered is seen to in a
-   * couple of answers.
+   * couple of answers. Half, as for recovery: a provider that turned slower is seen in a couple of answers too
+   * (at a fifth, a sidecar that had watched a request hang for seconds read barely 1.7× once it answered, and
+   * sent the provider traffic again). One answer in the usual tail (2× the mean) reads 1.5, the adaptive threshold.
    */
   readonly recentSampleWeight?: number;
   readonly recoverySampleWeight?: number;
@@ -58,7 +60,7 @@ const DEFAULTS = {
   idleFadeMs: 30_000,
   errorDecayMs: 10_000,
   successPrior: 1,
-  recentSampleWeight: 0.2,
+  recentSampleWeight: 0.5,
   recoverySampleWeight: 0.5,
   slowdownFadeMs: 60_000,
   usualSampleWeight: 0.02,
