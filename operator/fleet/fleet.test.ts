@@ -229,3 +229,41 @@ describe('the fleet view of a pool', () => {
     });
   });
 });
+
+describe('the time failures took, for pricing a failure', () => {
+  it.each([
+    {
+      name: 'is the mean over the failures whose time was reported (an older sidecar’s are left out)',
+      reported: [
+        { failures: 2, failureMs: 300 },
+        { failures: 5, failureMs: undefined },
+      ],
+      expected: 150,
+    },
+    {
+      name: 'is unknown when no sidecar reported it',
+      reported: [{ failures: 3, failureMs: undefined }],
+      expected: undefined,
+    },
+  ])('$name', ({ reported, expected }) => {
+    const fleet = aggregateFleet(
+      reported.map((r, i) =>
+        sidecar(`s${i}`, [
+          report(0, [
+            target('a', {
+              attempts: 10,
+              successes: 10 - r.failures,
+              failures: r.failures,
+              ...(r.failureMs === undefined ? {} : { failureMs: r.failureMs }),
+            }),
+          ]),
+        ]),
+      ),
+      'v1',
+      NOW,
+      WINDOW_MS,
+    );
+    const [a] = providerWindows(spec, fleet, providerStatuses(spec, fleet, new Map(), [], NOW));
+    expect(a?.failureMs).toBe(expected);
+  });
+});

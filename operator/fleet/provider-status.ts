@@ -83,6 +83,7 @@ export function providerWindows(
       configuredWeight: p.weight,
       attempts: a?.attempts ?? 0,
       failures: a?.failures ?? 0,
+      failureMs: a !== undefined && a.timedFailures > 0 ? a.failureMs / a.timedFailures : undefined,
       rateLimited: a?.rateLimited ?? 0,
       latency: a?.latency ?? [],
       pricePerMillionTokens:

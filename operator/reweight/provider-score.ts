@@ -22,6 +22,8 @@ export interface ProviderWindow {
   readonly attempts: number;
   /** Provider-side failures: 5xx, transport errors, timeouts, streams cut. */
   readonly failures: number;
+  /** Mean time a failure took (ms); undefined when no sidecar reported it. */
+  readonly failureMs?: number | undefined;
   /** 429 answers. */
   readonly rateLimited: number;
   /** Latency of successful attempts, merged across sidecars. */
@@ -37,9 +39,12 @@ export interface ScoreSettings {
   /** Attempts a score needs to stand on its own; with fewer it is blended with the provider's previous score. */
   readonly minSamples: number;
   /**
-   * Added to the score per unit of failure rate. 1 prices a failure at about what it costs the client in time:
-   * a failed attempt is retried elsewhere, so the expected time to a success grows by 1/(1 − rate), and
-   * ln(1/(1 − rate)) ≈ rate. Higher values shun a flaky provider beyond that (4: 25 % failures cost e^1 ≈ 2.7×).
+   * Scales the failure part of the score. A failed attempt is retried elsewhere, so it costs the client the time it
+   * took: picking a provider whose attempts fail at rate r after f ms each, with successes taking L ms, makes the
+   * expected time about L × (1 + r·f/L), and the score adds ln(1 + r·f/L) — a quick 500 costs little, a 30 s
+   * timeout a lot. When no sidecar reported the failures' time, a failure is taken to cost a whole attempt (r).
+   * Higher values shun a failing provider beyond its cost in time (the sidecars' health factor shuns frequent
+   * failures however fast).
    */
   readonly failurePenalty: number;
   /** Added to the score per unit of 429 rate. */
@@ -59,10 +64,14 @@ function measure(p: ProviderWindow, settings: ScoreSettings): Measured | undefin
   if (p.attempts === 0) return undefined;
   const latencyMs = histogramCount(p.latency) > 0 ? histogramMean(p.latency) : undefined;
   const failureRate = p.failures / p.attempts;
+  const failureCost =
+    latencyMs !== undefined && latencyMs > 0 && p.failureMs !== undefined
+      ? Math.log1p((failureRate * p.failureMs) / latencyMs)
+      : failureRate;
   const rateLimitRate = p.rateLimited / p.attempts;
   return {
     latencyMs: latencyMs === undefined ? undefined : Math.max(1, latencyMs),
-    penalty: settings.failurePenalty * failureRate + settings.rateLimitPenalty * rateLimitRate,
+    penalty: settings.failurePenalty * failureCost + settings.rateLimitPenalty * rateLimitRate,
     latencyError: logMeanStandardError(p.latency) ?? 0,
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { LatencyRecorder } from '../../core/latency-histogram.ts';
+import { histogramMean, LatencyRecorder } from '../../core/latency-histogram.ts';
 import { seededRng, type Rng } from '../../core/clock.ts';
-import type { ProviderWindow } from './provider-score.ts';
+import { scoreProviders, type ProviderWindow } from './provider-score.ts';
 import {
   DEFAULT_REWEIGHT_SETTINGS,
   holdBand,
@@ -333,5 +333,47 @@ describe('where the shares start before anything is measured', () => {
     const first = reweight(new Map(), windows, 0, settings('cost')).weights;
     // From the prior (dear at the floor) the measured speed can only lift it by smoothing × gap, at most maxStep.
     expect(first.get('dear')?.share).toBeLessThanOrEqual(0.01 + DEFAULT_REWEIGHT_SETTINGS.maxStep + 1e-9);
+  });
+});
+
+describe('what a failure costs in the score', () => {
+  const failing = (failureMs: number | undefined): ProviderWindow => ({
+    ...observe('p', { latencyMs: 1_000, failureRate: 0.1, noise: 0 }, seededRng(1)),
+    failureMs,
+  });
+  const penalty = (failureMs: number | undefined) => {
+    const [withFailures] = scoreProviders([failing(failureMs)], DEFAULT_REWEIGHT_SETTINGS);
+    const [clean] = scoreProviders(
+      [observe('p', { latencyMs: 1_000, noise: 0 }, seededRng(1))],
+      DEFAULT_REWEIGHT_SETTINGS,
+    );
+    return (withFailures?.value ?? NaN) - (clean?.value ?? NaN);
+  };
+
+  // The mean of successes as the score reads it (the histogram's buckets round 1,000 ms a little).
+  const meanMs = histogramMean(failing(undefined).latency) ?? Number.NaN;
+  it.each([
+    {
+      name: 'a failure in a tenth of an answer’s time costs ln(1 + 0.1 × 0.1)',
+      failureMs: 0.1 * meanMs,
+      expected: Math.log1p(0.01),
+    },
+    {
+      name: 'a failure taking as long as an answer costs ln(1 + 0.1)',
+      failureMs: meanMs,
+      expected: Math.log1p(0.1),
+    },
+    {
+      name: 'a timeout 30× an answer costs ln(1 + 0.1 × 30), far more',
+      failureMs: 30 * meanMs,
+      expected: Math.log1p(3),
+    },
+    {
+      name: 'a failure of unknown time (an older sidecar) costs the failure rate, as before',
+      failureMs: undefined,
+      expected: 0.1,
+    },
+  ])('$name', ({ failureMs, expected }) => {
+    expect(penalty(failureMs)).toBeCloseTo(expected, 6);
   });
 });
