@@ -92,6 +92,11 @@ export const TargetReportSchema = z.strictObject({
   /** Provider-side failures: 5xx, transport errors, timeouts, cut streams. */
   failures: count,
   rateLimited: count,
+  /**
+   * Time the failed attempts took, summed (ms), so the operator prices a failure by what it cost the client: a 500
+   * in a tenth of a second costs little, a 30 s timeout a lot. Absent from older sidecars.
+   */
+  failureMs: count.optional(),
   /** Histogram of whole-response latency of successful attempts (core/latency-histogram.ts buckets). */
   latency: HistogramCountsSchema,
   timeToFirstToken: HistogramCountsSchema,

@@ -3,9 +3,14 @@ import type { Report, TargetReport } from '../../api/sync/sync-protocol.ts';
 import { ProviderPoolSpecSchema } from '../../api/v1alpha1/providerpool.ts';
 import { histogramOf, targetReport } from '../../test/support/sync-reports.ts';
 import type { SidecarRecord } from '../fleet/fleet-aggregate.ts';
-import { fleetRound, INITIAL_CONTROL_STATE, type PoolControlState } from './fleet-round.ts';
+import { fleetRound, initialWeights, INITIAL_CONTROL_STATE, type PoolControlState } from './fleet-round.ts';
 
 const ROUND_MS = 5_000;
+
+const price = (perMillion: number) => ({
+  inputPerMillionTokens: perMillion,
+  outputPerMillionTokens: perMillion,
+});
 
 const specOf = (strategy: string) =>
   ProviderPoolSpecSchema.parse({
@@ -75,6 +80,29 @@ describe('a round of the fleet control loop', () => {
     expect(weights[19]?.slow).toBeLessThan(0.5);
     expect(weights[39]?.slow).toBeCloseTo(3, 0);
     for (const w of weights) expect((w.fast ?? 0) + (w.slow ?? 0)).toBeCloseTo(4, 2);
+  });
+
+  it.each([
+    {
+      name: 'publishes a new adaptive cost pool with the ten times dearer provider at the floor',
+      strategy: 'adaptive',
+      expected: { fast: 0.04, slow: 3.96 },
+    },
+    {
+      name: 'publishes a new pool on another strategy with the spec’s weights, prices or not',
+      strategy: 'weighted-round-robin',
+      expected: { fast: 1, slow: 3 },
+    },
+  ])('$name', ({ strategy, expected }) => {
+    const spec = ProviderPoolSpecSchema.parse({
+      ...specOf(strategy),
+      strategy: { type: strategy, adaptive: { objective: 'cost' } },
+      providers: specOf(strategy).providers.map((p) => ({
+        ...p,
+        models: [{ name: 'chat', model: 'm', pricing: price(p.name === 'fast' ? 10 : 1) }],
+      })),
+    });
+    expect(initialWeights(spec)).toEqual(expected);
   });
 
   it('never overrides the spec’s weights of a pool on another strategy', () => {

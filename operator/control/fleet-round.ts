@@ -14,13 +14,14 @@ import type { Cooldown } from '../../api/sync/sync-protocol.ts';
 import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
 import { mergeCooldowns } from '../cooldown/pool-cooldowns.ts';
 import { aggregateFleet, type FleetAggregate, type SidecarRecord } from '../fleet/fleet-aggregate.ts';
-import { providerStatuses, providerWindows } from '../fleet/provider-status.ts';
+import { providerStatuses, providerWindows, unmeasuredWindows } from '../fleet/provider-status.ts';
 import { fleetQuotas, type FleetQuotas } from '../quota/fleet-quotas.ts';
 import { DEFAULT_QUOTA_SETTINGS } from '../quota/split-quota.ts';
 import { INITIAL_RESERVE_STATE, newcomerReserve, type ReserveState } from '../quota/newcomer-reserve.ts';
 import type { FleetObservation } from '../reconcile/reconcile-pool.ts';
 import {
   DEFAULT_REWEIGHT_SETTINGS,
+  priorShares,
   reweight,
   type ProviderWeight,
   type ReweightSettings,
@@ -84,6 +85,23 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 /** Cool-downs from every retained report, merged with those already known. */
 function reportedCooldowns(sidecars: readonly SidecarRecord[]): Cooldown[] {
   return sidecars.flatMap((s) => s.reports.flatMap((r) => r.cooldowns));
+}
+
+/**
+ * The weights a new configuration is published with, before any round has measured it: for an `adaptive` pool the
+ * reweighting's starting point (its prior from the spec's prices, see `priorShares`), else the spec's weights.
+ */
+export function initialWeights(spec: ProviderPoolSpec): Record<string, number> {
+  if (spec.strategy.type !== 'adaptive')
+    return Object.fromEntries(spec.providers.map((p) => [p.name, p.weight]));
+  const knobs = spec.strategy.adaptive;
+  const shares = priorShares(unmeasuredWindows(spec), {
+    objective: knobs.objective,
+    temperature: knobs.temperature,
+    floor: knobs.floor,
+  });
+  const total = spec.providers.reduce((s, p) => s + p.weight, 0);
+  return Object.fromEntries(spec.providers.map((p) => [p.name, round3((shares.get(p.name) ?? 0) * total)]));
 }
 
 export function fleetRound(input: FleetRoundInput): FleetRoundResult {

@@ -22,6 +22,7 @@ import type { PoolKey, SyncHub } from '../sync/sync-hub.ts';
 import {
   DEFAULT_FLEET_ROUND_SETTINGS,
   fleetRound,
+  initialWeights,
   INITIAL_CONTROL_STATE,
   type FleetRoundSettings,
   type PoolControlState,
@@ -186,18 +187,15 @@ export class PoolLoop {
         pool: `${this.key.namespace}/${this.key.name}`,
         version: config.version,
       });
-      // A new spec starts from its own weights (the next rounds adapt them), and no sidecar runs it yet.
+      // A new spec starts from its own weights, tilted by its prices for an adaptive pool (the next rounds adapt
+      // them), and no sidecar runs it yet.
       this.#state = { ...this.#state, weights: new Map() };
       if (this.#observation !== undefined) {
         const sidecars = { ...this.#observation.sidecars, onCurrentVersion: 0 };
         this.#observation = { ...this.#observation, sidecars, nacks: [] };
         outcome = reconcilePool(this.#pool, this.#secrets, now, this.#observation);
       }
-      this.#publish(
-        config.version,
-        config.spec,
-        Object.fromEntries(config.spec.providers.map((p) => [p.name, p.weight])),
-      );
+      this.#publish(config.version, config.spec, initialWeights(config.spec));
       this.#writeStatus(outcome.status, true);
       return;
     }

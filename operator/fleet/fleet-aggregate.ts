@@ -24,6 +24,9 @@ export interface ProviderAggregate {
   readonly attempts: number;
   readonly successes: number;
   readonly failures: number;
+  /** Failures whose time was reported (newer sidecars), and the time they took in all (ms). */
+  readonly timedFailures: number;
+  readonly failureMs: number;
   readonly rateLimited: number;
   readonly latency: HistogramCounts;
   readonly timeToFirstToken: HistogramCounts;
@@ -60,6 +63,8 @@ interface Accumulator {
   attempts: number;
   successes: number;
   failures: number;
+  timedFailures: number;
+  failureMs: number;
   rateLimited: number;
   latency: HistogramCounts[];
   timeToFirstToken: HistogramCounts[];
@@ -83,6 +88,8 @@ const emptyAccumulator = (): Accumulator => ({
   attempts: 0,
   successes: 0,
   failures: 0,
+  timedFailures: 0,
+  failureMs: 0,
   rateLimited: 0,
   latency: [],
   timeToFirstToken: [],
@@ -135,6 +142,10 @@ export function aggregateFleet(
         a.attempts += t.attempts;
         a.successes += t.successes;
         a.failures += t.failures;
+        if (t.failureMs !== undefined) {
+          a.timedFailures += t.failures;
+          a.failureMs += t.failureMs;
+        }
         a.rateLimited += t.rateLimited;
         a.latency.push(t.latency);
         a.timeToFirstToken.push(t.timeToFirstToken);

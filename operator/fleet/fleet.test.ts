@@ -184,7 +184,7 @@ describe('the fleet view of a pool', () => {
     ]);
   });
 
-  it('gives reweighting the blended price from traffic, or the list price before any, and marks Unhealthy as down', () => {
+  it('gives reweighting the spec’s price blended as the traffic used tokens (not what the window billed, perhaps at a price since edited), or the list price before any traffic, and marks Unhealthy as down', () => {
     const fleet = aggregateFleet(
       [
         sidecar('s1', [
@@ -194,7 +194,8 @@ describe('the fleet view of a pool', () => {
               successes: 10,
               inputTokens: 900,
               outputTokens: 100,
-              costUSD: 0.0012,
+              // billed at four times today's price (before an edit of the manifest)
+              costUSD: 0.0048,
             }),
             target('b', { breaker: 'open' }),
           ]),
@@ -226,5 +227,43 @@ describe('the fleet view of a pool', () => {
       s1: { requestsPerMinute: 60, tokensPerMinute: 6000 },
       s2: { requestsPerMinute: 10, tokensPerMinute: 0 },
     });
+  });
+});
+
+describe('the time failures took, for pricing a failure', () => {
+  it.each([
+    {
+      name: 'is the mean over the failures whose time was reported (an older sidecar’s are left out)',
+      reported: [
+        { failures: 2, failureMs: 300 },
+        { failures: 5, failureMs: undefined },
+      ],
+      expected: 150,
+    },
+    {
+      name: 'is unknown when no sidecar reported it',
+      reported: [{ failures: 3, failureMs: undefined }],
+      expected: undefined,
+    },
+  ])('$name', ({ reported, expected }) => {
+    const fleet = aggregateFleet(
+      reported.map((r, i) =>
+        sidecar(`s${i}`, [
+          report(0, [
+            target('a', {
+              attempts: 10,
+              successes: 10 - r.failures,
+              failures: r.failures,
+              ...(r.failureMs === undefined ? {} : { failureMs: r.failureMs }),
+            }),
+          ]),
+        ]),
+      ),
+      'v1',
+      NOW,
+      WINDOW_MS,
+    );
+    const [a] = providerWindows(spec, fleet, providerStatuses(spec, fleet, new Map(), [], NOW));
+    expect(a?.failureMs).toBe(expected);
   });
 });

@@ -83,12 +83,48 @@ export function providerWindows(
       configuredWeight: p.weight,
       attempts: a?.attempts ?? 0,
       failures: a?.failures ?? 0,
+      failureMs: a !== undefined && a.timedFailures > 0 ? a.failureMs / a.timedFailures : undefined,
       rateLimited: a?.rateLimited ?? 0,
       latency: a?.latency ?? [],
-      pricePerMillionTokens: a !== undefined && tokens > 0 ? (a.costUSD / tokens) * 1e6 : listPrice(p),
+      pricePerMillionTokens:
+        a !== undefined && tokens > 0 ? specPrice(p, a.inputTokens, a.outputTokens) : listPrice(p),
       down: statuses.find((s) => s.name === p.name)?.state === 'Unhealthy',
     };
   });
+}
+
+/** The pool's providers as the reweighting sees them before any traffic: no attempts, the spec's list prices. */
+export function unmeasuredWindows(spec: ProviderPoolSpec): ProviderWindow[] {
+  return spec.providers.map((p) => ({
+    name: p.name,
+    configuredWeight: p.weight,
+    attempts: 0,
+    failures: 0,
+    rateLimited: 0,
+    latency: [],
+    pricePerMillionTokens: listPrice(p),
+    down: false,
+  }));
+}
+
+/**
+ * The spec's prices now, blended as the window's traffic used input and output tokens (the mean over the
+ * provider's priced models). Not the billed cost of the window: that was billed at the prices of its time, and a
+ * price edited in the manifest would count only once its window had passed, pulling traffic back to a provider
+ * that has just raised its price.
+ */
+function specPrice(
+  p: ProviderPoolSpec['providers'][number],
+  inputTokens: number,
+  outputTokens: number,
+): number | undefined {
+  const priced = p.models.flatMap((m) => (m.pricing === undefined ? [] : [m.pricing]));
+  if (priced.length === 0) return undefined;
+  const mean = (f: (x: (typeof priced)[number]) => number) =>
+    priced.reduce((s, x) => s + f(x), 0) / priced.length;
+  const input = mean((x) => x.inputPerMillionTokens);
+  const output = mean((x) => x.outputPerMillionTokens);
+  return (inputTokens * input + outputTokens * output) / (inputTokens + outputTokens);
 }
 
 /** Before traffic tells the blended price, the mean of the spec's input and output prices over its models. */

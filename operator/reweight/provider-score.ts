@@ -3,22 +3,15 @@
  * sidecar measured: expected latency from the merged histogram, price, failures and 429s. Scores are in natural-log
  * units, so a score 0.69 higher means "about twice as bad"; the softmax in reweight.ts turns them into weights.
  */
-import type { ADAPTIVE_OBJECTIVES } from '../../api/v1alpha1/providerpool.ts';
 import {
   histogramCount,
   histogramMean,
   logMeanStandardError,
   type HistogramCounts,
 } from '../../core/latency-histogram.ts';
+import { OBJECTIVE_MIX, type Objective } from '../../core/objective-mix.ts';
 
-export type Objective = (typeof ADAPTIVE_OBJECTIVES)[number];
-
-/** How much latency and price count for each objective; penalties for failures and 429s apply to all. */
-const OBJECTIVE_MIX: Record<Objective, { readonly latency: number; readonly cost: number }> = {
-  latency: { latency: 1, cost: 0 },
-  cost: { latency: 0.2, cost: 1 },
-  balanced: { latency: 0.5, cost: 0.5 },
-};
+export type { Objective } from '../../core/objective-mix.ts';
 
 /** One provider of a pool as the whole fleet saw it over the last window. */
 export interface ProviderWindow {
@@ -29,6 +22,8 @@ export interface ProviderWindow {
   readonly attempts: number;
   /** Provider-side failures: 5xx, transport errors, timeouts, streams cut. */
   readonly failures: number;
+  /** Mean time a failure took (ms); undefined when no sidecar reported it. */
+  readonly failureMs?: number | undefined;
   /** 429 answers. */
   readonly rateLimited: number;
   /** Latency of successful attempts, merged across sidecars. */
@@ -44,9 +39,12 @@ export interface ScoreSettings {
   /** Attempts a score needs to stand on its own; with fewer it is blended with the provider's previous score. */
   readonly minSamples: number;
   /**
-   * Added to the score per unit of failure rate. 1 prices a failure at about what it costs the client in time:
-   * a failed attempt is retried elsewhere, so the expected time to a success grows by 1/(1 − rate), and
-   * ln(1/(1 − rate)) ≈ rate. Higher values shun a flaky provider beyond that (4: 25 % failures cost e^1 ≈ 2.7×).
+   * Scales the failure part of the score. A failed attempt is retried elsewhere, so it costs the client the time it
+   * took: picking a provider whose attempts fail at rate r after f ms each, with successes taking L ms, makes the
+   * expected time about L × (1 + r·f/L), and the score adds ln(1 + r·f/L) — a quick 500 costs little, a 30 s
+   * timeout a lot. When no sidecar reported the failures' time, a failure is taken to cost a whole attempt (r).
+   * Higher values shun a failing provider beyond its cost in time (the sidecars' health factor shuns frequent
+   * failures however fast).
    */
   readonly failurePenalty: number;
   /** Added to the score per unit of 429 rate. */
@@ -57,7 +55,6 @@ export interface ScoreSettings {
 interface Measured {
   /** Undefined when no attempt succeeded. */
   readonly latencyMs: number | undefined;
-  readonly price: number | undefined;
   readonly penalty: number;
   /** Standard error of ln(latency)'s mean; 0 when unknown. */
   readonly latencyError: number;
@@ -67,11 +64,14 @@ function measure(p: ProviderWindow, settings: ScoreSettings): Measured | undefin
   if (p.attempts === 0) return undefined;
   const latencyMs = histogramCount(p.latency) > 0 ? histogramMean(p.latency) : undefined;
   const failureRate = p.failures / p.attempts;
+  const failureCost =
+    latencyMs !== undefined && latencyMs > 0 && p.failureMs !== undefined
+      ? Math.log1p((failureRate * p.failureMs) / latencyMs)
+      : failureRate;
   const rateLimitRate = p.rateLimited / p.attempts;
   return {
     latencyMs: latencyMs === undefined ? undefined : Math.max(1, latencyMs),
-    price: p.pricePerMillionTokens,
-    penalty: settings.failurePenalty * failureRate + settings.rateLimitPenalty * rateLimitRate,
+    penalty: settings.failurePenalty * failureCost + settings.rateLimitPenalty * rateLimitRate,
     latencyError: logMeanStandardError(p.latency) ?? 0,
   };
 }
@@ -83,6 +83,20 @@ export interface Score {
   readonly samples: number;
   /** Standard error of the value from the latency measurement's spread (log units); 0 when unknown. */
   readonly error: number;
+}
+
+/** The price part of a score, ln(price / cheapest) × how much the objective counts price; 0 when unpriced. */
+export function priceScores(providers: readonly ProviderWindow[], objective: Objective): number[] {
+  const prices = providers
+    .map((p) => p.pricePerMillionTokens)
+    .filter((x): x is number => x !== undefined && x > 0);
+  const bestPrice = prices.length > 0 ? Math.min(...prices) : undefined;
+  const weight = OBJECTIVE_MIX[objective].cost;
+  return providers.map((p) => {
+    const price = p.pricePerMillionTokens;
+    if (bestPrice === undefined || price === undefined) return 0;
+    return weight * Math.log(Math.max(price, bestPrice) / bestPrice);
+  });
 }
 
 /**
@@ -99,20 +113,13 @@ export function scoreProviders(
   const latencies = known.map((m) => m.latencyMs).filter((l): l is number => l !== undefined);
   // A provider with no successful attempt has no latency of its own: it ranks as the slowest measured one.
   const worstLatency = latencies.length > 0 ? Math.max(...latencies) : 1;
-  const prices = providers
-    .map((p) => p.pricePerMillionTokens)
-    .filter((x): x is number => x !== undefined && x > 0);
-  const bestPrice = prices.length > 0 ? Math.min(...prices) : undefined;
+  const costs = priceScores(providers, settings.objective);
   const mix = OBJECTIVE_MIX[settings.objective];
   return measured.map((m, i) => {
     if (m === undefined) return undefined;
     const latency = Math.log(m.latencyMs ?? worstLatency);
-    const cost =
-      bestPrice === undefined || m.price === undefined
-        ? 0
-        : Math.log(Math.max(m.price, bestPrice) / bestPrice);
     return {
-      value: mix.latency * latency + mix.cost * cost + m.penalty,
+      value: mix.latency * latency + (costs[i] ?? 0) + m.penalty,
       samples: providers[i]?.attempts ?? 0,
       error: mix.latency * m.latencyError,
     };

@@ -1,9 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { LatencyRecorder } from '../../core/latency-histogram.ts';
+import { histogramMean, LatencyRecorder } from '../../core/latency-histogram.ts';
 import { seededRng, type Rng } from '../../core/clock.ts';
-import type { ProviderWindow } from './provider-score.ts';
+import { scoreProviders, type ProviderWindow } from './provider-score.ts';
 import {
   DEFAULT_REWEIGHT_SETTINGS,
+  holdBand,
+  priorShares,
   reweight,
   type ProviderWeight,
   type ReweightSettings,
@@ -254,5 +256,124 @@ describe('reweighting with noisy measurements', () => {
     expect(moves({ ...DEFAULT_REWEIGHT_SETTINGS, noiseMargin: 0 })).toBeGreaterThan(
       3 * moves(DEFAULT_REWEIGHT_SETTINGS),
     );
+  });
+});
+
+describe('the hold band (hysteresis) scales with how much noise can move a share', () => {
+  it.each([
+    { name: 'is the whole deadband at an even split', held: 0.5, band: 0.05 },
+    {
+      name: 'narrows toward the ends, as a softmax share moves by p(1 − p) per unit of score',
+      held: 0.9,
+      band: 0.018,
+    },
+    {
+      name: 'is a small fraction of a share at the floor, so it is not held at several times its target',
+      held: 0.018,
+      band: 0.003535,
+    },
+    { name: 'is zero at a share of 0 or 1', held: 1, band: 0 },
+  ])('$name', ({ held, band }) => {
+    expect(holdBand(held, 0.05)).toBeCloseTo(band, 6);
+  });
+});
+
+describe('where the shares start before anything is measured', () => {
+  const unmeasured = (name: string, price: number | undefined, weight = 1): ProviderWindow => ({
+    name,
+    configuredWeight: weight,
+    attempts: 0,
+    failures: 0,
+    rateLimited: 0,
+    latency: [],
+    pricePerMillionTokens: price,
+    down: false,
+  });
+  const settings = (objective: ReweightSettings['objective']) => ({
+    ...DEFAULT_REWEIGHT_SETTINGS,
+    objective,
+  });
+
+  it.each([
+    {
+      name: 'a cost pool starts with a provider ten times dearer at the floor',
+      objective: 'cost' as const,
+      providers: [unmeasured('dear', 10), unmeasured('cheap', 1)],
+      expected: { dear: 0.01, cheap: 0.99 },
+    },
+    {
+      name: 'a latency pool starts at the spec’s proportions, whatever the prices',
+      objective: 'latency' as const,
+      providers: [unmeasured('dear', 10, 3), unmeasured('cheap', 1)],
+      expected: { dear: 0.75, cheap: 0.25 },
+    },
+    {
+      name: 'a balanced pool counts half the price: 20 % dearer gets (1/1.2)^5 of the weight',
+      objective: 'balanced' as const,
+      providers: [unmeasured('dear', 1.2), unmeasured('cheap', 1)],
+      expected: { dear: 1.2 ** -5 / (1 + 1.2 ** -5), cheap: 1 / (1 + 1.2 ** -5) },
+    },
+    {
+      name: 'an unpriced provider counts as the cheapest (nothing is known against it)',
+      objective: 'cost' as const,
+      providers: [unmeasured('unpriced', undefined), unmeasured('cheap', 1)],
+      expected: { unpriced: 0.5, cheap: 0.5 },
+    },
+  ])('$name', ({ objective, providers, expected }) => {
+    const shares = Object.fromEntries(priorShares(providers, settings(objective)));
+    for (const [name, share] of Object.entries(expected)) expect(shares[name]).toBeCloseTo(share, 6);
+  });
+
+  it('is where the first round moves from, by one bounded step toward what it measured', () => {
+    const rng = seededRng(1);
+    const windows = [
+      observe('dear', { latencyMs: 100, price: 10 }, rng),
+      observe('cheap', { latencyMs: 300, price: 1 }, rng),
+    ];
+    const first = reweight(new Map(), windows, 0, settings('cost')).weights;
+    // From the prior (dear at the floor) the measured speed can only lift it by smoothing × gap, at most maxStep.
+    expect(first.get('dear')?.share).toBeLessThanOrEqual(0.01 + DEFAULT_REWEIGHT_SETTINGS.maxStep + 1e-9);
+  });
+});
+
+describe('what a failure costs in the score', () => {
+  const failing = (failureMs: number | undefined): ProviderWindow => ({
+    ...observe('p', { latencyMs: 1_000, failureRate: 0.1, noise: 0 }, seededRng(1)),
+    failureMs,
+  });
+  const penalty = (failureMs: number | undefined) => {
+    const [withFailures] = scoreProviders([failing(failureMs)], DEFAULT_REWEIGHT_SETTINGS);
+    const [clean] = scoreProviders(
+      [observe('p', { latencyMs: 1_000, noise: 0 }, seededRng(1))],
+      DEFAULT_REWEIGHT_SETTINGS,
+    );
+    return (withFailures?.value ?? NaN) - (clean?.value ?? NaN);
+  };
+
+  // The mean of successes as the score reads it (the histogram's buckets round 1,000 ms a little).
+  const meanMs = histogramMean(failing(undefined).latency) ?? Number.NaN;
+  it.each([
+    {
+      name: 'a failure in a tenth of an answer’s time costs ln(1 + 0.1 × 0.1)',
+      failureMs: 0.1 * meanMs,
+      expected: Math.log1p(0.01),
+    },
+    {
+      name: 'a failure taking as long as an answer costs ln(1 + 0.1)',
+      failureMs: meanMs,
+      expected: Math.log1p(0.1),
+    },
+    {
+      name: 'a timeout 30× an answer costs ln(1 + 0.1 × 30), far more',
+      failureMs: 30 * meanMs,
+      expected: Math.log1p(3),
+    },
+    {
+      name: 'a failure of unknown time (an older sidecar) costs the failure rate, as before',
+      failureMs: undefined,
+      expected: 0.1,
+    },
+  ])('$name', ({ failureMs, expected }) => {
+    expect(penalty(failureMs)).toBeCloseTo(expected, 6);
   });
 });

@@ -22,7 +22,7 @@
  *
  * Effective weights are shares × the sum of spec weights, so a pool of equal providers shows its spec weights.
  */
-import { scoreProviders, type ProviderWindow, type ScoreSettings } from './provider-score.ts';
+import { priceScores, scoreProviders, type ProviderWindow, type ScoreSettings } from './provider-score.ts';
 
 export interface ReweightSettings extends ScoreSettings {
   /** Greediness: lower sends more traffic to the best provider. In score units (log ratios). */
@@ -31,7 +31,11 @@ export interface ReweightSettings extends ScoreSettings {
   readonly smoothing: number;
   /** Largest change of one provider's share in one round. */
   readonly maxStep: number;
-  /** Hysteresis: a provider's target share is kept until the new one differs from it by more than this. */
+  /**
+   * Hysteresis: a provider's target share is kept until the new one differs from it by more than this at an even
+   * split. The band scales with 4p(1 − p) for a held share p, as a score's noise moves a softmax share by about
+   * p(1 − p) × Δscore / temperature: a share near the floor is not held at several times its target.
+   */
   readonly deadband: number;
   /** Smallest share of a healthy provider with spec weight > 0, so it keeps being measured. */
   readonly floor: number;
@@ -81,6 +85,16 @@ export interface ReweightResult {
   readonly weights: ReadonlyMap<string, ProviderWeight>;
   /** Every provider is down or drained: the spec's weights apply. */
   readonly panic: boolean;
+}
+
+/**
+ * How far a new target may stray from the held share `held` and still be ignored: `deadband` at an even split,
+ * narrower toward 0 and 1 in proportion to how much a change of score moves a softmax share there (p(1 − p)).
+ * With an absolute band a provider demoted to the 1 % floor could be held at 5 % or more.
+ */
+export function holdBand(held: number, deadband: number): number {
+  const p = Math.min(1, Math.max(0, held));
+  return deadband * 4 * p * (1 - p);
 }
 
 /** A gap this small is closed at once, so shares land exactly on their target instead of creeping. */
@@ -172,6 +186,28 @@ function targetShares(
   );
 }
 
+/**
+ * Where the shares start before anything is measured: the spec's weights tilted by what is known without traffic,
+ * the prices, as far as the objective counts them (latency neutral), floored. A `cost` pool whose expensive provider
+ * costs ten times the cheap one starts with that provider at the floor instead of at an even split it would take
+ * many rounds of bounded steps to leave; a `latency` pool starts at its spec's proportions, as before.
+ */
+export function priorShares(
+  providers: readonly ProviderWindow[],
+  settings: Pick<ReweightSettings, 'objective' | 'temperature' | 'floor'>,
+): Map<string, number> {
+  const costs = priceScores(providers, settings.objective);
+  const eligible = new Set(providers.filter((p) => !p.down && p.configuredWeight > 0).map((p) => p.name));
+  const raw = providers.map((p, i) =>
+    eligible.has(p.name) ? p.configuredWeight * Math.exp(-(costs[i] ?? 0) / settings.temperature) : 0,
+  );
+  const total = sum(raw);
+  if (total <= 0) return proportional(providers);
+  const shares = new Map(providers.map((p, i) => [p.name, (raw[i] ?? 0) / total]));
+  applyFloor(shares, eligible, settings.floor);
+  return shares;
+}
+
 /** Raises every eligible share to the floor and scales the others so the shares sum to 1. */
 function applyFloor(shares: Map<string, number>, eligible: ReadonlySet<string>, floor: number): void {
   const floored = new Set<string>();
@@ -234,7 +270,7 @@ export function reweight(
 
   const scores = currentScores(providers, previous, now, settings);
   const fresh = targetShares(providers, scores, ramps, settings);
-  const initial = proportional(providers);
+  const initial = priorShares(providers, settings);
   const targets = new Map<string, number>();
   const shares = new Map<string, number>();
   for (const p of providers) {
@@ -248,7 +284,7 @@ export function reweight(
     const held = before === undefined || before.down ? undefined : before.target;
     // A ramping provider's target follows its ramp; otherwise it moves only past the deadband.
     const goal =
-      held === undefined || ramps.has(p.name) || Math.abs(computed - held) > settings.deadband
+      held === undefined || ramps.has(p.name) || Math.abs(computed - held) > holdBand(held, settings.deadband)
         ? computed
         : held;
     targets.set(p.name, goal);

@@ -252,18 +252,18 @@ describe('TargetStats slowdown (against its own usual latency)', () => {
       expected: 1,
     },
     {
-      name: 'rises with the first answers five times slower than usual (0.2 of the step each)',
+      name: 'rises with the first answers five times slower than usual (half the step each)',
       stats: () => {
         const s = usual();
         run(s, [ok(T, T + 500), ok(T + 500, T + 1_000)]);
         return s;
       },
       at: T + 1_000,
-      // recent: 100 → 180, faded toward the usual 108 for 0.5 s (τ 15 s), then a fifth of the way to 500;
+      // recent: 100 → 300, faded toward the usual 108 for 0.5 s (τ 60 s), then half the way to 500;
       // usual: 100 → 108 → 115.84.
       expected: (() => {
-        const faded = 108 + (180 - 108) * e(-500 / 15_000);
-        return (faded + (500 - faded) * 0.2) / 115.84;
+        const faded = 108 + (300 - 108) * e(-500 / 60_000);
+        return (faded + (500 - faded) * 0.5) / 115.84;
       })(),
     },
     {
@@ -283,9 +283,20 @@ describe('TargetStats slowdown (against its own usual latency)', () => {
         run(s, [ok(T, T + 1_000)]);
         return s;
       },
-      at: T + 1_000 + 60_000,
-      // recent 280 over usual 118, the gap faded for 60 s (τ 15 s)
-      expected: (118 + (280 - 118) * e(-4)) / 118,
+      at: T + 1_000 + 240_000,
+      // recent 550 capped at 4 × the usual 118, the gap faded for 240 s (τ 60 s)
+      expected: (118 + (472 - 118) * e(-4)) / 118,
+    },
+    {
+      name: 'still remembers most of a slowdown half a minute later, longer than the fleet takes to react',
+      stats: () => {
+        const s = usual();
+        run(s, [ok(T, T + 1_000)]);
+        return s;
+      },
+      at: T + 1_000 + 30_000,
+      // recent 472 over usual 118, the gap faded for 30 s (τ 60 s): still far above the adaptive threshold of 1.5
+      expected: (118 + (472 - 118) * e(-0.5)) / 118,
     },
   ])('$name', ({ stats, at, expected }) => {
     expect(stats().slowdown(at)).toBeCloseTo(expected, 2);
@@ -298,10 +309,15 @@ describe('TargetStats slowdown (against its own usual latency)', () => {
     expect(stats.slowdown(T + 600_000)).toBeCloseTo(4, 5);
   });
 
-  it('comes down in a couple of answers once the target answers as usual again (half the gap per answer)', () => {
+  it('comes down in three answers once the target answers as usual again after a 10× answer (half the gap per answer)', () => {
     const stats = usual();
-    run(stats, [ok(T, T + 1_000), ok(T + 1_000, T + 1_000 + 100), ok(T + 1_100, T + 1_100 + 100)]);
-    expect(stats.slowdown(T + 1_200)).toBeLessThan(1.5);
+    run(stats, [
+      ok(T, T + 1_000),
+      ok(T + 1_000, T + 1_000 + 100),
+      ok(T + 1_100, T + 1_100 + 100),
+      ok(T + 1_200, T + 1_200 + 100),
+    ]);
+    expect(stats.slowdown(T + 1_300)).toBeLessThan(1.5);
   });
 
   it('learns from a slow failure (a timeout) upward only, never from a fast one', () => {

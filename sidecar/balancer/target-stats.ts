@@ -15,11 +15,18 @@ export interface TargetStatsOptions {
   /**
    * Weight of each new sample in the recent mean latency (per sample, so it does not depend on the rate), for a
    * sample above it; one below it pulls by `recoverySampleWeight`, so a provider that recovered is seen to in a
-   * couple of answers.
+   * couple of answers. Half, as for recovery: a provider that turned slower is seen in a couple of answers too
+   * (at a fifth, a sidecar that had watched a request hang for seconds read barely 1.7× once it answered, and
+   * sent the provider traffic again). One answer in the usual tail (2× the mean) reads 1.5, the adaptive threshold.
    */
   readonly recentSampleWeight?: number;
   readonly recoverySampleWeight?: number;
-  /** Time constant over which the recent mean of a target that gets no samples fades back to its usual one. */
+  /**
+   * Time constant over which the recent mean of a target that gets no samples fades back to its usual one. A
+   * minute: the sidecar's memory of a slowdown it saw must outlast the fleet's reaction (a 30 s report window and
+   * the operator's bounded steps), or the sidecar lets the slow provider back in while the operator still gives
+   * it most of the traffic (the routing simulator's brown-out, 15 s: ~8 % of the traffic went back to it).
+   */
   readonly slowdownFadeMs?: number;
   /** Weight of each new sample in the usual (long-run) mean latency: ~1/n of the last n samples. */
   readonly usualSampleWeight?: number;
@@ -53,9 +60,9 @@ const DEFAULTS = {
   idleFadeMs: 30_000,
   errorDecayMs: 10_000,
   successPrior: 1,
-  recentSampleWeight: 0.2,
+  recentSampleWeight: 0.5,
   recoverySampleWeight: 0.5,
-  slowdownFadeMs: 15_000,
+  slowdownFadeMs: 60_000,
   usualSampleWeight: 0.02,
 } as const satisfies Required<TargetStatsOptions>;
 

@@ -14,6 +14,7 @@ export class AttemptLease {
   readonly #permit: TargetPermit;
   readonly #observer: OutcomeObserver;
   readonly #handle: InFlightHandle;
+  readonly #startedAt: number;
   #ended = false;
 
   constructor(target: Target, permit: TargetPermit, observer: OutcomeObserver, now: number) {
@@ -21,6 +22,7 @@ export class AttemptLease {
     this.#permit = permit;
     this.#observer = observer;
     this.#handle = target.stats.start(now);
+    this.#startedAt = now;
     target.provider.inFlight += 1;
     observer.attemptStarted(target);
   }
@@ -37,6 +39,6 @@ export class AttemptLease {
     if (outcome.credentialsRefused) provider.credentialsRefused = true;
     else if (verdict === 'success') provider.credentialsRefused = false;
     provider.inFlight -= 1;
-    this.#observer.attemptEnded(this.#target, outcome);
+    this.#observer.attemptEnded(this.#target, outcome, Math.max(0, now - this.#startedAt));
   }
 }

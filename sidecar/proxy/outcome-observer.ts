@@ -33,8 +33,8 @@ export interface AttemptOutcome {
 export interface OutcomeObserver {
   /** An attempt went out to `target`. */
   attemptStarted(target: Target): void;
-  /** The attempt that went out to `target` ended; called once per `attemptStarted`. */
-  attemptEnded(target: Target, outcome: AttemptOutcome): void;
+  /** The attempt that went out to `target` ended `elapsedMs` after it started; once per `attemptStarted`. */
+  attemptEnded(target: Target, outcome: AttemptOutcome, elapsedMs: number): void;
   /**
    * A request wanted `target` but this sidecar's quota share of its provider was used up (demand all the same);
    * `estimatedTokens`: the request's token estimate.
@@ -49,8 +49,8 @@ export function observeAll(observers: readonly OutcomeObserver[]): OutcomeObserv
     attemptStarted: (target) => {
       for (const o of observers) o.attemptStarted(target);
     },
-    attemptEnded: (target, outcome) => {
-      for (const o of observers) o.attemptEnded(target, outcome);
+    attemptEnded: (target, outcome, elapsedMs) => {
+      for (const o of observers) o.attemptEnded(target, outcome, elapsedMs);
     },
     quotaRefused: (target, estimatedTokens) => {
       for (const o of observers) o.quotaRefused?.(target, estimatedTokens);

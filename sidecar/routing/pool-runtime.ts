@@ -8,6 +8,7 @@ import { systemClock, type Clock, type Rng } from '../../core/clock.ts';
 import { timerScheduler, type Scheduler } from '../health/active-prober.ts';
 import { createRedactor, type Redactor } from '../core/redactor.ts';
 import type { Secret } from '../core/secret.ts';
+import { OBJECTIVE_MIX } from '../../core/objective-mix.ts';
 import { createStrategy, type AdaptiveOptions } from '../balancer/strategies/index.ts';
 import { TargetStats } from '../balancer/target-stats.ts';
 import type { Strategy, StrategyName } from '../balancer/types.ts';
@@ -97,8 +98,18 @@ const LATENCY_LEAN: Record<ProviderPoolSpec['strategy']['adaptive']['objective']
   cost: 0,
 };
 
+/**
+ * A slowdown costs a provider the weight the operator would take from it: its score counts latency as
+ * OBJECTIVE_MIX[objective].latency × ln(latency), and its softmax divides scores by the temperature, so a provider
+ * k times slower than the operator last measured gets k^(−latency weight ÷ temperature) of its weight (10 for a
+ * latency pool at the default 0.1, 2 for a cost pool, where a slower cheap provider is still the cheap one).
+ */
 function adaptiveOptions(spec: ProviderPoolSpec): AdaptiveOptions {
-  return { latencyExponent: LATENCY_LEAN[spec.strategy.adaptive.objective] };
+  const { objective, temperature } = spec.strategy.adaptive;
+  return {
+    latencyExponent: LATENCY_LEAN[objective],
+    slowdownExponent: OBJECTIVE_MIX[objective].latency / temperature,
+  };
 }
 
 /** The pool's timeouts with the provider's overrides on top (only those it sets). */

@@ -12,6 +12,8 @@ export interface AttemptRecord {
   readonly provider: string;
   readonly model: string;
   readonly verdict: AttemptVerdict;
+  /** From sending the attempt to its end, whatever the outcome. */
+  readonly elapsedMs?: number;
   readonly latencyMs?: number;
   readonly timeToFirstTokenMs?: number;
   readonly inputTokens?: number;
@@ -29,6 +31,8 @@ class TargetWindow {
   attempts = 0;
   successes = 0;
   failures = 0;
+  /** Time the failures took (ms). */
+  failureMs = 0;
   rateLimited = 0;
   readonly latency = new LatencyRecorder();
   readonly timeToFirstToken = new LatencyRecorder();
@@ -81,6 +85,7 @@ export class ReportCollector {
       if (a.timeToFirstTokenMs !== undefined) w.timeToFirstToken.record(a.timeToFirstTokenMs);
     } else if (a.verdict === 'failure') {
       w.failures++;
+      w.failureMs += Math.max(0, Math.round(a.elapsedMs ?? 0));
     } else {
       w.rateLimited++;
     }
@@ -119,6 +124,7 @@ export class ReportCollector {
         attempts: w.attempts,
         successes: w.successes,
         failures: w.failures,
+        failureMs: w.failureMs,
         rateLimited: w.rateLimited,
         latency: [...w.latency.take()],
         timeToFirstToken: [...w.timeToFirstToken.take()],

@@ -17,7 +17,7 @@ export function reportObserver(collector: ReportCollector): OutcomeObserver {
     quotaRefused(target: Target, estimatedTokens: number) {
       collector.recordDemand(target.provider.name, target.logicalModel, estimatedTokens);
     },
-    attemptEnded(target: Target, outcome: AttemptOutcome) {
+    attemptEnded(target: Target, outcome: AttemptOutcome, elapsedMs: number) {
       const usage = outcome.usage;
       if (usage !== undefined)
         collector.recordDemandTokens(
@@ -29,6 +29,7 @@ export function reportObserver(collector: ReportCollector): OutcomeObserver {
         provider: target.provider.name,
         model: target.logicalModel,
         verdict: verdictOf(outcome),
+        elapsedMs,
         ...(outcome.latencyMs === undefined ? {} : { latencyMs: outcome.latencyMs }),
         ...(outcome.ttftMs === undefined ? {} : { timeToFirstTokenMs: outcome.ttftMs }),
         ...(usage === undefined

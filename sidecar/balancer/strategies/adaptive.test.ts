@@ -30,6 +30,27 @@ describe('adaptive', () => {
       shareOfB: Math.exp(-2) / (1 + Math.exp(-2)),
     },
     {
+      name: 'with the operator’s price of latency (exponent 10), cuts a target 2× slower than usual to (2/1.5)^−10',
+      a: {},
+      b: { slowdown: 2 },
+      options: { slowdownExponent: 10 },
+      shareOfB: (2 / 1.5) ** -10 / (1 + (2 / 1.5) ** -10),
+    },
+    {
+      name: 'with a cost pool’s price of latency (exponent 2), cuts a target 3× slower than usual only to a quarter',
+      a: {},
+      b: { slowdown: 3 },
+      options: { slowdownExponent: 2 },
+      shareOfB: 0.25 / 1.25,
+    },
+    {
+      name: 'with an exponent too, leaves a target alone below the threshold',
+      a: {},
+      b: { slowdown: 1.4 },
+      options: { slowdownExponent: 10 },
+      shareOfB: 0.5,
+    },
+    {
       name: 'keeps a floor of a thousandth of the weight for a target far slower than its usual',
       a: {},
       b: { slowdown: 20 },

@@ -19,6 +19,14 @@ export interface AdaptiveOptions extends HealthOptions {
   readonly slowdownSensitivity?: number;
   /** Smallest slowdown factor, so a slowed target keeps a trickle and is seen to recover. */
   readonly minSlowdownFactor?: number;
+  /**
+   * When set, the slowdown factor is (slowdown / threshold)^(−exponent) above the threshold instead of the
+   * exponential: the pool runtime sets it to the operator's own price of latency (the objective's latency
+   * weight ÷ the softmax temperature), so a provider that turned k times slower than its usual loses, at once,
+   * about the weight the operator would take from it a few rounds later (the threshold keeps the tail of normal
+   * answers out). A cost pool's exponent is small: a slower cheap provider is still the cheap one.
+   */
+  readonly slowdownExponent?: number;
 }
 
 /**
@@ -43,6 +51,7 @@ export class Adaptive implements Strategy {
   private readonly slowdownThreshold: number;
   private readonly slowdownSensitivity: number;
   private readonly minSlowdownFactor: number;
+  private readonly slowdownExponent: number | undefined;
   private readonly picker = new SmoothWeightedPicker();
 
   constructor(options: AdaptiveOptions = {}) {
@@ -52,6 +61,7 @@ export class Adaptive implements Strategy {
     this.slowdownThreshold = options.slowdownThreshold ?? 1.5;
     this.slowdownSensitivity = options.slowdownSensitivity ?? 4;
     this.minSlowdownFactor = options.minSlowdownFactor ?? 0.001;
+    this.slowdownExponent = options.slowdownExponent;
   }
 
   pick(candidates: readonly Candidate[], _ctx: PickContext): Candidate | undefined {
@@ -69,7 +79,11 @@ export class Adaptive implements Strategy {
   private slowdownFactor(slowdown: number): number {
     const excess = slowdown - this.slowdownThreshold;
     if (!(excess > 0)) return 1;
-    return Math.max(this.minSlowdownFactor, Math.exp(-this.slowdownSensitivity * excess));
+    const factor =
+      this.slowdownExponent === undefined
+        ? Math.exp(-this.slowdownSensitivity * excess)
+        : (slowdown / this.slowdownThreshold) ** -this.slowdownExponent;
+    return Math.max(this.minSlowdownFactor, factor);
   }
 
   private latencyFactor(latencyMs: number | undefined, bestMs: number | undefined): number {
