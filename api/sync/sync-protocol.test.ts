@@ -49,6 +49,20 @@ describe('sync protocol messages', () => {
     expect(SnapshotSchema.safeParse({ ...snapshot, ...change }).success).toBe(false);
   });
 
+  it('reads a newer operator’s snapshot, ignoring envelope fields it does not know, but not an unknown spec field', () => {
+    const newer = { ...snapshot, hint: 'later', cooldowns: [{ ...snapshot.cooldowns[0], scope: 'region' }] };
+    expect(SnapshotSchema.parse(newer)).not.toHaveProperty('hint');
+    expect(SnapshotSchema.parse(newer).cooldowns[0]).not.toHaveProperty('scope');
+    expect(SnapshotSchema.safeParse({ ...snapshot, spec: { ...spec, later: true } }).success).toBe(false);
+  });
+
+  it('reads a newer sidecar’s report, ignoring the fields it does not know', () => {
+    const target = { ...targetReport('a', { attempts: 1, successes: 1 }), somethingNew: 3 };
+    const parsed = ReportSchema.parse({ ...report, targets: [target], somethingElse: [] });
+    expect(parsed).not.toHaveProperty('somethingElse');
+    expect(parsed.targets[0]).not.toHaveProperty('somethingNew');
+  });
+
   it.each<[string, Record<string, unknown>, boolean]>([
     ['accepts a report with no traffic', {}, true],
     ['refuses a sidecar id with a slash (ids name pods)', { sidecar: 'a/b' }, false],

@@ -14,6 +14,10 @@
  * Snapshots are full, never deltas, so a sidecar that reconnects or missed one is whole again with the next.
  * `configVersion` names the spec (a content hash): sidecars ACK or NACK it once. `revision` grows with every push
  * (new weights, cool-downs or quota shares under the same spec), so a sidecar can drop an out-of-order snapshot.
+ *
+ * Readers ignore message fields they do not know (z.object drops them): a field added later reaches only the peers
+ * that read it, so operator and sidecars of neighbouring versions keep talking during a rolling upgrade in either
+ * order. The pool's spec inside a snapshot is the exception: a sidecar that cannot honour a spec field NACKs it.
  */
 import { z } from 'zod';
 import { HistogramCountsSchema } from './histogram.ts';
@@ -38,7 +42,7 @@ export const SidecarIdSchema = z
 export const COOLDOWN_REASONS = ['RateLimited', 'BreakerOpen'] as const;
 
 /** A provider (or one model of it) to leave alone until a time, because a sidecar saw a 429 or opened a breaker. */
-export const CooldownSchema = z.strictObject({
+export const CooldownSchema = z.object({
   provider: name,
   model: name
     .optional()
@@ -51,14 +55,14 @@ export const CooldownSchema = z.strictObject({
 });
 
 /** This sidecar's share of a provider's limits, per minute (absent: no limit of that kind). */
-export const QuotaShareSchema = z.strictObject({
+export const QuotaShareSchema = z.object({
   provider: name,
   model: name.optional(),
   requestsPerMinute: z.number().min(0).optional(),
   tokensPerMinute: z.number().min(0).optional(),
 });
 
-export const SnapshotSchema = z.strictObject({
+export const SnapshotSchema = z.object({
   protocol: z.literal(SYNC_PROTOCOL),
   namespace: name,
   pool: name,
@@ -72,7 +76,7 @@ export const SnapshotSchema = z.strictObject({
   quotas: z.array(QuotaShareSchema),
 });
 
-export const AckSchema = z.strictObject({
+export const AckSchema = z.object({
   sidecar: SidecarIdSchema,
   configVersion: z.string().min(1).max(64),
   result: z.enum(['ACK', 'NACK']),
@@ -83,7 +87,7 @@ export const AckSchema = z.strictObject({
 export const BREAKER_PHASES = ['closed', 'open', 'half-open'] as const;
 
 /** What one sidecar saw of one provider and model over one report window. */
-export const TargetReportSchema = z.strictObject({
+export const TargetReportSchema = z.object({
   provider: name,
   model: name.describe('The logical model.'),
   /** Attempts that got an answer or a provider-side failure. */
@@ -110,7 +114,7 @@ export const TargetReportSchema = z.strictObject({
   demandTokens: count,
 });
 
-export const ReportSchema = z.strictObject({
+export const ReportSchema = z.object({
   sidecar: SidecarIdSchema,
   /** The configuration the sidecar runs; absent before it applied any. */
   configVersion: z.string().min(1).max(64).optional(),
@@ -145,7 +149,7 @@ export const RelaySnapshotSchema = SnapshotSchema.omit({ quotas: true }).extend(
   quotas: z.record(SidecarIdSchema, z.array(QuotaShareSchema)),
 });
 
-export const RelayMembersSchema = z.strictObject({
+export const RelayMembersSchema = z.object({
   replica: SidecarIdSchema,
   sidecars: z.array(SidecarIdSchema).max(100_000),
 });
