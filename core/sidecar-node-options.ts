@@ -14,3 +14,19 @@ export const SIDECAR_NODE_OPTIONS: readonly string[] = [
   '--max-semi-space-size=2',
   '--max-old-space-size=192',
 ];
+
+/**
+ * The environment a sidecar runs with besides NODE_OPTIONS (set by whatever starts it, as the flags above: glibc
+ * reads it when the process starts).
+ *
+ * - `GLIBC_TUNABLES=glibc.malloc.mmap_threshold=32768`: glibc's malloc serves blocks of 32 KiB and more from their
+ *   own mappings, returned to the system when freed, instead of from its heaps. V8's compilers allocate their
+ *   working memory (zones) in 32 KiB segments, ~7 MiB while the sidecar starts and ~30 MiB while TurboFan optimises
+ *   the request path under load; freed, it stayed in glibc's heaps and arenas, counted in RSS for good (smaps: the
+ *   `[heap]` and the 64 MiB thread arenas). Measured on the bundle (3 s after ready, and after 30 s of chat and
+ *   stream load at 32 connections): idle RSS -6 MiB, RSS after load 122 -> 97 MiB. The cost is ~0.25 mmap/munmap
+ *   pairs per request (strace -c), within the noise of CPU time per request. Without glibc (musl) it is ignored.
+ */
+export const SIDECAR_ENVIRONMENT: Readonly<Record<string, string>> = {
+  GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=32768',
+};
