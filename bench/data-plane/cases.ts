@@ -260,7 +260,9 @@ export const CASES: readonly BenchCase[] = [
   },
   sidecarCommandCase(
     'sidecar',
-    `Switchboard sidecar as deployed (node ${SIDECAR_NODE_OPTIONS.join(' ')} bin/switchboard.js sidecar), one provider`,
+    `Switchboard sidecar as deployed (${Object.entries(SIDECAR_ENVIRONMENT)
+      .map(([name, value]) => `${name}=${value} `)
+      .join('')}node ${SIDECAR_NODE_OPTIONS.join(' ')} bin/switchboard.js sidecar), one provider`,
     [1],
   ),
   sidecarCommandCase(
