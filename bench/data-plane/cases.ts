@@ -272,7 +272,7 @@ export const CASES: readonly BenchCase[] = [
     [],
     {},
   ),
-  ...[2, 4, 8].map((mib) =>
+  ...[2, 8].map((mib) =>
     sidecarCommandCase(
       `sidecar-semi-${mib}`,
       `the same sidecar command and environment with --max-semi-space-size=${mib} --max-old-space-size=192, to ` +

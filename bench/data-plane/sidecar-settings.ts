@@ -6,7 +6,7 @@
  * variant has had the same load. Prints a table of medians (and every round) and writes nothing.
  *
  *   node bench/data-plane/sidecar-settings.ts --rounds 7 --duration 3
- *   node bench/data-plane/sidecar-settings.ts --variants deployed,semi-4,defaults
+ *   node bench/data-plane/sidecar-settings.ts --variants deployed,semi-2,defaults
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,13 +31,13 @@ const VARIANTS: Readonly<Record<string, Variant>> = {
   'semi-3': { flags: semi(3), environment: SIDECAR_ENVIRONMENT },
   'semi-4': { flags: semi(4), environment: SIDECAR_ENVIRONMENT },
   'semi-8': { flags: semi(8), environment: SIDECAR_ENVIRONMENT },
-  'semi-2-glibc-defaults': { flags: semi(2), environment: {} },
+  'glibc-defaults': { flags: SIDECAR_NODE_OPTIONS, environment: {} },
   defaults: { flags: [], environment: {} },
 };
 
 const { values } = parseArgs({
   options: {
-    variants: { type: 'string', default: 'deployed,semi-2-glibc-defaults,semi-4,semi-8,defaults' },
+    variants: { type: 'string', default: 'deployed,glibc-defaults,semi-2,semi-8,defaults' },
     rounds: { type: 'string', default: '7' },
     duration: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
