@@ -21,7 +21,7 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
  * and `'prom-client'` prom-client-core.cjs (exactly those specifiers; their own deep imports pass), and undici's
  * HTTP/2 client gets a node:http2 that loads on first use (http2-lazy.cjs).
  */
-const lighterImports: Plugin = {
+export const lighterImports: Plugin = {
   name: 'lighter-imports',
   setup(b) {
     const here = (file: string) => ({ path: join(import.meta.dirname, file) });
@@ -34,6 +34,13 @@ const lighterImports: Plugin = {
     );
   },
 };
+
+/**
+ * undici's marker for a bundled copy (Node's own defines it): its HTTP/1 client then leaves out the experimental
+ * Milo parser, opt-in through UNDICI_USE_MILO, and always parses with llhttp, as without that variable. Milo's two
+ * WebAssembly builds are ~150 KiB of the bundle's source, which V8 keeps in memory (~0.5 MiB idle RSS).
+ */
+export const BUNDLED_UNDICI: Readonly<Record<string, string>> = { esbuildDetection: 'true' };
 
 export async function buildSidecarBundle(): Promise<{ file: string; bytes: number; inputs: number }> {
   const outfile = join(ROOT, SIDECAR_BUNDLE_FILE);
@@ -50,10 +57,7 @@ export async function buildSidecarBundle(): Promise<{ file: string; bytes: numbe
     minifySyntax: true,
     metafile: true,
     logLevel: 'warning',
-    // undici's marker for a bundled copy (Node's own defines it): its HTTP/1 client then leaves out the experimental
-    // Milo parser, opt-in through UNDICI_USE_MILO, and always parses with llhttp, as without that variable. Its two
-    // WebAssembly builds are ~150 KiB of the bundle's source, which V8 keeps in memory (~0.5 MiB idle RSS).
-    define: { esbuildDetection: 'true' },
+    define: BUNDLED_UNDICI,
     plugins: [lighterImports],
   });
   const inputs = Object.keys(result.metafile.inputs).map((p) => relative(ROOT, resolve(ROOT, p)));

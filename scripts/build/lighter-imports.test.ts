@@ -1,9 +1,16 @@
-import { describe, expect, it } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
-import { constants as http2Constants } from 'node:http2';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as http2Constants, createSecureServer, type Http2SecureServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import * as promClient from 'prom-client';
+import type * as Undici from 'undici';
+import { issueCa, issueServing } from '../../operator/certs/x509-issuer.ts';
+import { BUNDLED_UNDICI, lighterImports } from './build-sidecar.ts';
 
 const require = createRequire(import.meta.url);
 const HERE = import.meta.dirname;
@@ -70,5 +77,75 @@ describe('the lighter imports of the sidecar bundle', () => {
 
   it.each(Object.keys(promClientCore))("prom-client-core's %s is the class prom-client exports", (name) => {
     expect(promClientCore[name]).toBe((promClient as Record<string, unknown>)[name]);
+  });
+});
+
+describe('undici as the sidecar bundle builds it, against a server that speaks HTTP/2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lighter-imports-'));
+  const bundle = join(dir, 'undici.cjs');
+  let server: Http2SecureServer;
+  let caPem: string;
+
+  beforeAll(async () => {
+    const entry = join(dir, 'entry.cjs');
+    writeFileSync(entry, "module.exports = require('undici');\n");
+    await build({
+      entryPoints: [entry],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      logLevel: 'silent',
+      define: BUNDLED_UNDICI,
+      plugins: [lighterImports],
+      nodePaths: [join(HERE, '..', '..', 'node_modules')],
+    });
+    const now = Date.now();
+    const ca = await issueCa(now, 3_600_000, 'lighter-imports test CA');
+    caPem = ca.certPem;
+    const serving = await issueServing(
+      ca,
+      { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] },
+      now,
+      3_600_000,
+    );
+    server = createSecureServer(
+      { cert: serving.certPem, key: serving.keyPem, allowHTTP1: true },
+      (req, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ httpVersion: req.httpVersion }));
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loading it does not load node:http2', () => {
+    const loaded = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `require(${JSON.stringify(bundle)}); process.stdout.write(String(process.moduleLoadList.includes('NativeModule http2')))`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(loaded).toBe('false');
+  });
+
+  it('negotiates HTTP/2 with a TLS server that offers it and gets its answer', async () => {
+    const undici = require(bundle) as typeof Undici;
+    const agent = new undici.Agent({ connect: { ca: caPem } });
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await undici.request(`https://localhost:${port}/v1/models`, { dispatcher: agent });
+      expect(response.statusCode).toBe(200);
+      expect(await response.body.json()).toEqual({ httpVersion: '2.0' });
+    } finally {
+      await agent.close();
+    }
   });
 });
