@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { SIDECAR_NODE_OPTIONS } from '../../core/sidecar-node-options.ts';
+import { SIDECAR_ENVIRONMENT, SIDECAR_NODE_OPTIONS } from '../../core/sidecar-node-options.ts';
 import type { BenchChild, ProcessGroup } from './process-group.ts';
 import { freePort, startLitellm, startPortkey } from './peers.ts';
 import { waitForHttp } from './ready.ts';
@@ -108,9 +108,10 @@ function poolManifest(providers: ReadonlyArray<{ name: string; url: string; weig
 
 /**
  * The sidecar as a pod runs it: `node <SIDECAR_NODE_OPTIONS> bin/switchboard.js sidecar --pool FILE` (the prebuilt
- * bundle when it is fresh; run.ts builds it first), metrics port on, logs at warn; ready at its first /readyz 200.
- * `nodeOptions` replaces the flags (the same sidecar with V8's default heap sizing); `entry` the script (cli/main.ts:
- * the TypeScript sources, never the bundle).
+ * bundle when it is fresh; run.ts builds it first) with SIDECAR_ENVIRONMENT added to the environment, metrics port
+ * on, logs at warn; ready at its first /readyz 200. `nodeOptions` replaces the flags and `environment` those
+ * variables (the same sidecar with Node's defaults); `entry` the script (cli/main.ts: the TypeScript sources, never
+ * the bundle).
  */
 export async function startSidecarCommand(
   context: CaseContext,
@@ -118,12 +119,14 @@ export async function startSidecarCommand(
   poolFile: string,
   nodeOptions: readonly string[] = SIDECAR_NODE_OPTIONS,
   entry: string = SWITCHBOARD_BIN,
+  environment: Readonly<Record<string, string>> = SIDECAR_ENVIRONMENT,
 ): Promise<{ child: BenchChild; baseUrl: string; readyMs: number }> {
   const port = await freePort();
   const started = performance.now();
   const child = context.group.spawn({
     name,
     core: context.cores.sut,
+    env: { ...process.env, ...environment },
     command: process.execPath,
     args: [
       ...nodeOptions,
@@ -163,6 +166,7 @@ function sidecarCommandCase(
   description: string,
   weights: readonly number[],
   nodeOptions: readonly string[] = SIDECAR_NODE_OPTIONS,
+  environment: Readonly<Record<string, string>> = SIDECAR_ENVIRONMENT,
 ): BenchCase {
   return {
     id,
@@ -170,7 +174,14 @@ function sidecarCommandCase(
     async start(context) {
       const upstream = await startUpstream(context, weights.length, context.cores.load);
       const poolFile = await writePool(context, id, upstream.urls, weights);
-      const sidecar = await startSidecarCommand(context, id, poolFile, nodeOptions);
+      const sidecar = await startSidecarCommand(
+        context,
+        id,
+        poolFile,
+        nodeOptions,
+        SWITCHBOARD_BIN,
+        environment,
+      );
       return {
         baseUrl: sidecar.baseUrl,
         headers: {},
@@ -249,14 +260,26 @@ export const CASES: readonly BenchCase[] = [
   },
   sidecarCommandCase(
     'sidecar',
-    `Switchboard sidecar as deployed (node ${SIDECAR_NODE_OPTIONS.join(' ')} bin/switchboard.js sidecar), one provider`,
+    `Switchboard sidecar as deployed (${Object.entries(SIDECAR_ENVIRONMENT)
+      .map(([name, value]) => `${name}=${value} `)
+      .join('')}node ${SIDECAR_NODE_OPTIONS.join(' ')} bin/switchboard.js sidecar), one provider`,
     [1],
   ),
   sidecarCommandCase(
     'sidecar-default-heap',
-    "the same sidecar command with V8's default heap sizing (no flags), to show what the flags cost",
+    "the same sidecar command with Node's defaults (no V8 flags, no GLIBC_TUNABLES), to show what they buy and cost",
     [1],
     [],
+    {},
+  ),
+  ...[2, 8].map((mib) =>
+    sidecarCommandCase(
+      `sidecar-semi-${mib}`,
+      `the same sidecar command and environment with --max-semi-space-size=${mib} --max-old-space-size=192, to ` +
+        'weigh memory after load against throughput for young generations of other sizes',
+      [1],
+      [`--max-semi-space-size=${mib}`, '--max-old-space-size=192'],
+    ),
   ),
   sidecarCase(
     'sidecar-express',

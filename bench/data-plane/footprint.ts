@@ -5,7 +5,11 @@
  */
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SIDECAR_NODE_OPTIONS } from '../../core/sidecar-node-options.ts';
+import { SIDECAR_ENVIRONMENT, SIDECAR_NODE_OPTIONS } from '../../core/sidecar-node-options.ts';
+
+const DEPLOYED_ENVIRONMENT = Object.entries(SIDECAR_ENVIRONMENT)
+  .map(([name, value]) => `${name}=${value} `)
+  .join('');
 import { startSidecarCommand, writePool, type CaseContext } from './cases.ts';
 import { progress } from './measure.ts';
 import { cpuSeconds, memory } from './proc-stats.ts';
@@ -77,8 +81,8 @@ const VARIANTS: readonly Variant[] = [
   {
     id: 'sidecar',
     description:
-      `node ${SIDECAR_NODE_OPTIONS.join(' ')} bin/switchboard.js sidecar (the prebuilt bundle), as a new pod ` +
-      'starts it: an empty compile cache',
+      `${DEPLOYED_ENVIRONMENT}node ${SIDECAR_NODE_OPTIONS.join(' ')} bin/switchboard.js sidecar (the prebuilt ` +
+      'bundle), as a new pod starts it: an empty compile cache',
     async start(context, poolFile) {
       const cache = await mkdtemp(join(context.workDir, 'compile-cache-'));
       return withEnv({ NODE_COMPILE_CACHE: cache }, () => startSidecarCommand(context, 'sidecar', poolFile));
@@ -96,7 +100,7 @@ const VARIANTS: readonly Variant[] = [
   },
   {
     id: 'sidecar-sources',
-    description: `node ${SIDECAR_NODE_OPTIONS.join(' ')} cli/main.ts sidecar: the TypeScript sources, no bundle`,
+    description: `${DEPLOYED_ENVIRONMENT}node ${SIDECAR_NODE_OPTIONS.join(' ')} cli/main.ts sidecar: the TypeScript sources, no bundle`,
     start: (context, poolFile) =>
       startSidecarCommand(
         context,

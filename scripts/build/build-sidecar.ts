@@ -5,8 +5,9 @@
  * Why a bundle, for the one process that runs in every pod: from the sources, Node loads ~140 TypeScript files
  * through its type stripper (whose WebAssembly alone holds ~18 MB) and ~700 files of dependencies, one module
  * resolution each; one plain-JavaScript file starts several times faster and holds far less. The bundle is ASCII
- * (V8 keeps a script's source, two bytes a character otherwise), without comments, and with undici's core only
- * (undici-core.cjs). Identifiers keep their names, so stack traces stay readable.
+ * (V8 keeps a script's source, two bytes a character otherwise), without comments, with undici's core only
+ * (undici-core.cjs), prom-client's metric classes only (prom-client-core.cjs) and node:http2 loaded on first use
+ * (http2-lazy.cjs). Identifiers keep their names, so stack traces stay readable.
  */
 import { build, type Plugin } from 'esbuild';
 import { stat, writeFile } from 'node:fs/promises';
@@ -15,13 +16,31 @@ import { BUNDLE_INPUTS_FILE, SIDECAR_BUNDLE_FILE } from '../../bin/prebuilt.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
-/** `import … from 'undici'` (exactly that specifier) becomes undici-core.cjs; its own deep imports pass. */
-const undiciCore: Plugin = {
-  name: 'undici-core',
+/**
+ * Specifiers the bundle takes from files of scripts/build instead: `import … from 'undici'` becomes undici-core.cjs
+ * and `'prom-client'` prom-client-core.cjs (exactly those specifiers; their own deep imports pass), and undici's
+ * HTTP/2 client gets a node:http2 that loads on first use (http2-lazy.cjs).
+ */
+export const lighterImports: Plugin = {
+  name: 'lighter-imports',
   setup(b) {
-    b.onResolve({ filter: /^undici$/ }, () => ({ path: join(import.meta.dirname, 'undici-core.cjs') }));
+    const here = (file: string) => ({ path: join(import.meta.dirname, file) });
+    b.onResolve({ filter: /^undici$/ }, () => here('undici-core.cjs'));
+    b.onResolve({ filter: /^prom-client$/ }, () => here('prom-client-core.cjs'));
+    b.onResolve({ filter: /^node:http2$/ }, (args) =>
+      /undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/.test(args.importer)
+        ? here('http2-lazy.cjs')
+        : undefined,
+    );
   },
 };
+
+/**
+ * undici's marker for a bundled copy (Node's own defines it): its HTTP/1 client then leaves out the experimental
+ * Milo parser, opt-in through UNDICI_USE_MILO, and always parses with llhttp, as without that variable. Milo's two
+ * WebAssembly builds are ~150 KiB of the bundle's source, which V8 keeps in memory (~0.5 MiB idle RSS).
+ */
+export const BUNDLED_UNDICI: Readonly<Record<string, string>> = { esbuildDetection: 'true' };
 
 export async function buildSidecarBundle(): Promise<{ file: string; bytes: number; inputs: number }> {
   const outfile = join(ROOT, SIDECAR_BUNDLE_FILE);
@@ -38,7 +57,8 @@ export async function buildSidecarBundle(): Promise<{ file: string; bytes: numbe
     minifySyntax: true,
     metafile: true,
     logLevel: 'warning',
-    plugins: [undiciCore],
+    define: BUNDLED_UNDICI,
+    plugins: [lighterImports],
   });
   const inputs = Object.keys(result.metafile.inputs).map((p) => relative(ROOT, resolve(ROOT, p)));
   // The lock file stands for the dependencies' versions: a new `npm ci` makes the bundle stale too.

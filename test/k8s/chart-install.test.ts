@@ -29,7 +29,7 @@ import { startMockProvider, type MockProvider } from '../../mock-provider/server
 import { paths } from '../../scripts/cluster/paths.ts';
 import { parseInjectionConfig, type InjectionConfig } from '../../operator/webhook/injection-config.ts';
 import { decideInjection, SIDECAR_NAME } from '../../operator/webhook/inject-sidecar.ts';
-import { SIDECAR_NODE_OPTIONS } from '../../core/sidecar-node-options.ts';
+import { SIDECAR_ENVIRONMENT, SIDECAR_NODE_OPTIONS } from '../../core/sidecar-node-options.ts';
 import { parse as parseYaml } from 'yaml';
 import { startCli, type CliProcess } from '../support/cli-process.ts';
 import { waitFor } from '../support/wait.ts';
@@ -574,6 +574,7 @@ describe('the Helm chart on the API server', () => {
       SWITCHBOARD_STATE_DIR: '/var/run/switchboard',
       POD_NAME: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } },
       NODE_OPTIONS: SIDECAR_NODE_OPTIONS.join(' '),
+      ...SIDECAR_ENVIRONMENT,
     });
     expect(
       stored.spec?.volumes?.find((v) => v.name === 'switchboard-token')?.projected?.sources?.[0],
