@@ -41,6 +41,13 @@ export class OpenAIAdapter implements ProviderAdapter {
    */
   readonly continuation = 'none';
 
+  /**
+   * Each target's request URL per operation, parsed once: a target's endpoint lives as long as its pool runtime,
+   * and parsing the URL again for every request was ~1.5 % of the sidecar's CPU under load. Nothing changes a
+   * request's URL after it is built.
+   */
+  readonly #urls = new WeakMap<TargetEndpoint, Partial<Record<Operation, URL>>>();
+
   constructor(dialect: ProviderType = 'openai') {
     this.dialect = dialect;
   }
@@ -57,7 +64,16 @@ export class OpenAIAdapter implements ProviderAdapter {
       accept: 'application/json',
     };
     if (target.apiKey) headers.authorization = `Bearer ${target.apiKey.reveal()}`;
-    return { url: joinURL(target.baseURL, PATHS[operation]), headers, body: JSON.stringify(body) };
+    return { url: this.#url(target, operation), headers, body: JSON.stringify(body) };
+  }
+
+  #url(target: TargetEndpoint, operation: Operation): URL {
+    let urls = this.#urls.get(target);
+    if (urls === undefined) {
+      urls = {};
+      this.#urls.set(target, urls);
+    }
+    return (urls[operation] ??= joinURL(target.baseURL, PATHS[operation]));
   }
 
   translateResponse(_operation: Operation, body: unknown): { body: unknown; usage: TokenUsage | undefined } {
