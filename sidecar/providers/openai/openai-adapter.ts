@@ -121,6 +121,20 @@ export class OpenAIAdapter implements ProviderAdapter {
   }
 }
 
+/** The header names of each budget, built once rather than on every answer. */
+const BUDGET_HEADERS = {
+  requests: budgetHeaders('requests'),
+  tokens: budgetHeaders('tokens'),
+};
+
+function budgetHeaders(kind: 'requests' | 'tokens'): { remaining: string; limit: string; reset: string } {
+  return {
+    remaining: `x-ratelimit-remaining-${kind}`,
+    limit: `x-ratelimit-limit-${kind}`,
+    reset: `x-ratelimit-reset-${kind}`,
+  };
+}
+
 /**
  * `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`, resets as Go durations ("6m0s"): the time until the
  * budget is back to its full limit, read as `fullAt`.
@@ -130,10 +144,11 @@ function readBudget(
   kind: 'requests' | 'tokens',
   now: number,
 ): RateLimitBudget | undefined {
-  const remaining = Number(header(`x-ratelimit-remaining-${kind}`) ?? Number.NaN);
+  const names = BUDGET_HEADERS[kind];
+  const remaining = Number(header(names.remaining) ?? Number.NaN);
   if (!Number.isFinite(remaining)) return undefined;
-  const limit = Number(header(`x-ratelimit-limit-${kind}`) ?? Number.NaN);
-  const resetMs = parseGoDuration(header(`x-ratelimit-reset-${kind}`));
+  const limit = Number(header(names.limit) ?? Number.NaN);
+  const resetMs = parseGoDuration(header(names.reset));
   return {
     remaining,
     limit: Number.isFinite(limit) ? limit : undefined,
