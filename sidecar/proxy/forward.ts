@@ -24,7 +24,6 @@ import type { Operation, ProviderAdapter } from '../providers/adapter.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
 import {
   largestWindow,
-  modelChain,
   routeFor,
   tokensNeeded,
   TooLong,
@@ -309,7 +308,7 @@ export async function forward(
     runtime.retryBudget.recordRequest(clock.now());
 
     // The models that may serve the request (its own, then its fallbacks) and their targets that can hold it.
-    const chain = modelChain(request.model, runtime.fallbacks);
+    const chain = runtime.modelChain(request.model);
     const able = new Map<string, readonly Target[]>([[request.model, own]]);
     const targetsOf = (model: string): readonly Target[] => {
       let list = able.get(model);

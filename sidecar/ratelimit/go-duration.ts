@@ -9,6 +9,8 @@ const UNIT_MS: Record<string, number> = {
 };
 // \u00b5 is µ: escaped so that bundled output stays ASCII (one byte a character in memory).
 const PART = /(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/y;
+/** A bare number of seconds. A constant: a regular expression literal in the function is a new object per call. */
+const SECONDS = /^\d+(?:\.\d+)?$/;
 
 /**
  * Parses a Go-style duration as OpenAI's `x-ratelimit-reset-*` headers send them ("1s", "6m0s", "12ms",
@@ -17,7 +19,7 @@ const PART = /(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/y;
 export function parseGoDuration(text: string | undefined): number | undefined {
   const value = text?.trim();
   if (!value) return undefined;
-  if (/^\d+(?:\.\d+)?$/.test(value)) return Number(value) * 1_000;
+  if (SECONDS.test(value)) return Number(value) * 1_000;
   let total = 0;
   PART.lastIndex = 0;
   while (PART.lastIndex < value.length) {

@@ -55,20 +55,23 @@ export function fits(t: Target, need: ContextNeed | undefined): boolean {
  * whose declared window is no larger than that one's declared window (they cannot hold it either).
  */
 export class TooLong {
-  readonly #keys = new Set<string>();
+  /** Made at the first `add`: every request has a TooLong, few ever add to it. */
+  #keys: Set<string> | undefined;
   #window = 0;
 
   add(t: Target): void {
-    this.#keys.add(t.key);
+    (this.#keys ??= new Set()).add(t.key);
     if (t.contextWindow !== undefined) this.#window = Math.max(this.#window, t.contextWindow);
   }
 
   has(t: Target): boolean {
-    return this.#keys.has(t.key) || (t.contextWindow !== undefined && t.contextWindow <= this.#window);
+    return (
+      this.#keys?.has(t.key) === true || (t.contextWindow !== undefined && t.contextWindow <= this.#window)
+    );
   }
 
   get empty(): boolean {
-    return this.#keys.size === 0;
+    return this.#keys === undefined;
   }
 }
 

@@ -19,6 +19,7 @@ import { adapterFor, supportedDialects } from '../providers/registry.ts';
 import { PoolLoadError } from '../config/load-pool.ts';
 import { ProviderRuntime } from './provider-runtime.ts';
 import { targetKey, type Target } from './target.ts';
+import { modelChain } from './context-window.ts';
 
 export interface RuntimeDeps {
   readonly secrets: SecretSources;
@@ -49,6 +50,8 @@ export class PoolRuntime {
   /** Hides the pool's API keys in provider text bound for apps, logs and metrics. */
   readonly redactor: Redactor;
   readonly #strategies: Map<string, Strategy>;
+  /** `modelChain` per logical model, worked out once per pool rather than for every request. */
+  readonly #chains = new Map<string, readonly string[]>();
 
   constructor(parts: {
     pool: ProviderPool;
@@ -68,6 +71,20 @@ export class PoolRuntime {
 
   get defaultStrategy(): StrategyName {
     return this.pool.spec.strategy.type;
+  }
+
+  /**
+   * The logical models that may serve a request for `model`: itself, then its fallbacks (context-window.ts's
+   * `modelChain`). Only the pool's own models are asked for (an unknown one is refused before), so the cache is as
+   * small as the pool.
+   */
+  modelChain(model: string): readonly string[] {
+    let chain = this.#chains.get(model);
+    if (chain === undefined) {
+      chain = modelChain(model, this.fallbacks);
+      this.#chains.set(model, chain);
+    }
+    return chain;
   }
 
   /** One strategy instance per logical model and strategy, so stateful strategies keep their cursor. */

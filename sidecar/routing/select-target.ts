@@ -128,6 +128,10 @@ function pickingOrder(
   avoid: ReadonlySet<string>,
 ): Candidate[][] {
   const tierOf = (c: Candidate) => eligible.get(c.key)?.priority ?? 0;
+  // A first attempt in a pool of one tier (the common case): one group, without sets, sorting and filters, which
+  // were the largest share of what the sidecar allocated per request for routing.
+  if (avoid.size === 0 && allOneTier(candidates, tierOf))
+    return candidates.length > 0 ? [[...candidates]] : [];
   const tiers = [...new Set(candidates.map(tierOf))].sort((a, b) => a - b);
   const groups: Candidate[][] = [];
   for (const triedBefore of [false, true]) {
@@ -137,4 +141,12 @@ function pickingOrder(
     }
   }
   return groups;
+}
+
+function allOneTier(candidates: readonly Candidate[], tierOf: (c: Candidate) => number): boolean {
+  const first = candidates[0];
+  if (first === undefined) return true;
+  const tier = tierOf(first);
+  for (const c of candidates) if (tierOf(c) !== tier) return false;
+  return true;
 }

@@ -41,6 +41,13 @@ export class OpenAIAdapter implements ProviderAdapter {
    */
   readonly continuation = 'none';
 
+  /**
+   * Each target's request URL per operation, parsed once: a target's endpoint lives as long as its pool runtime,
+   * and parsing the URL again for every request was ~1.5 % of the sidecar's CPU under load. Nothing changes a
+   * request's URL after it is built.
+   */
+  readonly #urls = new WeakMap<TargetEndpoint, Partial<Record<Operation, URL>>>();
+
   constructor(dialect: ProviderType = 'openai') {
     this.dialect = dialect;
   }
@@ -57,7 +64,16 @@ export class OpenAIAdapter implements ProviderAdapter {
       accept: 'application/json',
     };
     if (target.apiKey) headers.authorization = `Bearer ${target.apiKey.reveal()}`;
-    return { url: joinURL(target.baseURL, PATHS[operation]), headers, body: JSON.stringify(body) };
+    return { url: this.#url(target, operation), headers, body: JSON.stringify(body) };
+  }
+
+  #url(target: TargetEndpoint, operation: Operation): URL {
+    let urls = this.#urls.get(target);
+    if (urls === undefined) {
+      urls = {};
+      this.#urls.set(target, urls);
+    }
+    return (urls[operation] ??= joinURL(target.baseURL, PATHS[operation]));
   }
 
   translateResponse(_operation: Operation, body: unknown): { body: unknown; usage: TokenUsage | undefined } {
@@ -105,6 +121,20 @@ export class OpenAIAdapter implements ProviderAdapter {
   }
 }
 
+/** The header names of each budget, built once rather than on every answer. */
+const BUDGET_HEADERS = {
+  requests: budgetHeaders('requests'),
+  tokens: budgetHeaders('tokens'),
+};
+
+function budgetHeaders(kind: 'requests' | 'tokens'): { remaining: string; limit: string; reset: string } {
+  return {
+    remaining: `x-ratelimit-remaining-${kind}`,
+    limit: `x-ratelimit-limit-${kind}`,
+    reset: `x-ratelimit-reset-${kind}`,
+  };
+}
+
 /**
  * `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`, resets as Go durations ("6m0s"): the time until the
  * budget is back to its full limit, read as `fullAt`.
@@ -114,10 +144,11 @@ function readBudget(
   kind: 'requests' | 'tokens',
   now: number,
 ): RateLimitBudget | undefined {
-  const remaining = Number(header(`x-ratelimit-remaining-${kind}`) ?? Number.NaN);
+  const names = BUDGET_HEADERS[kind];
+  const remaining = Number(header(names.remaining) ?? Number.NaN);
   if (!Number.isFinite(remaining)) return undefined;
-  const limit = Number(header(`x-ratelimit-limit-${kind}`) ?? Number.NaN);
-  const resetMs = parseGoDuration(header(`x-ratelimit-reset-${kind}`));
+  const limit = Number(header(names.limit) ?? Number.NaN);
+  const resetMs = parseGoDuration(header(names.reset));
   return {
     remaining,
     limit: Number.isFinite(limit) ? limit : undefined,
