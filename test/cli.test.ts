@@ -58,6 +58,8 @@ describe('the switchboard command', () => {
     let listening: { url?: string } = {};
     const lines = createInterface({ input: sidecar.stderr! });
     lines.on('line', (line) => {
+      // Log lines are JSON; bin/switchboard.js may first note in plain text that a stale bundle was passed over.
+      if (!line.startsWith('{')) return;
       const entry = JSON.parse(line) as { msg: string; url?: string };
       if (entry.msg === 'sidecar listening') listening = entry;
     });
