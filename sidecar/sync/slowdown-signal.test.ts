@@ -5,7 +5,7 @@ import { buildPoolRuntime, type PoolRuntime } from '../routing/pool-runtime.ts';
 import { SlowdownWatch, slowdownsSeen } from './slowdown-signal.ts';
 
 const NOW = 1_000_000;
-const SETTINGS = { reportAt: 2, ttlMs: 12_000, watchMs: 250 };
+const SETTINGS = { reportAt: 2, minSamples: 20, ttlMs: 12_000, watchMs: 250 };
 
 function runtime(): PoolRuntime {
   const pool = parsePool({
@@ -69,6 +69,15 @@ describe('what a sidecar tells the fleet about targets turning slow', () => {
     const seen = slowdownsSeen(r, NOW, SETTINGS);
     expect(seen.map(({ factor: _f, ...rest }) => rest)).toEqual(expected);
     for (const s of seen) expect(s.factor).toBeGreaterThanOrEqual(SETTINGS.reportAt);
+  });
+
+  it('says nothing of a target whose usual latency it learned from too few answers', () => {
+    const r = runtime();
+    // Twenty answers so far (runtime()), and a request in flight for three times the usual.
+    target(r, 'a').stats.start(NOW - 3_000);
+    const tooFew = { ...SETTINGS, minSamples: 21 };
+    expect(slowdownsSeen(r, NOW, tooFew)).toEqual([]);
+    expect(slowdownsSeen(r, NOW, SETTINGS)).toHaveLength(1);
   });
 
   it('reports only its own evidence, never the fleet’s signal it was given', () => {

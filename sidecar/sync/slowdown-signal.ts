@@ -18,15 +18,31 @@ export interface SlowdownSignalSettings {
    * 2.5, 1.18× at 2). One tail answer can push a single sidecar over it; the operator's quorum keeps that local.
    */
   readonly reportAt: number;
+  /**
+   * Answers a target's usual latency must be learned from before its slowdown goes out: 50, the usual mean's own
+   * memory (TargetStats' usualSampleWeight, 0.02). A usual mean of a handful of answers is noise: in
+   * bench/routing's steady state (no fault at all) a tenth of the fleet saw "slowdowns" together a dozen to three
+   * dozen times in a 10-minute run, mostly in its first minute or two while the usual means settled; with 50
+   * answers, one to four times, each short-lived (the sidecars' next answers withdraw it).
+   */
+  readonly minSamples: number;
   /** How long a sighting holds unless renewed: over two report intervals (5 s), so one lost report drops nothing. */
   readonly ttlMs: number;
   /** How often the sidecar looks for a target newly over the line (a look reads each target's stats once). */
   readonly watchMs: number;
 }
 
-export const SLOWDOWN_SIGNAL: SlowdownSignalSettings = { reportAt: 2, ttlMs: 12_000, watchMs: 250 };
+export const SLOWDOWN_SIGNAL: SlowdownSignalSettings = {
+  reportAt: 2,
+  minSamples: 50,
+  ttlMs: 12_000,
+  watchMs: 250,
+};
 
-/** The targets this sidecar sees at least `reportAt` times slower than their usual now, by its own evidence. */
+/**
+ * The targets this sidecar sees at least `reportAt` times slower than their usual now, by its own evidence, among
+ * those whose usual it has learned from `minSamples` answers.
+ */
 export function slowdownsSeen(
   runtime: PoolRuntime | undefined,
   now: number,
@@ -35,6 +51,7 @@ export function slowdownsSeen(
   const seen: Slowdown[] = [];
   for (const [model, targets] of runtime?.models ?? []) {
     for (const t of targets) {
+      if (t.stats.usualSamples < settings.minSamples) continue;
       const factor = t.stats.slowdown(now);
       if (!(factor >= settings.reportAt)) continue;
       seen.push({
