@@ -54,6 +54,22 @@ export const CooldownSchema = z.object({
   reason: z.enum(COOLDOWN_REASONS),
 });
 
+/**
+ * A (provider, model) answering several times slower than its own usual, as one sidecar measured it (in a report)
+ * or as the fleet agreed on it (in a snapshot), so the other sidecars lean away before their own requests wait on
+ * it. Absent from older peers, which simply do not share or apply it.
+ */
+export const SlowdownSchema = z.object({
+  provider: name,
+  model: name.describe('The logical model (as TargetReport.model).'),
+  factor: z
+    .number()
+    .min(1)
+    .max(1000)
+    .describe('Current latency over the usual one (TargetStats.slowdown): 4 for five times slower.'),
+  until: epochMs.describe('The signal lapses then unless renewed: the sender renews it while it lasts.'),
+});
+
 /** This sidecar's share of a provider's limits, per minute (absent: no limit of that kind). */
 export const QuotaShareSchema = z.object({
   provider: name,
@@ -74,6 +90,8 @@ export const SnapshotSchema = z.object({
   weights: z.record(name, z.number().min(0)),
   cooldowns: z.array(CooldownSchema),
   quotas: z.array(QuotaShareSchema),
+  /** Slowdowns more than one sidecar sees now (operator/slowdown/fleet-slowdowns.ts); absent from older operators. */
+  slowdowns: z.array(SlowdownSchema).max(4096).optional(),
 });
 
 export const AckSchema = z.object({
@@ -123,6 +141,11 @@ export const ReportSchema = z.object({
   targets: z.array(TargetReportSchema).max(4096),
   /** Cool-downs the sidecar started since its last report, for the operator to spread to the pool. */
   cooldowns: z.array(CooldownSchema).max(1024),
+  /**
+   * Targets this sidecar sees well slower than their usual now (sidecar/sync/slowdown-signal.ts): sent with every
+   * report while it lasts, and at once when one crosses the line. Absent from older sidecars.
+   */
+  slowdowns: z.array(SlowdownSchema).max(4096).optional(),
 });
 
 export type Snapshot = z.infer<typeof SnapshotSchema>;
@@ -131,6 +154,7 @@ export type Report = z.infer<typeof ReportSchema>;
 export type TargetReport = z.infer<typeof TargetReportSchema>;
 export type QuotaShare = z.infer<typeof QuotaShareSchema>;
 export type Cooldown = z.infer<typeof CooldownSchema>;
+export type Slowdown = z.infer<typeof SlowdownSchema>;
 
 /**
  * Relaying (several operator replicas): any replica serves sidecars; a follower relays for its sidecars to the

@@ -9,7 +9,8 @@
  *   answer judged by `judgeOutcome`, a 429 cooled down for as long as `Retry-After` says (`coolDownUntil`), rate-limit
  *   headers read by the provider's real adapter;
  * - outcomes feed the real `ReportCollector` through `reportObserver`; reports go to the hub every 5 s, and within
- *   20 ms of a local cool-down, as the fleet reporter sends them.
+ *   20 ms of a local cool-down or of a target turning well slower than usual (slowdown-signal.ts), as the fleet
+ *   reporter sends them; the fleet's slowdowns come back in the snapshots.
  *
  * Only the transport is simulated: the answer comes from a `SimProvider` instead of a socket.
  */
@@ -30,6 +31,7 @@ import type { PoolDocument } from '../../sidecar/source/pool-source.ts';
 import { targetFacts } from '../../sidecar/sync/fleet-reporter.ts';
 import { ReportCollector } from '../../sidecar/sync/report-collector.ts';
 import { reportObserver } from '../../sidecar/sync/report-observer.ts';
+import { SLOWDOWN_SIGNAL, SlowdownWatch, slowdownsSeen } from '../../sidecar/sync/slowdown-signal.ts';
 import type { OutcomeObserver } from '../../sidecar/proxy/outcome-observer.ts';
 import type { Router, SimRequest, World } from './world.ts';
 
@@ -48,6 +50,7 @@ export class ProductSidecar implements Router {
   #runtime: PoolRuntime | undefined;
   #version: string | undefined;
   #urgentPending = false;
+  readonly #slowdownWatch = new SlowdownWatch();
 
   constructor(id: string, world: World, hub: SyncHub, key: PoolKey) {
     this.id = id;
@@ -82,6 +85,12 @@ export class ProductSidecar implements Router {
       this.#world.scheduler.setTimer(REPORT_INTERVAL_MS, every);
     };
     this.#world.scheduler.setTimer(this.#world.rng() * REPORT_INTERVAL_MS, every);
+    const watch = () => {
+      const now = this.#world.scheduler.now;
+      if (this.#slowdownWatch.crossed(slowdownsSeen(this.#runtime, now))) this.#reportSoon();
+      this.#world.scheduler.setTimer(SLOWDOWN_SIGNAL.watchMs, watch);
+    };
+    this.#world.scheduler.setTimer(this.#world.rng() * SLOWDOWN_SIGNAL.watchMs, watch);
   }
 
   #onSnapshot(data: string): void {
@@ -115,6 +124,10 @@ export class ProductSidecar implements Router {
 
   #coolDownStarted(provider: string, until: number): void {
     this.#collector.recordCooldown({ provider, until: Math.ceil(until), reason: 'RateLimited' });
+    this.#reportSoon();
+  }
+
+  #reportSoon(): void {
     if (this.#urgentPending) return;
     this.#urgentPending = true;
     this.#world.scheduler.setTimer(URGENT_REPORT_DELAY_MS, () => {
@@ -125,7 +138,10 @@ export class ProductSidecar implements Router {
 
   #report(): void {
     const now = this.#world.scheduler.now;
-    const report: Report = this.#collector.take(now, this.#version, targetFacts(this.#runtime, now));
+    const report: Report = {
+      ...this.#collector.take(now, this.#version, targetFacts(this.#runtime, now)),
+      slowdowns: slowdownsSeen(this.#runtime, now),
+    };
     this.#world.scheduler.setTimer(this.#world.syncDelayMs(), () => this.#hub.report(this.#key, report));
   }
 

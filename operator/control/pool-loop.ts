@@ -7,12 +7,20 @@
  * - on a report carrying a new cool-down: merge and push at once, so a 429 one sidecar saw reaches the others
  *   in well under a second instead of a round later.
  */
-import type { Cooldown, Report } from '../../api/sync/sync-protocol.ts';
+import type { Cooldown, Report, Slowdown } from '../../api/sync/sync-protocol.ts';
 import type { FleetAggregate } from '../fleet/fleet-aggregate.ts';
 import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
 import { ProviderPoolStatusSchema, type ProviderPoolStatus } from '../../api/v1alpha1/providerpool-status.ts';
 import type { Logger } from '../../core/log.ts';
 import { mergeCooldowns, sameCooldowns } from '../cooldown/pool-cooldowns.ts';
+import {
+  fleetSlowdowns,
+  pruneSightings,
+  recordSightings,
+  slowdownQuorum,
+  slowdownsMoved,
+  type SlowdownSightings,
+} from '../slowdown/fleet-slowdowns.ts';
 import { quotasChanged, type FleetQuotas } from '../quota/fleet-quotas.ts';
 import { reconcilePool, type FleetObservation, type PoolObject } from '../reconcile/reconcile-pool.ts';
 import { statusDiffers } from '../reconcile/pool-status.ts';
@@ -82,6 +90,12 @@ function storedStatus(pool: PoolObject): ProviderPoolStatus | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * A slowdown's renewal is pushed once it reaches this much further than the one the sidecars hold: sidecars send
+ * sightings good for 12 s (sidecar/sync/slowdown-signal.ts), so the sidecars' copy never runs out while it lasts.
+ */
+const SLOWDOWN_RENEW_MS = 4_000;
+
 const sameWeights = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean => {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
@@ -107,6 +121,9 @@ export class PoolLoop {
   #quotas: FleetQuotas = new Map();
   /** Whether the shares last pushed held back the newcomers' reserve. */
   #reserveHeld = true;
+  /** Each sidecar's latest slowdown sightings, and the fleet's slowdowns last pushed (fleet-slowdowns.ts). */
+  #sightings: SlowdownSightings = new Map();
+  #slowdowns: readonly Slowdown[] = [];
 
   constructor(pool: PoolObject, secrets: SecretIndex, deps: PoolLoopDeps) {
     this.key = { namespace: pool.metadata.namespace, name: pool.metadata.name };
@@ -127,15 +144,32 @@ export class PoolLoop {
     this.#reconcile();
   }
 
-  /** A report arrived: spread any cool-down it brings at once. */
+  /** A report arrived: spread at once any cool-down it brings, and a slowdown the fleet now agrees on. */
   onReport(report: Report): void {
-    if (this.#published === undefined || report.cooldowns.length === 0) return;
+    if (this.#published === undefined) return;
+    const slowdownNews =
+      report.slowdowns !== undefined && (report.slowdowns.length > 0 || this.#sightings.size > 0);
+    if (report.cooldowns.length === 0 && !slowdownNews) return;
     const now = this.#deps.scheduler.clock.now();
     const names = new Set(this.#published.spec.providers.map((p) => p.name));
     const merged = mergeCooldowns(this.#state.cooldowns, report.cooldowns, now, names);
-    if (sameCooldowns(merged, this.#state.cooldowns)) return;
+    this.#sightings = recordSightings(this.#sightings, report.sidecar, report.slowdowns, now, names);
+    const cooldownsChanged = !sameCooldowns(merged, this.#state.cooldowns);
+    if (!this.#updateSlowdowns(now) && !cooldownsChanged) return;
     this.#state = { ...this.#state, cooldowns: merged };
     this.#publish(this.#published.configVersion, this.#published.spec, this.#published.weights);
+  }
+
+  /** Recomputes the fleet's slowdowns; true when they moved enough to push (fleet-slowdowns.ts). */
+  #updateSlowdowns(now: number): boolean {
+    // Sidecars sending to each provider, as the last round counted them; two before the first round.
+    const providers = this.#fleet?.providers;
+    const next = fleetSlowdowns(this.#sightings, now, (p) =>
+      slowdownQuorum(providers?.get(p)?.sidecarsReporting ?? 0),
+    );
+    if (!slowdownsMoved(this.#slowdowns, next, SLOWDOWN_RENEW_MS)) return false;
+    this.#slowdowns = next;
+    return true;
   }
 
   stop(): void {
@@ -173,7 +207,16 @@ export class PoolLoop {
     this.#observation = result.observation;
     this.#fleet = result.fleet;
     this.#panic = result.panic;
-    if (quotasMoved || cooldownsChanged || !sameWeights(result.weights, published.weights))
+    const now = this.#deps.scheduler.clock.now();
+    const names = new Set(published.spec.providers.map((p) => p.name));
+    this.#sightings = pruneSightings(this.#sightings, now, names);
+    const slowdownsChanged = this.#updateSlowdowns(now);
+    if (
+      quotasMoved ||
+      cooldownsChanged ||
+      slowdownsChanged ||
+      !sameWeights(result.weights, published.weights)
+    )
       this.#publish(published.configVersion, published.spec, result.weights);
     this.#reconcile();
   }
@@ -210,6 +253,7 @@ export class PoolLoop {
       weights,
       cooldowns: this.#state.cooldowns,
       quotas: this.#quotas,
+      slowdowns: this.#slowdowns,
     });
   }
 

@@ -20,6 +20,7 @@ import {
   type QuotaShare,
   type RelaySnapshot,
   type Report,
+  type Slowdown,
   type Snapshot,
 } from '../../api/sync/sync-protocol.ts';
 import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
@@ -43,6 +44,8 @@ export interface PoolContent {
   readonly spec: ProviderPoolSpec;
   readonly weights: Readonly<Record<string, number>>;
   readonly cooldowns: readonly Cooldown[];
+  /** Slowdowns the fleet agrees on (operator/slowdown/fleet-slowdowns.ts); none when absent. */
+  readonly slowdowns?: readonly Slowdown[];
   /** This sidecar's quota shares; sidecars not in the map get none. */
   readonly quotas: ReadonlyMap<string, readonly QuotaShare[]>;
 }
@@ -156,6 +159,7 @@ export class SyncHub {
       spec: snapshot.spec,
       weights: snapshot.weights,
       cooldowns: snapshot.cooldowns,
+      ...(snapshot.slowdowns !== undefined && { slowdowns: snapshot.slowdowns }),
       quotas: new Map(Object.entries(snapshot.quotas)),
     };
     pool.cancelPush?.();
@@ -391,6 +395,9 @@ export class SyncHub {
       spec: content.spec,
       weights: { ...content.weights },
       cooldowns: [...content.cooldowns],
+      // Only when there are any: a snapshot of a pool without slowdowns reads as before.
+      ...(content.slowdowns !== undefined &&
+        content.slowdowns.length > 0 && { slowdowns: [...content.slowdowns] }),
     };
     const json = JSON.stringify(common);
     pool.prefix = `${json.slice(0, -1)},"quotas":`;

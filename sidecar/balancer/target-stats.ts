@@ -99,6 +99,7 @@ export class TargetStats {
   private pending = 0;
   /** Sum of the start times of the requests in flight, for their mean age. */
   private pendingStartSum = 0;
+  private usualSampleCount = 0;
   /** Plain (not peak) means of latency samples: recent, usual, and when the last sample came. */
   private recentMean: number | undefined;
   private usualMean: number | undefined;
@@ -136,6 +137,11 @@ export class TargetStats {
   /** Requests started and not yet ended. */
   get inFlight(): number {
     return this.pending;
+  }
+
+  /** Answers the usual latency behind `slowdown` was learned from (how settled it is). */
+  get usualSamples(): number {
+    return this.usualSampleCount;
   }
 
   /**
@@ -242,6 +248,7 @@ export class TargetStats {
 
   /** The plain means behind `slowdown`; a failure's latency (a slow timeout) only raises them. */
   private learnMeans(now: number, sample: number, onlyUpward: boolean): void {
+    if (!onlyUpward) this.usualSampleCount++;
     const recent = this.recentMean;
     const usual = this.usualMean;
     if (recent === undefined || usual === undefined) {

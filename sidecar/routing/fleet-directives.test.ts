@@ -65,4 +65,15 @@ describe('applying the operator’s fleet directives', () => {
     applyFleetDirectives(r, fleet, NOW);
     expect(r.providers.get('a')?.quota.rates.requestsPerMinute).toBe(perMinute);
   });
+
+  it('holds the slowdowns other sidecars see on their targets, and clears them when the fleet no longer does', () => {
+    const r = runtime();
+    const chat = (provider: string) => r.models.get('chat')?.find((t) => t.provider.name === provider);
+    const slowdowns = [{ provider: 'a', model: 'chat', factor: 3.5, until: NOW + 9_000 }];
+    applyFleetDirectives(r, { weights: {}, cooldowns: [], quotas: [], slowdowns }, NOW);
+    expect(chat('a')?.health.fleetSlowdown).toEqual({ factor: 3.5, until: NOW + 9_000 });
+    expect(chat('b')?.health.fleetSlowdown).toBeUndefined();
+    applyFleetDirectives(r, { weights: {}, cooldowns: [], quotas: [] }, NOW + 1_000);
+    expect(chat('a')?.health.fleetSlowdown).toBeUndefined();
+  });
 });

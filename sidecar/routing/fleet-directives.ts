@@ -1,7 +1,8 @@
 /**
  * What a sidecar takes from the operator's fleet directives besides the weights (which `buildPoolRuntime` reads):
  * each provider's quota budget and its models' own (quota/quota-rates.ts; the spec's limits whole when standalone),
- * and the pool-wide cool-downs another sidecar saw, for a whole provider or one (provider, model). No I/O; the
+ * the pool-wide cool-downs another sidecar saw, for a whole provider or one (provider, model), and the slowdowns
+ * other sidecars see (fleet-slowdown.ts; a target absent from the list has none). No I/O; the
  * runtime holder and the routing simulator (bench/routing) both apply documents with it.
  */
 import { modelQuotaRates, quotaRates } from '../quota/quota-rates.ts';
@@ -26,6 +27,13 @@ export function applyFleetDirectives(
     }
     for (const model of provider.modelQuotas.keys())
       if (!provider.spec.models.some((m) => m.name === model)) provider.modelQuotas.delete(model);
+  }
+  const slowdowns = new Map((fleet?.slowdowns ?? []).map((s) => [`${s.provider}\u0000${s.model}`, s]));
+  for (const [model, targets] of runtime.models) {
+    for (const t of targets) {
+      const s = slowdowns.get(`${t.provider.name}\u0000${model}`);
+      t.health.fleetSlowdown = s === undefined ? undefined : { factor: s.factor, until: s.until };
+    }
   }
   for (const c of fleet?.cooldowns ?? []) {
     const provider = runtime.providers.get(c.provider);

@@ -5,6 +5,7 @@ import { parsePool } from '../config/load-pool.ts';
 import { buildPoolRuntime, type PoolRuntime } from './pool-runtime.ts';
 import { selectOrPanic, selectTarget } from './select-target.ts';
 import { QuotaBudget } from '../quota/quota-budget.ts';
+import type { Candidate } from '../balancer/types.ts';
 
 const NOW = 1_000_000;
 
@@ -398,5 +399,51 @@ describe('priority tiers', () => {
       }),
     );
     expect([...picks].sort()).toEqual(from);
+  });
+});
+
+describe('the slowdown a strategy sees for a target', () => {
+  it.each([
+    {
+      name: 'is 1 with no evidence of its own and none from the fleet',
+      fleet: undefined,
+      hangingMs: 0,
+      expected: 1,
+    },
+    {
+      name: 'is the fleet’s while other sidecars see the target slow and this one has no evidence yet',
+      fleet: { factor: 3.5, until: NOW + 1 },
+      hangingMs: 0,
+      expected: 3.5,
+    },
+    {
+      name: 'is back to its own once the fleet’s lapsed',
+      fleet: { factor: 3.5, until: NOW },
+      hangingMs: 0,
+      expected: 1,
+    },
+    {
+      name: 'is its own when its own evidence says slower than the fleet does',
+      fleet: { factor: 2, until: NOW + 1 },
+      hangingMs: 5_000,
+      expected: 5,
+    },
+  ])('$name', ({ fleet, hangingMs, expected }) => {
+    const r = runtimeOf([{ name: 'a' }]);
+    const a = r.models.get('chat')?.[0];
+    if (a === undefined) throw new Error('no target');
+    a.stats.recordLatency(NOW - 10_000, 1_000);
+    if (hangingMs > 0) a.stats.start(NOW - hangingMs);
+    a.health.fleetSlowdown = fleet;
+    const seen: number[] = [];
+    const recording = {
+      name: 'adaptive' as const,
+      pick: (candidates: readonly Candidate[]) => {
+        seen.push(...candidates.map((c) => c.slowdown));
+        return candidates[0];
+      },
+    };
+    selectTarget(r.models.get('chat') ?? [], recording, ctx, new Set());
+    expect(seen).toEqual([expected]);
   });
 });

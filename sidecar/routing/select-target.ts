@@ -2,6 +2,7 @@ import type { Candidate, PickContext, Strategy } from '../balancer/types.ts';
 import { admission } from './admission.ts';
 import { leastBad } from './least-bad.ts';
 import { takeQuota } from '../quota/target-quota.ts';
+import { fleetSlowdownAt } from './fleet-slowdown.ts';
 import { slowStartFactor } from './slow-start.ts';
 import type { Target } from './target.ts';
 import { acquireTargetPermit, PANIC_PERMIT, type TargetPermit } from './target-permit.ts';
@@ -62,7 +63,8 @@ function toCandidate(t: Target, now: number, probing: boolean): Candidate {
     inFlight: t.stats.inFlight,
     latencyMs: t.stats.latencyMs(now),
     errorRate: t.stats.errorRate(now),
-    slowdown: t.stats.slowdown(now),
+    // Its own evidence, or the fleet's when other sidecars already see the target slow down.
+    slowdown: Math.max(t.stats.slowdown(now), fleetSlowdownAt(t.health.fleetSlowdown, now)),
     probing,
     price: t.price,
   };

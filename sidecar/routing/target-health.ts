@@ -2,6 +2,7 @@ import type { BreakerSpec } from '../../api/v1alpha1/providerpool.ts';
 import type { Rng } from '../../core/clock.ts';
 import { CircuitBreaker, type BreakerTransition } from '../breaker/circuit-breaker.ts';
 import { CoolDown } from '../retry/cooldown.ts';
+import type { FleetSlowdown } from './fleet-slowdown.ts';
 
 /**
  * The health of one (provider, logical model) target, next to its provider's: faults that live in one model (a
@@ -14,6 +15,8 @@ import { CoolDown } from '../retry/cooldown.ts';
 export class TargetHealth {
   readonly breaker: CircuitBreaker;
   readonly cooldown = new CoolDown();
+  /** The slowdown other sidecars see at this target, from the operator's last snapshot (fleet-slowdown.ts). */
+  fleetSlowdown: FleetSlowdown | undefined = undefined;
 
   constructor(init: {
     readonly now: number;

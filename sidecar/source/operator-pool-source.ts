@@ -54,7 +54,12 @@ export function documentOf(snapshot: Snapshot): PoolDocument {
       spec: snapshot.spec,
     },
     version: snapshot.configVersion,
-    fleet: { weights: snapshot.weights, cooldowns: snapshot.cooldowns, quotas: snapshot.quotas },
+    fleet: {
+      weights: snapshot.weights,
+      cooldowns: snapshot.cooldowns,
+      quotas: snapshot.quotas,
+      ...(snapshot.slowdowns !== undefined && { slowdowns: snapshot.slowdowns }),
+    },
   };
 }
 

@@ -3,7 +3,7 @@
  * delivers full documents; the runtime diffs each against what it runs, keeping breaker, latency and strategy
  * state of the providers that stay.
  */
-import type { Cooldown, QuotaShare, Report } from '../../api/sync/sync-protocol.ts';
+import type { Cooldown, QuotaShare, Report, Slowdown } from '../../api/sync/sync-protocol.ts';
 import type { ProviderPool } from '../../api/v1alpha1/providerpool.ts';
 
 /** What the operator adds to the spec: the fleet's view, recomputed every few seconds. */
@@ -11,6 +11,8 @@ export interface FleetDirectives {
   /** Cluster-wide effective weight per provider, used in place of the spec's weight. */
   readonly weights: Readonly<Record<string, number>>;
   readonly cooldowns: readonly Cooldown[];
+  /** Slowdowns other sidecars see now (sidecar/routing/fleet-slowdown.ts applies them); absent: none. */
+  readonly slowdowns?: readonly Slowdown[];
   /** This sidecar's share of each provider's limits. */
   readonly quotas: readonly QuotaShare[];
 }

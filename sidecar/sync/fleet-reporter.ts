@@ -1,6 +1,7 @@
 /**
  * Sends this sidecar's report to the operator every `intervalMs`, and within `urgentDelayMs` when the sidecar
- * starts a cool-down (a 429), so the operator can spread it to the pool at once. A failed post is not retried:
+ * starts a cool-down (a 429) or a target turns well slower than its usual (slowdown-signal.ts, looked for every
+ * `slowdownWatchMs`), so the operator can spread it to the pool at once. A failed post is not retried:
  * the next report covers a fresh window, and the operator reads rates over several windows anyway.
  */
 import type { Report } from '../../api/sync/sync-protocol.ts';
@@ -9,6 +10,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/log.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
 import { ReportCollector, targetNowKey, type TargetNow } from './report-collector.ts';
+import { SLOWDOWN_SIGNAL, SlowdownWatch, slowdownsSeen } from './slowdown-signal.ts';
 
 export interface FleetReporterOptions {
   readonly collector: ReportCollector;
@@ -19,6 +21,7 @@ export interface FleetReporterOptions {
   readonly logger: Logger;
   readonly intervalMs?: number;
   readonly urgentDelayMs?: number;
+  readonly slowdownWatchMs?: number;
 }
 
 type TargetFacts = TargetNow & { readonly provider: string; readonly model: string };
@@ -44,6 +47,8 @@ export class FleetReporter {
   readonly #o: FleetReporterOptions;
   #timer: NodeJS.Timeout | undefined;
   #urgent: NodeJS.Timeout | undefined;
+  #watch: NodeJS.Timeout | undefined;
+  readonly #slowdownWatch = new SlowdownWatch();
   #sending: Promise<void> = Promise.resolve();
   #stopped = false;
 
@@ -54,6 +59,11 @@ export class FleetReporter {
   start(): void {
     this.#timer = setInterval(() => this.#send(), this.#o.intervalMs ?? 5_000);
     this.#timer.unref();
+    this.#watch = setInterval(() => {
+      const seen = slowdownsSeen(this.#o.runtime(), this.#o.clock.now());
+      if (this.#slowdownWatch.crossed(seen)) this.#sendSoon();
+    }, this.#o.slowdownWatchMs ?? SLOWDOWN_SIGNAL.watchMs);
+    this.#watch.unref();
   }
 
   /**
@@ -67,6 +77,11 @@ export class FleetReporter {
       until: Math.ceil(until),
       reason: 'RateLimited',
     });
+    this.#sendSoon();
+  }
+
+  /** Sends within `urgentDelayMs`, coalescing a burst of urgent news into one report. */
+  #sendSoon(): void {
     if (this.#urgent !== undefined || this.#stopped) return;
     this.#urgent = setTimeout(() => {
       this.#urgent = undefined;
@@ -78,6 +93,7 @@ export class FleetReporter {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    clearInterval(this.#watch);
     clearTimeout(this.#urgent);
     await this.#sending;
   }
@@ -85,7 +101,11 @@ export class FleetReporter {
   #send(): void {
     if (this.#stopped) return;
     const now = this.#o.clock.now();
-    const report = this.#o.collector.take(now, this.#o.version(), targetFacts(this.#o.runtime(), now));
+    const runtime = this.#o.runtime();
+    const report: Report = {
+      ...this.#o.collector.take(now, this.#o.version(), targetFacts(runtime, now)),
+      slowdowns: slowdownsSeen(runtime, now),
+    };
     this.#sending = this.#sending.then(() =>
       this.#o.post(report).catch((err: unknown) =>
         this.#o.logger.debug('report not delivered', {

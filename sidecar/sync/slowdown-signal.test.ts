@@ -1,0 +1,109 @@
+import { describe, expect, it } from '@jest/globals';
+import { seededRng } from '../../core/clock.ts';
+import { parsePool } from '../config/load-pool.ts';
+import { buildPoolRuntime, type PoolRuntime } from '../routing/pool-runtime.ts';
+import { SlowdownWatch, slowdownsSeen } from './slowdown-signal.ts';
+
+const NOW = 1_000_000;
+const SETTINGS = { reportAt: 2, minSamples: 20, ttlMs: 12_000, watchMs: 250 };
+
+function runtime(): PoolRuntime {
+  const pool = parsePool({
+    apiVersion: 'switchboard.dev/v1alpha1',
+    kind: 'ProviderPool',
+    metadata: { name: 't' },
+    spec: {
+      providers: ['a', 'b'].map((name) => ({
+        name,
+        type: 'openai',
+        baseURL: 'http://127.0.0.1:1/v1',
+        models: [{ name: 'chat', model: 'm' }],
+      })),
+    },
+  });
+  const r = buildPoolRuntime(pool, undefined, {
+    secrets: { env: {}, secretsDir: '/none' },
+    rng: seededRng(1),
+    now: NOW,
+    onBreakerTransition: () => {},
+  });
+  // Both answered in about a second for a while.
+  for (const t of r.models.get('chat') ?? [])
+    for (let i = 0; i < 20; i++) t.stats.recordLatency(NOW - 20_000 + i * 1_000, 1_000);
+  return r;
+}
+
+const target = (r: PoolRuntime, provider: string) => {
+  const t = r.models.get('chat')?.find((x) => x.provider.name === provider);
+  if (t === undefined) throw new Error(`no target ${provider}`);
+  return t;
+};
+
+describe('what a sidecar tells the fleet about targets turning slow', () => {
+  it.each([
+    { name: 'nothing while every target answers as usual', slow: () => undefined, expected: [] },
+    {
+      name: 'a target whose answers turned five times slower, good for the signal’s time to live',
+      slow: (r: PoolRuntime) => {
+        for (let i = 0; i < 3; i++) target(r, 'a').stats.recordLatency(NOW - 3 + i, 5_000);
+      },
+      expected: [{ provider: 'a', model: 'chat', until: NOW + 12_000 }],
+    },
+    {
+      name: 'a target whose requests in flight have waited three times the usual, before any slow answer',
+      slow: (r: PoolRuntime) => {
+        target(r, 'a').stats.start(NOW - 3_000);
+      },
+      expected: [{ provider: 'a', model: 'chat', until: NOW + 12_000 }],
+    },
+    {
+      name: 'not a target that answered one slow answer in the usual tail',
+      slow: (r: PoolRuntime) => {
+        target(r, 'a').stats.recordLatency(NOW, 1_800);
+      },
+      expected: [],
+    },
+  ])('$name', ({ slow, expected }) => {
+    const r = runtime();
+    slow(r);
+    const seen = slowdownsSeen(r, NOW, SETTINGS);
+    expect(seen.map(({ factor: _f, ...rest }) => rest)).toEqual(expected);
+    for (const s of seen) expect(s.factor).toBeGreaterThanOrEqual(SETTINGS.reportAt);
+  });
+
+  it('says nothing of a target whose usual latency it learned from too few answers', () => {
+    const r = runtime();
+    // Twenty answers so far (runtime()), and a request in flight for three times the usual.
+    target(r, 'a').stats.start(NOW - 3_000);
+    const tooFew = { ...SETTINGS, minSamples: 21 };
+    expect(slowdownsSeen(r, NOW, tooFew)).toEqual([]);
+    expect(slowdownsSeen(r, NOW, SETTINGS)).toHaveLength(1);
+  });
+
+  it('reports only its own evidence, never the fleet’s signal it was given', () => {
+    const r = runtime();
+    target(r, 'a').health.fleetSlowdown = { factor: 4, until: NOW + 10_000 };
+    expect(slowdownsSeen(r, NOW, SETTINGS)).toEqual([]);
+  });
+});
+
+describe('looking for a target newly over the line', () => {
+  const s = (provider: string) => ({ provider, model: 'chat', factor: 3, until: NOW });
+  it.each([
+    { name: 'a target crossing the line is news', looks: [[], [s('a')]], news: [false, true] },
+    { name: 'one staying over it is not news again', looks: [[s('a')], [s('a')]], news: [true, false] },
+    {
+      name: 'one crossing it again after dropping below is news again',
+      looks: [[s('a')], [], [s('a')]],
+      news: [true, false, true],
+    },
+    {
+      name: 'a second target crossing while the first stays is news',
+      looks: [[s('a')], [s('a'), s('b')]],
+      news: [true, true],
+    },
+  ])('$name', ({ looks, news }) => {
+    const watch = new SlowdownWatch();
+    expect(looks.map((seen) => watch.crossed(seen))).toEqual(news);
+  });
+});
