@@ -1,7 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { seededRng } from '../../core/clock.ts';
-import { parsePool } from '../config/load-pool.ts';
-import { buildPoolRuntime } from '../routing/pool-runtime.ts';
+import { testRuntime } from '../routing/test-runtime.ts';
 import type { Target } from '../routing/target.ts';
 import { acquireTargetPermit } from '../routing/target-permit.ts';
 import { AttemptLease } from './attempt-lease.ts';
@@ -10,28 +8,7 @@ import { observeAll, type AttemptOutcome, type OutcomeObserver } from './outcome
 const NOW = 1_000_000;
 
 function target(): Target {
-  const pool = parsePool({
-    apiVersion: 'switchboard.dev/v1alpha1',
-    kind: 'ProviderPool',
-    metadata: { name: 't' },
-    spec: {
-      breaker: { consecutiveFailures: 1 },
-      providers: [
-        {
-          name: 'p',
-          type: 'openai',
-          baseURL: 'http://127.0.0.1:1/v1',
-          models: [{ name: 'chat', model: 'm' }],
-        },
-      ],
-    },
-  });
-  const runtime = buildPoolRuntime(pool, undefined, {
-    secrets: { env: {}, secretsDir: '/none' },
-    rng: seededRng(1),
-    now: NOW,
-    onBreakerTransition: () => {},
-  });
+  const runtime = testRuntime({ breaker: { consecutiveFailures: 1 }, providers: [{ name: 'p' }] }, NOW);
   const t = runtime.models.get('chat')?.[0];
   if (!t) throw new Error('no target');
   return t;

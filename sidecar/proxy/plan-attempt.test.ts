@@ -1,33 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { seededRng } from '../../core/clock.ts';
+import { testRuntime } from '../routing/test-runtime.ts';
 import { createStrategy } from '../balancer/strategies/index.ts';
-import { parsePool } from '../config/load-pool.ts';
 import { RetryBudget } from '../retry/retry-budget.ts';
-import { buildPoolRuntime, type PoolRuntime } from '../routing/pool-runtime.ts';
+import type { PoolRuntime } from '../routing/pool-runtime.ts';
 import { planAttempt, type AttemptPlan } from './plan-attempt.ts';
 
 const NOW = 1_000_000;
 
 function runtimeOf(names: readonly string[]): PoolRuntime {
-  const pool = parsePool({
-    apiVersion: 'switchboard.dev/v1alpha1',
-    kind: 'ProviderPool',
-    metadata: { name: 't' },
-    spec: {
-      providers: names.map((name) => ({
-        name,
-        type: 'openai',
-        baseURL: 'http://127.0.0.1:1/v1',
-        models: [{ name: 'chat', model: 'm' }],
-      })),
-    },
-  });
-  return buildPoolRuntime(pool, undefined, {
-    secrets: { env: {}, secretsDir: '/none' },
-    rng: seededRng(1),
-    now: NOW,
-    onBreakerTransition: () => {},
-  });
+  return testRuntime({ providers: names.map((name) => ({ name })) }, NOW);
 }
 
 const describePlan = (plan: AttemptPlan): string =>

@@ -1,32 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { seededRng } from '../../core/clock.ts';
-import { parsePool } from '../config/load-pool.ts';
+import { testRuntime } from './test-runtime.ts';
 import { applyFleetDirectives } from './fleet-directives.ts';
-import { buildPoolRuntime } from './pool-runtime.ts';
 
 const NOW = 1_000_000;
 
 function runtime() {
-  const pool = parsePool({
-    apiVersion: 'switchboard.dev/v1alpha1',
-    kind: 'ProviderPool',
-    metadata: { name: 't' },
-    spec: {
-      providers: ['a', 'b'].map((name) => ({
-        name,
-        type: 'openai',
-        baseURL: 'http://127.0.0.1:1/v1',
-        models: [{ name: 'chat', model: 'm' }],
-        limits: { requestsPerMinute: 600 },
-      })),
-    },
-  });
-  return buildPoolRuntime(pool, undefined, {
-    secrets: { env: {}, secretsDir: '/none' },
-    rng: seededRng(1),
-    now: NOW,
-    onBreakerTransition: () => {},
-  });
+  return testRuntime(
+    { providers: ['a', 'b'].map((name) => ({ name, limits: { requestsPerMinute: 600 } })) },
+    NOW,
+  );
 }
 
 describe('applying the operator’s fleet directives', () => {

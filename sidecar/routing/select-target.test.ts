@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { testRuntime } from './test-runtime.ts';
 import { seededRng } from '../../core/clock.ts';
 import { createStrategy } from '../balancer/strategies/index.ts';
-import { parsePool } from '../config/load-pool.ts';
-import { buildPoolRuntime, type PoolRuntime } from './pool-runtime.ts';
+import type { PoolRuntime } from './pool-runtime.ts';
 import { selectOrPanic, selectTarget } from './select-target.ts';
 import { QuotaBudget } from '../quota/quota-budget.ts';
 import type { Candidate } from '../balancer/types.ts';
@@ -10,26 +10,7 @@ import type { Candidate } from '../balancer/types.ts';
 const NOW = 1_000_000;
 
 function runtimeOf(providers: Record<string, unknown>[], breaker: Record<string, unknown> = {}): PoolRuntime {
-  const pool = parsePool({
-    apiVersion: 'switchboard.dev/v1alpha1',
-    kind: 'ProviderPool',
-    metadata: { name: 't' },
-    spec: {
-      breaker,
-      providers: providers.map((p) => ({
-        type: 'openai',
-        baseURL: 'http://127.0.0.1:1/v1',
-        models: [{ name: 'chat', model: 'm' }],
-        ...p,
-      })),
-    },
-  });
-  return buildPoolRuntime(pool, undefined, {
-    secrets: { env: {}, secretsDir: '/none' },
-    rng: seededRng(1),
-    now: NOW,
-    onBreakerTransition: () => {},
-  });
+  return testRuntime({ breaker, providers }, NOW);
 }
 
 const ctx = { now: NOW, rng: seededRng(7), tokens: { input: 10, output: 10 } };

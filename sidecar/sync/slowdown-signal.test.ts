@@ -1,32 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { seededRng } from '../../core/clock.ts';
-import { parsePool } from '../config/load-pool.ts';
-import { buildPoolRuntime, type PoolRuntime } from '../routing/pool-runtime.ts';
+import { testRuntime } from '../routing/test-runtime.ts';
+import type { PoolRuntime } from '../routing/pool-runtime.ts';
 import { SlowdownWatch, slowdownsSeen } from './slowdown-signal.ts';
 
 const NOW = 1_000_000;
 const SETTINGS = { reportAt: 2, minSamples: 20, ttlMs: 12_000, watchMs: 250 };
 
 function runtime(): PoolRuntime {
-  const pool = parsePool({
-    apiVersion: 'switchboard.dev/v1alpha1',
-    kind: 'ProviderPool',
-    metadata: { name: 't' },
-    spec: {
-      providers: ['a', 'b'].map((name) => ({
-        name,
-        type: 'openai',
-        baseURL: 'http://127.0.0.1:1/v1',
-        models: [{ name: 'chat', model: 'm' }],
-      })),
-    },
-  });
-  const r = buildPoolRuntime(pool, undefined, {
-    secrets: { env: {}, secretsDir: '/none' },
-    rng: seededRng(1),
-    now: NOW,
-    onBreakerTransition: () => {},
-  });
+  const r = testRuntime({ providers: [{ name: 'a' }, { name: 'b' }] }, NOW);
   // Both answered in about a second for a while.
   for (const t of r.models.get('chat') ?? [])
     for (let i = 0; i < 20; i++) t.stats.recordLatency(NOW - 20_000 + i * 1_000, 1_000);
