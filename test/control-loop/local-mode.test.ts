@@ -3,7 +3,8 @@
  * --operator` processes, in front of in-process mock providers; the pool's status read from the file the
  * operator writes, as a user would.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { useCleanups } from '../support/cleanups.ts';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +16,7 @@ import type { ProviderPoolStatus } from '../../api/v1alpha1/providerpool-status.
 import { startCli, type CliProcess } from '../support/cli-process.ts';
 import { waitFor } from '../support/wait.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = useCleanups();
 
 async function mock(name: string, behaviour: Partial<MockBehaviour> = {}): Promise<MockProvider> {
   const m = await startMockProvider({ name, behaviour });

@@ -5,7 +5,8 @@
  * backup serves the rest. The same with a limit of tokens per minute, the requests asking for far more output
  * (max_tokens) than they get: the sidecars settle each estimate against the usage the answer reports.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { useCleanups } from '../support/cleanups.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +16,7 @@ import { startMockProvider, type MockProvider } from '../../mock-provider/server
 import { startCli } from '../support/cli-process.ts';
 import { sleep } from '../support/wait.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = useCleanups();
 
 const LIMIT_PER_MINUTE = 120;
 /** About 180 of the mock's answers to "hi" (14 tokens each) a minute; the requests' estimate is ~1,000 tokens. */

@@ -2,7 +2,8 @@
  * `switchboard dashboard --kubeconfig` as a process, against a small fake API server (the real kube-apiserver
  * tests live in test/k8s): the page's state comes from the ProviderPools' spec and status, read-only.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { useCleanups } from '../support/cleanups.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +11,7 @@ import express from 'express';
 import { listenApp } from '../../core/express-app.ts';
 import { startCli } from '../support/cli-process.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = useCleanups();
 
 const POOL = {
   apiVersion: 'switchboard.dev/v1alpha1',

@@ -3,7 +3,8 @@
  * sidecar processes take their pool from it and serve traffic, and the ProviderPool's status shows them and
  * what they measured — read back with kubectl, as a platform engineer would.
  */
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { useCleanups } from '../support/cleanups.ts';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,11 +28,8 @@ interface ProviderStatus {
 
 describe('a pool served by two sidecars, on a real API server', () => {
   const ns = useNamespace('fleet');
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanups = useCleanups();
   beforeAll(installCrds);
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
 
   it('shows in status how many sidecars (authenticated by their ServiceAccount tokens) run the configuration and what they measured', async () => {
     const mock = await startMockProvider({ name: 'primary', apiKey: 'sk-test-not-a-real-key' });

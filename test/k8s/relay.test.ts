@@ -6,7 +6,8 @@
  * The operators and sidecars are real processes (the CLI). A TCP proxy stands in for the operator's Service: each
  * connection goes to the first replica that accepts it.
  */
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { useCleanups } from '../support/cleanups.ts';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -126,11 +127,8 @@ async function startReplica(namespace: string, dir: string, id: string) {
 
 describe('two operator replicas, a sidecar on each', () => {
   const ns = useNamespace('relay');
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanups = useCleanups();
   beforeAll(installCrds);
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
 
   it('counts both sidecars in the leader’s status, and after the leader is killed the other replica leads while the sidecars keep serving', async () => {
     const mock = await startMockProvider({ name: 'primary', apiKey: 'sk-test-not-a-real-key' });
@@ -264,11 +262,8 @@ class RawSidecar {
 
 describe('three operator replicas', () => {
   const ns = useNamespace('relay3');
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanups = useCleanups();
   beforeAll(installCrds);
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
 
   it('spread a cool-down a sidecar on one follower saw to a sidecar on the other follower, through the leader', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'switchboard-relay3-'));

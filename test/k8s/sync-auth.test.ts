@@ -3,7 +3,8 @@
  * reviewing tokens as a ServiceAccount bound to the operator's ClusterRole; sidecars' tokens minted by TokenRequest
  * for ServiceAccounts in two namespaces.
  */
-import { afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
+import { useCleanups } from '../support/cleanups.ts';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -122,10 +123,7 @@ interface Operator extends SyncServer {
   refused(): Promise<Record<string, number>>;
 }
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = useCleanups();
 
 async function startOperator(options: { reviewer?: TokenReviewer; clock?: Clock } = {}): Promise<Operator> {
   const lines: string[] = [];

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
+import { useCleanups } from '../support/cleanups.ts';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -54,10 +55,7 @@ async function startWebhook(seen: AdmissionReview['request'][]): Promise<{ serve
 
 describe('admission webhooks', () => {
   const ns = useNamespace('webhook');
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = useCleanups();
 
   test('a mutating webhook served on 127.0.0.1 changes the objects it admits', async () => {
     const { core, name } = ns;

@@ -2,7 +2,8 @@
  * Relaying between operator replicas, on real sockets without a cluster: a leader's and a follower's sync channel
  * (hubs and express routes), the follower's LeaderRelay, and a real sidecar stream client on the follower.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { useCleanups } from '../support/cleanups.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -24,10 +25,7 @@ const anyone: SyncAuth = {
   authorizeRelay: () => Promise.resolve({ ok: true, identity: 'peer' }),
 };
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = useCleanups();
 
 async function replica(options: { following: boolean; relayTo?: () => string | undefined }) {
   let relay: LeaderRelay | undefined;

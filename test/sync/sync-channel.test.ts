@@ -2,7 +2,8 @@
  * The sync channel end to end on real sockets: the operator's hub and express routes on port 0, the sidecar's
  * OperatorPoolSource dialling them.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { useCleanups } from '../support/cleanups.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,10 +26,7 @@ const POOL = { namespace: 'team-a', name: 'chat' };
 const startOperator = (port = 0, auth: SyncAuth = loopbackOnly): Promise<SyncServer> =>
   startSyncServer({ auth, port });
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = useCleanups();
 
 function sidecar(
   operator: { url: string },
