@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { SseParser } from '../core/sse/sse-parser.ts';
-import { withMockProvider } from './test-support.ts';
+import { streamingChat, withMockProvider } from './test-support.ts';
 
 const LONG = 'x'.repeat(4_000); // 1000 tokens at the mock's 4 characters a token; the role "user" adds one
 
@@ -101,15 +101,7 @@ describe('a mock provider with faults scoped to models and a context window', ()
   it('ends a stream with OpenAI’s insufficient_quota error event when streamErrorKind says so', async () => {
     const behaviour = { streamErrorAfterEvents: 1, streamErrorKind: 'insufficient-quota' as const };
     await withMockProvider({ behaviour }, async (mock) => {
-      const response = await fetch(`${mock.url}/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: 'gpt-4o-mini',
-          stream: true,
-          messages: [{ role: 'user', content: 'hi' }],
-        }),
-      });
+      const response = await streamingChat(mock.url);
       expect(response.status).toBe(200);
       const events = new SseParser().feed(await response.text());
       expect(events).toHaveLength(2);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { SseParser } from '../core/sse/sse-parser.ts';
-import { withMockProvider } from './test-support.ts';
+import { streamingChat, withMockProvider } from './test-support.ts';
 
 const MESSAGE = 'upstream failed while answering';
 
@@ -101,16 +101,7 @@ describe('a stalled stream', () => {
   it('stops after stallStreamAfterChunks events and keeps the connection open until the client leaves', async () => {
     await withMockProvider({ behaviour: { stallStreamAfterChunks: 2 } }, async (mock) => {
       const abort = new AbortController();
-      const res = await fetch(`${mock.url}/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: 'gpt-4o-mini',
-          stream: true,
-          messages: [{ role: 'user', content: 'hi' }],
-        }),
-        signal: abort.signal,
-      });
+      const res = await streamingChat(mock.url, abort.signal);
       const reader = res.body!.getReader();
       const parser = new SseParser();
       let events = 0;

@@ -31,3 +31,13 @@ export async function eventually(condition: () => boolean, timeoutMs = 2000): Pr
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** POSTs a one-message streaming chat completion in OpenAI's dialect to the mock at `url`. */
+export function streamingChat(url: string, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${url}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    ...(signal && { signal }),
+  });
+}

@@ -272,25 +272,26 @@ describe('mid-stream continuation', () => {
     expect(metrics).not.toContain('switchboard_stream_continuations_total{');
   });
 
-  it('a capable target that is not admitted (drained: weight 0) leaves the stream to end with its error', async () => {
-    await start({ cutStreamAfterChunks: 7 }, [continuers[0]!.mock], (mocks) => ({
-      rescuer: { ...as(ANTHROPIC, mocks.rescuer), weight: 0 },
-    }));
-    const { text, error } = await failedStream(h);
-    expect(text).toBe(SENT_AT_7);
-    expect(error).toBeInstanceOf(OpenAI.APIError);
-    expect(h.mocks.rescuer!.stats.requests).toBe(0);
-    const metrics = await metricsText(h.sidecar);
-    expect(metrics).toContain('switchboard_stream_continuations_total{result="unavailable",model="chat"} 1');
-  });
-
-  it('with the retries spent (retry.attempts: 0) the stream ends with its error, counted unavailable', async () => {
-    await start(
-      { cutStreamAfterChunks: 7 },
-      [continuers[0]!.mock],
-      (mocks) => ({ rescuer: as(ANTHROPIC, mocks.rescuer) }),
-      { retry: { attempts: 0 } },
-    );
+  it.each([
+    {
+      name: 'a capable target that is not admitted (drained: weight 0) leaves the stream to end with its error',
+      startIt: () =>
+        start({ cutStreamAfterChunks: 7 }, [continuers[0]!.mock], (mocks) => ({
+          rescuer: { ...as(ANTHROPIC, mocks.rescuer), weight: 0 },
+        })),
+    },
+    {
+      name: 'with the retries spent (retry.attempts: 0) the stream ends with its error, counted unavailable',
+      startIt: () =>
+        start(
+          { cutStreamAfterChunks: 7 },
+          [continuers[0]!.mock],
+          (mocks) => ({ rescuer: as(ANTHROPIC, mocks.rescuer) }),
+          { retry: { attempts: 0 } },
+        ),
+    },
+  ])('$name', async ({ startIt }) => {
+    await startIt();
     const { text, error } = await failedStream(h);
     expect(text).toBe(SENT_AT_7);
     expect(error).toBeInstanceOf(OpenAI.APIError);
