@@ -205,13 +205,7 @@ function sidecarCase(
     description,
     async start(context) {
       const upstream = await startUpstream(context, weights.length, context.cores.load);
-      const poolFile = join(context.workDir, `${id}.pool.yaml`);
-      const providers = weights.map((weight, i) => ({
-        name: `upstream-${i + 1}`,
-        url: upstream.urls[i] as string,
-        weight,
-      }));
-      await writeFile(poolFile, poolManifest(providers));
+      const poolFile = await writePool(context, id, upstream.urls, weights);
       const sidecar = await startNodeScript(context, id, context.cores.sut, 'sidecar-process.ts', [
         `--pool=${poolFile}`,
         `--http=${http}`,
