@@ -154,6 +154,9 @@ export type Report = z.infer<typeof ReportSchema>;
 export type TargetReport = z.infer<typeof TargetReportSchema>;
 export type QuotaShare = z.infer<typeof QuotaShareSchema>;
 export type Cooldown = z.infer<typeof CooldownSchema>;
+
+/** A (provider, model) as one map key; a cool-down of a whole provider has no model (''). */
+export const targetKey = (provider: string, model = ''): string => `${provider}\u0000${model}`;
 export type Slowdown = z.infer<typeof SlowdownSchema>;
 
 /**

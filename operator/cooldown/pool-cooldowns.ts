@@ -3,14 +3,14 @@
  * pool should stop sending to that provider (or that provider's model) until then, instead of each one finding
  * out with a 429 of its own. The operator merges what sidecars report and pushes the result to all of them.
  */
-import type { Cooldown } from '../../api/sync/sync-protocol.ts';
+import { targetKey, type Cooldown } from '../../api/sync/sync-protocol.ts';
 
 export type { Cooldown } from '../../api/sync/sync-protocol.ts';
 
 /** No reported cool-down is taken further ahead than this: one confused Retry-After must not sideline a provider. */
 export const MAX_COOLDOWN_MS = 5 * 60_000;
 
-const keyOf = (c: Cooldown): string => `${c.provider}\u0000${c.model ?? ''}`;
+const keyOf = (c: Cooldown): string => targetKey(c.provider, c.model);
 
 /**
  * The active cool-downs after merging new reports into the known ones: one per provider (and model), the latest

@@ -8,7 +8,7 @@
  * agree on) and lasts as long as a quorum's sightings do; a sidecar withdraws its sighting by leaving the
  * target out of its next report. No I/O; the pool's control loop calls these.
  */
-import type { Slowdown } from '../../api/sync/sync-protocol.ts';
+import { targetKey, type Slowdown } from '../../api/sync/sync-protocol.ts';
 
 export type { Slowdown } from '../../api/sync/sync-protocol.ts';
 
@@ -35,7 +35,7 @@ export function slowdownQuorum(sidecars: number): number {
 /** What each sidecar last reported, per target: sidecar → sighting, under `${provider}\0${model}`. */
 export type SlowdownSightings = ReadonlyMap<string, ReadonlyMap<string, Slowdown>>;
 
-const keyOf = (s: Pick<Slowdown, 'provider' | 'model'>): string => `${s.provider}\u0000${s.model}`;
+const keyOf = (s: Pick<Slowdown, 'provider' | 'model'>): string => targetKey(s.provider, s.model);
 
 /**
  * The sightings after one sidecar's report: its previous sightings are replaced by the report's (a target it left

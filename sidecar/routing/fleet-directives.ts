@@ -9,6 +9,7 @@ import { modelQuotaRates, quotaRates } from '../quota/quota-rates.ts';
 import { QuotaBudget } from '../quota/quota-budget.ts';
 import type { FleetDirectives } from '../source/pool-source.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
+import { targetKey } from '../../api/sync/sync-protocol.ts';
 
 export function applyFleetDirectives(
   runtime: PoolRuntime,
@@ -28,10 +29,10 @@ export function applyFleetDirectives(
     for (const model of provider.modelQuotas.keys())
       if (!provider.spec.models.some((m) => m.name === model)) provider.modelQuotas.delete(model);
   }
-  const slowdowns = new Map((fleet?.slowdowns ?? []).map((s) => [`${s.provider}\u0000${s.model}`, s]));
+  const slowdowns = new Map((fleet?.slowdowns ?? []).map((s) => [targetKey(s.provider, s.model), s]));
   for (const [model, targets] of runtime.models) {
     for (const t of targets) {
-      const s = slowdowns.get(`${t.provider.name}\u0000${model}`);
+      const s = slowdowns.get(targetKey(t.provider.name, model));
       t.health.fleetSlowdown = s === undefined ? undefined : { factor: s.factor, until: s.until };
     }
   }

@@ -3,7 +3,7 @@
  * outcomes, latency and time-to-first-token histograms (mergeable across the fleet), tokens, cost and demand,
  * plus in-flight and breaker phase at the moment of the report. Counts are per window: `take` starts a new one.
  */
-import type { Cooldown, Report, TargetReport } from '../../api/sync/sync-protocol.ts';
+import { targetKey, type Cooldown, type Report, type TargetReport } from '../../api/sync/sync-protocol.ts';
 import { LatencyRecorder } from '../../core/latency-histogram.ts';
 
 export type AttemptVerdict = 'success' | 'failure' | 'rate-limited' | 'neutral';
@@ -43,7 +43,7 @@ class TargetWindow {
   demandTokens = 0;
 }
 
-const keyOf = (provider: string, model: string): string => `${provider}\u0000${model}`;
+const keyOf = targetKey;
 
 export class ReportCollector {
   readonly #sidecar: string;

@@ -6,7 +6,7 @@
  * fleet-slowdowns.ts). Only the sidecar's own evidence goes out, never the fleet's signal it was given: the signal
  * lasts exactly as long as the sidecars that measure the slowdown keep seeing it. No I/O.
  */
-import type { Slowdown } from '../../api/sync/sync-protocol.ts';
+import { targetKey, type Slowdown } from '../../api/sync/sync-protocol.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
 
 export interface SlowdownSignalSettings {
@@ -75,7 +75,7 @@ export class SlowdownWatch {
 
   /** Whether `seen` holds a target that was not over the line at the last look. */
   crossed(seen: readonly Slowdown[]): boolean {
-    const over = new Set(seen.map((s) => `${s.provider}\u0000${s.model}`));
+    const over = new Set(seen.map((s) => targetKey(s.provider, s.model)));
     const fresh = [...over].some((k) => !this.#over.has(k));
     this.#over = over;
     return fresh;
