@@ -12,7 +12,7 @@ import OpenAI from 'openai';
 import { startMockProvider } from '../../mock-provider/server.ts';
 import { silentLogger } from '../../core/log.ts';
 import { startOperator } from '../../operator/operator.ts';
-import { startCli } from '../support/cli-process.ts';
+import { startClusterSidecar } from './support/cluster-sidecar.ts';
 import { kubeconfigPath, kubectl, ok } from './support/kube.ts';
 import { eventually, installCrds, poolAt, secret } from './support/providerpool.ts';
 import { useNamespace } from './support/namespace.ts';
@@ -65,27 +65,15 @@ describe('a pool served by two sidecars, on a real API server', () => {
     await writeFile(join(dir, 'secrets', 'openai', 'api-key'), 'sk-test-not-a-real-key');
     const clients: OpenAI[] = [];
     for (const id of ['app-1', 'app-2']) {
-      const sidecar = startCli([
-        'sidecar',
-        '--operator',
-        String(operator.syncUrl),
-        '--pool',
-        `${ns.name}/chat`,
-        '--id',
+      const { sidecar, url } = await startClusterSidecar({
+        operator: String(operator.syncUrl),
+        pool: `${ns.name}/chat`,
         id,
-        '--port',
-        '0',
-        '--metrics-port',
-        '0',
-        '--secrets-dir',
-        join(dir, 'secrets'),
-        '--state-dir',
-        join(dir, 'state'),
-        '--token-file',
-        join(dir, 'token'),
-      ]);
+        dir,
+        stateDir: join(dir, 'state'),
+        tokenFile: join(dir, 'token'),
+      });
       cleanups.push(() => sidecar.stop());
-      const url = String((await sidecar.waitForLog('sidecar listening')).url);
       clients.push(new OpenAI({ baseURL: url, apiKey: 'x', maxRetries: 2 }));
     }
 

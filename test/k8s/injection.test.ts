@@ -15,7 +15,6 @@ import { connect, type PeerCertificate } from 'node:tls';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   AdmissionregistrationV1Api,
   CoreV1Api,
@@ -37,9 +36,9 @@ import { waitFor } from '../support/wait.ts';
 import { freePort } from './support/free-port.ts';
 import { adminConfig, kubectl, ok } from './support/kube.ts';
 import { createNamespace } from './support/namespace.ts';
+import { createOperatorAccount } from './support/operator-account.ts';
 import { installCrds, pool, secret } from './support/providerpool.ts';
 
-const operatorRole = fileURLToPath(new URL('../../rbac/operator-clusterrole.yaml', import.meta.url));
 /** The names rbac/operator-clusterrole.yaml grants by resourceName. */
 const CERT_SECRET = 'switchboard-operator-certs';
 const WEBHOOK_CONFIG = 'switchboard-sidecar-injector';
@@ -206,14 +205,7 @@ beforeAll(async () => {
   await installCrds();
   operatorNamespace = await createNamespace(admin, 'injector');
   appNamespace = await createNamespace(admin, 'injected');
-  await ok(kubectl(['apply', '-f', operatorRole]));
-  await ok(kubectl(['create', 'serviceaccount', 'operator', '-n', operatorNamespace]));
-  await ok(
-    kubectl([
-      ...['create', 'clusterrolebinding', `${operatorNamespace}-operator`],
-      ...['--clusterrole=switchboard-operator', `--serviceaccount=${operatorNamespace}:operator`],
-    ]),
-  );
+  await createOperatorAccount(operatorNamespace);
   // As the chart does: the Secret exists, empty, so RBAC can name it.
   await core.createNamespacedSecret({
     namespace: operatorNamespace,

@@ -14,9 +14,9 @@ import { binary, paths } from '../../scripts/cluster/paths.ts';
 import { adminConfig, kubeconfigPath, kubectl, ok } from './support/kube.ts';
 import { freePort } from './support/free-port.ts';
 import { useNamespace } from './support/namespace.ts';
+import { applyOperatorRole } from './support/operator-account.ts';
 import { eventually, installCrds, pool, ready, secret } from './support/providerpool.ts';
 
-const operatorRole = fileURLToPath(new URL('../../rbac/operator-clusterrole.yaml', import.meta.url));
 const cli = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
 
 /**
@@ -39,7 +39,7 @@ describe('kubeconfigs as users bring them', () => {
 
   beforeAll(async () => {
     await installCrds();
-    await ok(kubectl(['apply', '-f', operatorRole]));
+    await applyOperatorRole();
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((op) => op.stop()));

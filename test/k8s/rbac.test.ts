@@ -1,9 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { fileURLToPath } from 'node:url';
 import { kubectl, ok } from './support/kube.ts';
 import { createNamespace, useNamespace } from './support/namespace.ts';
-
-const operatorRole = fileURLToPath(new URL('../../rbac/operator-clusterrole.yaml', import.meta.url));
+import { applyOperatorRole, bindOperatorRoleClusterWide } from './support/operator-account.ts';
 
 describe('RBAC authorization', () => {
   const ns = useNamespace('rbac');
@@ -69,7 +67,7 @@ describe('RBAC authorization', () => {
 
   test("the operator's ClusterRole lets it create TokenReviews when bound cluster-wide, and a RoleBinding does not", async () => {
     const { name } = ns;
-    await ok(kubectl(['apply', '-f', operatorRole]));
+    await applyOperatorRole();
     await ok(kubectl(['create', 'serviceaccount', 'operator', '-n', name]));
     const review = () =>
       kubectl(
@@ -101,12 +99,7 @@ describe('RBAC authorization', () => {
       'cannot create resource "tokenreviews" in API group "authentication.k8s.io"',
     );
 
-    await ok(
-      kubectl([
-        ...['create', 'clusterrolebinding', `${name}-operator`],
-        ...['--clusterrole=switchboard-operator', `--serviceaccount=${name}:operator`],
-      ]),
-    );
+    await bindOperatorRoleClusterWide(name);
     const reviewed = JSON.parse(await ok(review())) as { status?: { authenticated?: boolean } };
     expect(reviewed.status?.authenticated).toBeFalsy();
   });

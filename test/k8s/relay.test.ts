@@ -19,6 +19,7 @@ import { SseParser } from '../../core/sse/sse-parser.ts';
 import { startMockProvider } from '../../mock-provider/server.ts';
 import { startCli } from '../support/cli-process.ts';
 import { waitFor } from '../support/wait.ts';
+import { startClusterSidecar } from './support/cluster-sidecar.ts';
 import { kubeconfigPath, kubectl, ok } from './support/kube.ts';
 import { installCrds, poolAt, statusOf, type PoolStatus } from './support/providerpool.ts';
 import { useNamespace } from './support/namespace.ts';
@@ -156,27 +157,15 @@ describe('two operator replicas, a sidecar on each', () => {
       ['near', service.url],
       ['far', `http://127.0.0.1:${syncPorts.get('op-2')}`],
     ] as const) {
-      const sidecar = startCli([
-        'sidecar',
-        '--operator',
-        url,
-        '--pool',
-        `${ns.name}/chat`,
-        '--id',
+      const { sidecar, url: listening } = await startClusterSidecar({
+        operator: url,
+        pool: `${ns.name}/chat`,
         id,
-        '--port',
-        '0',
-        '--metrics-port',
-        '0',
-        '--secrets-dir',
-        join(dir, 'secrets'),
-        '--state-dir',
-        join(dir, `state-${id}`),
-        '--token-file',
-        join(dir, 'app.token'),
-      ]);
+        dir,
+        stateDir: join(dir, `state-${id}`),
+        tokenFile: join(dir, 'app.token'),
+      });
       cleanups.push(() => sidecar.stop());
-      const listening = String((await sidecar.waitForLog('sidecar listening')).url);
       await sidecar.waitForLog('applied configuration from the operator');
       clients.set(id, new OpenAI({ baseURL: listening, apiKey: 'x', maxRetries: 0 }));
     }

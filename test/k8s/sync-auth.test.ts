@@ -6,7 +6,6 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { useCleanups } from '../support/cleanups.ts';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { apiServerTokenReviewer, type TokenReviewer } from '../../operator/sync/auth/token-reviewer.ts';
 import { TokenReviewAuth } from '../../operator/sync/token-review-auth.ts';
@@ -19,8 +18,7 @@ import { waitFor } from '../support/wait.ts';
 import { freePort } from './support/free-port.ts';
 import { adminConfig, kubectl, ok } from './support/kube.ts';
 import { createNamespace } from './support/namespace.ts';
-
-const operatorRole = fileURLToPath(new URL('../../rbac/operator-clusterrole.yaml', import.meta.url));
+import { createOperatorAccount } from './support/operator-account.ts';
 
 interface Tokens {
   /** Sidecar tokens (audience switchboard) of team-a and team-b. */
@@ -86,14 +84,7 @@ beforeAll(async () => {
   const operatorNamespace = await createNamespace(admin, 'sync-auth-operator');
   teamA = await createNamespace(admin, 'sync-auth-a');
   teamB = await createNamespace(admin, 'sync-auth-b');
-  await ok(kubectl(['apply', '-f', operatorRole]));
-  await ok(kubectl(['create', 'serviceaccount', 'operator', '-n', operatorNamespace]));
-  await ok(
-    kubectl([
-      ...['create', 'clusterrolebinding', `${operatorNamespace}-operator`],
-      ...['--clusterrole=switchboard-operator', `--serviceaccount=${operatorNamespace}:operator`],
-    ]),
-  );
+  await createOperatorAccount(operatorNamespace);
   operatorConfig = configWithToken(admin, await mint(core, operatorNamespace, 'operator'));
   await ok(kubectl(['create', 'serviceaccount', 'namespaced-operator', '-n', operatorNamespace]));
   await ok(
