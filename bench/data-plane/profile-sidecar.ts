@@ -33,6 +33,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     top: { type: 'string', default: '40' },
     out: { type: 'string', default: join(ROOT, '.switchboard', 'profiles') },
+    /** A bundle this script built before (its source map next to it), to compare builds: no build then. */
+    bundle: { type: 'string' },
   },
 });
 const mode = values.mode as keyof typeof REQUEST_BODY;
@@ -43,23 +45,24 @@ const outDir = resolve(values.out);
 await mkdir(outDir, { recursive: true });
 
 // The bundle as build-sidecar.ts makes it, plus a source map, so the profile's positions name the sources.
-const bundle = join(outDir, 'sidecar.cjs');
-await build({
-  entryPoints: [join(ROOT, 'cli', 'sidecar-main.ts')],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node24',
-  charset: 'ascii',
-  legalComments: 'none',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  sourcemap: 'external',
-  logLevel: 'warning',
-  define: BUNDLED_UNDICI,
-  plugins: [lighterImports],
-});
+const bundle = values.bundle === undefined ? join(outDir, 'sidecar.cjs') : resolve(values.bundle);
+if (values.bundle === undefined)
+  await build({
+    entryPoints: [join(ROOT, 'cli', 'sidecar-main.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    charset: 'ascii',
+    legalComments: 'none',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: 'external',
+    logLevel: 'warning',
+    define: BUNDLED_UNDICI,
+    plugins: [lighterImports],
+  });
 const sourceMap = new SourceMap(JSON.parse(await readFile(`${bundle}.map`, 'utf8')) as SourceMapPayload);
 
 /** A minimal Chrome DevTools Protocol client over the inspector's WebSocket. */

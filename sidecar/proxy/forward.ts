@@ -41,6 +41,7 @@ import { ContinuationRelay } from './continuation/continuation-relay.ts';
 import { ContinuationSink } from './continuation/continuation-sink.ts';
 import { readPartialAnswer, type PartialAnswer } from './continuation/partial-answer.ts';
 import { observeAll, type OutcomeObserver } from './outcome-observer.ts';
+import type { ClientPresence } from './client-presence.ts';
 import { quotaSettlement } from '../quota/quota-settlement.ts';
 import { planAttempt } from './plan-attempt.ts';
 import { UpstreamAttempt, type AttemptInput, type AttemptResult } from './upstream-attempt.ts';
@@ -70,7 +71,8 @@ export interface ForwardRequest {
   readonly requestId: string;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
-  readonly clientSignal: AbortSignal;
+  /** Whether the client is still there. */
+  readonly client: ClientPresence;
   readonly logger: Logger;
   readonly clientApi: ClientApi;
 }
@@ -239,7 +241,7 @@ function attemptInput(
     attempt,
     receivedAt: request.receivedAt,
     rateLimit: runtime.pool.spec.rateLimit,
-    clientSignal: request.clientSignal,
+    client: request.client,
     sink,
     observer,
     redactor: runtime.redactor,
