@@ -51,6 +51,21 @@ export function eventPieces(bytes: Buffer): Buffer[] {
   return pieces;
 }
 
+const COLON = 0x3a;
+
+/**
+ * Whether `piece` holds a `data` field line (`data` alone, or `data:` and a value): what makes the block an event
+ * once its blank line comes. Read from the bytes with a native search, without decoding them into strings.
+ */
+export function hasDataLine(piece: Buffer): boolean {
+  for (let at = piece.indexOf('data'); at !== -1; at = piece.indexOf('data', at + 1)) {
+    const before = at === 0 ? LF : piece[at - 1];
+    const after = at + 4 === piece.length ? LF : piece[at + 4];
+    if ((before === LF || before === CR) && (after === COLON || after === LF || after === CR)) return true;
+  }
+  return false;
+}
+
 export class SseEventBytes {
   #rest: Buffer | undefined;
 
