@@ -158,6 +158,8 @@ export class UpstreamAttempt {
     let upstream: UpstreamRequest;
     try {
       upstream = this.#prepare();
+      // From here on `#send` runs, whose end stops listening; a client already gone aborts the call at once.
+      this.#in.client.listen(() => this.#abort.abort());
     } catch (err) {
       return this.#notSent(err);
     }
@@ -204,7 +206,6 @@ export class UpstreamAttempt {
         this.#abort.abort();
       }, firstTokenMs);
     }
-    client.listen(() => this.#abort.abort());
     try {
       const res = await request(upstream.url, {
         method: 'POST',
