@@ -12,7 +12,9 @@
 import { UpstreamProtocolError, UpstreamStreamError } from '../core/errors.ts';
 import type { StreamTranslator } from '../providers/adapter.ts';
 import { SseParser } from '../../core/sse/sse-parser.ts';
-import { eventPieces, hasDataLine, SseEventBytes } from '../../core/sse/sse-event-bytes.ts';
+import { eventPieces, hasDataLine, pieceEnd, SseEventBytes } from '../../core/sse/sse-event-bytes.ts';
+
+const CR = 0x0d;
 import type { SseEvent } from '../../core/sse/sse-event.ts';
 import { formatSseEvent } from '../../core/sse/sse-writer.ts';
 import type { AnswerSink } from './client-sink.ts';
@@ -57,11 +59,13 @@ export class StreamRelay {
     if (this.#verbatim === undefined) {
       frames = this.#framed(this.#parser.feed(bytes));
     } else {
+      // Piece by piece, cut only as far as needed: the rest goes on whole once the answer has started.
+      const withCr = bytes.includes(CR);
       let used = 0;
-      for (const piece of eventPieces(bytes)) {
-        if (this.#translator.answering) break;
-        used += piece.length;
-        frames += this.#framed(this.#parser.feed(piece));
+      while (used < bytes.length && !this.#translator.answering) {
+        const end = pieceEnd(bytes, used, withCr);
+        frames += this.#framed(this.#parser.feed(bytes.subarray(used, end)));
+        used = end;
       }
       if (used < bytes.length) rest = bytes.subarray(used);
     }
