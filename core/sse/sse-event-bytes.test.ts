@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { eventPieces, SseEventBytes } from './sse-event-bytes.ts';
+import fc from 'fast-check';
+import { SseParser } from './sse-parser.ts';
+import { eventPieces, hasDataLine, SseEventBytes } from './sse-event-bytes.ts';
 
 describe('splitting an SSE byte stream at event boundaries', () => {
   it.each([
@@ -74,5 +76,50 @@ describe('cutting whole events apart', () => {
     },
   ])('$name', ({ bytes, pieces }) => {
     expect(eventPieces(Buffer.from(bytes)).map((p) => p.toString())).toEqual(pieces);
+  });
+});
+
+describe('which pieces hold an event', () => {
+  it.each([
+    ['a data line', 'data: a\n\n', true],
+    ['a bare data field', 'data\n\n', true],
+    ['a data line after other fields', 'event: x\r\nid: 1\r\ndata:a\r\n\r\n', true],
+    ['only a comment that mentions data', ': data\n\n', false],
+    ['a field whose value is data', 'event: data\n\n', false],
+    ['a field named like data but longer', 'database: 1\n\n', false],
+    ['blank lines alone', '\n\n', false],
+  ])('%s', (_, piece, holds) => {
+    expect(hasDataLine(Buffer.from(piece))).toBe(holds);
+  });
+
+  it('every piece but the last holds an event exactly when a parser fed the pieces in order dispatches one', () => {
+    const line = fc.oneof(
+      fc.constantFrom(
+        'data: a',
+        'data',
+        'data:',
+        'event: e',
+        'id: 1',
+        ': data',
+        'retry: 5',
+        'database: x',
+        '',
+      ),
+      fc.string({ unit: fc.constantFrom('d', 'a', 't', ':', ' ', 'x') }),
+    );
+    const ending = fc.constantFrom('\n', '\r', '\r\n');
+    const text = fc
+      .array(fc.tuple(line, ending), { maxLength: 30 })
+      .map((lines) => lines.map(([l, e]) => l + e).join(''));
+    fc.assert(
+      fc.property(text, (stream) => {
+        const pieces = eventPieces(Buffer.from(stream));
+        const parser = new SseParser();
+        pieces.slice(0, -1).forEach((piece) => {
+          expect(hasDataLine(piece) ? 1 : 0).toBe(parser.feed(piece).length);
+        });
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -21,34 +21,56 @@ export function lastEventEnd(bytes: Buffer): number {
 const LF = 0x0a;
 
 /**
+ * Where the piece of `bytes` that starts at `from` (the start of a line) ends: just past the next blank line, or at
+ * the end of `bytes` when none follows. `withCr`: whether `bytes` holds a CR at all (else two LFs are the only blank
+ * line); asked once per buffer by the caller.
+ */
+export function pieceEnd(bytes: Buffer, from: number, withCr: boolean): number {
+  if (!withCr) {
+    const at = bytes.indexOf('\n\n', from);
+    return at === -1 ? bytes.length : at + 2;
+  }
+  // Line by line: a line ending (CRLF, LF or CR) that ends an empty line ends an event.
+  let lineStart = from;
+  for (let i = from; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (byte !== CR && byte !== LF) continue;
+    const empty = i === lineStart;
+    if (byte === CR && bytes[i + 1] === LF) i++;
+    lineStart = i + 1;
+    if (empty) return i + 1;
+  }
+  return bytes.length;
+}
+
+/**
  * `bytes` (whole events, as `SseEventBytes.take` gives them) cut after each event's blank line, in order; each
  * piece holds at most one event (blank lines between events make pieces without one).
  */
 export function eventPieces(bytes: Buffer): Buffer[] {
   const pieces: Buffer[] = [];
-  let from = 0;
-  if (!bytes.includes(CR)) {
-    for (let at = bytes.indexOf('\n\n', from); at !== -1; at = bytes.indexOf('\n\n', from)) {
-      pieces.push(bytes.subarray(from, at + 2));
-      from = at + 2;
-    }
-  } else {
-    // Line by line: a line ending (CRLF, LF or CR) that ends an empty line ends an event.
-    let lineStart = 0;
-    for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i];
-      if (byte !== CR && byte !== LF) continue;
-      const empty = i === lineStart;
-      if (byte === CR && bytes[i + 1] === LF) i++;
-      lineStart = i + 1;
-      if (empty) {
-        pieces.push(bytes.subarray(from, i + 1));
-        from = i + 1;
-      }
-    }
+  const withCr = bytes.includes(CR);
+  for (let from = 0; from < bytes.length;) {
+    const end = pieceEnd(bytes, from, withCr);
+    pieces.push(bytes.subarray(from, end));
+    from = end;
   }
-  if (from < bytes.length) pieces.push(bytes.subarray(from));
   return pieces;
+}
+
+const COLON = 0x3a;
+
+/**
+ * Whether `piece` holds a `data` field line (`data` alone, or `data:` and a value): what makes the block an event
+ * once its blank line comes. Read from the bytes with a native search, without decoding them into strings.
+ */
+export function hasDataLine(piece: Buffer): boolean {
+  for (let at = piece.indexOf('data'); at !== -1; at = piece.indexOf('data', at + 1)) {
+    const before = at === 0 ? LF : piece[at - 1];
+    const after = at + 4 === piece.length ? LF : piece[at + 4];
+    if ((before === LF || before === CR) && (after === COLON || after === LF || after === CR)) return true;
+  }
+  return false;
 }
 
 export class SseEventBytes {

@@ -122,6 +122,11 @@ export class SseParser {
     }
     if (line.charCodeAt(0) === COLON) return;
     const colon = line.indexOf(':');
+    // A data line, nearly every line of a stream: its value sliced once, without slicing out the field's name.
+    if (colon === 4 && line.startsWith('data')) {
+      this.dataLines.push(line.slice(line.charCodeAt(5) === SPACE ? 6 : 5));
+      return;
+    }
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.charCodeAt(0) === SPACE) value = value.slice(1);
@@ -153,7 +158,8 @@ export class SseParser {
       this.eventType = '';
       return;
     }
-    const event: SseEvent = { data: this.dataLines.join('\n') };
+    const lines = this.dataLines;
+    const event: SseEvent = { data: lines.length === 1 ? (lines[0] as string) : lines.join('\n') };
     if (this.eventType !== '') event.event = this.eventType;
     if (this.lastEventId !== '') event.id = this.lastEventId;
     if (retry !== undefined) event.retry = retry;

@@ -1,8 +1,11 @@
 /**
  * Every Prometheus metric the sidecar exports, registered in one place with help text. Each sidecar instance
- * owns its registry, so several can run in one process (tests) without sharing counters.
+ * owns its registry, so several can run in one process (tests) without sharing counters. The counters and the
+ * gauge every request moves are batched (batched-metrics.ts): updated in plain numbers, read by prom-client at
+ * each scrape.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BatchedCounter, BatchedGauge } from './batched-metrics.ts';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -21,13 +24,13 @@ export const BREAKER_STATES = ['closed', 'open', 'half-open'] as const;
 export class SidecarMetrics {
   readonly registry = new Registry();
 
-  readonly requests = new Counter({
+  readonly requests = new BatchedCounter({
     name: 'switchboard_requests_total',
     help: 'Requests answered to applications, by the provider that served them ("none" when none did), logical model and status class.',
     labelNames: ['provider', 'model', 'status_class'] as const,
     registers: [this.registry],
   });
-  readonly attempts = new Counter({
+  readonly attempts = new BatchedCounter({
     name: 'switchboard_upstream_attempts_total',
     help: 'Upstream attempts, by provider, logical model and outcome status class ("error" for transport errors and timeouts).',
     labelNames: ['provider', 'model', 'status_class'] as const,
@@ -47,7 +50,7 @@ export class SidecarMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  readonly inFlight = new Gauge({
+  readonly inFlight = new BatchedGauge({
     name: 'switchboard_in_flight_requests',
     help: 'Upstream requests started and not yet finished, by provider.',
     labelNames: ['provider'] as const,
@@ -98,7 +101,7 @@ export class SidecarMetrics {
     labelNames: ['provider', 'model', 'state'] as const,
     registers: [this.registry],
   });
-  readonly rateLimited = new Counter({
+  readonly rateLimited = new BatchedCounter({
     name: 'switchboard_rate_limited_total',
     help: '429 answers from providers, each of which starts a cool-down of that provider.',
     labelNames: ['provider'] as const,
@@ -110,13 +113,13 @@ export class SidecarMetrics {
     labelNames: ['provider', 'model'] as const,
     registers: [this.registry],
   });
-  readonly tokens = new Counter({
+  readonly tokens = new BatchedCounter({
     name: 'switchboard_tokens_total',
     help: 'Tokens reported by providers, by provider, logical model and direction (input or output).',
     labelNames: ['provider', 'model', 'direction'] as const,
     registers: [this.registry],
   });
-  readonly cost = new Counter({
+  readonly cost = new BatchedCounter({
     name: 'switchboard_cost_usd_total',
     help: 'Cost in USD from provider-reported tokens and the pool’s per-model prices.',
     labelNames: ['provider', 'model'] as const,

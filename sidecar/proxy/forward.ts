@@ -41,6 +41,7 @@ import { ContinuationRelay } from './continuation/continuation-relay.ts';
 import { ContinuationSink } from './continuation/continuation-sink.ts';
 import { readPartialAnswer, type PartialAnswer } from './continuation/partial-answer.ts';
 import { observeAll, type OutcomeObserver } from './outcome-observer.ts';
+import type { ClientPresence } from './client-presence.ts';
 import { quotaSettlement } from '../quota/quota-settlement.ts';
 import { planAttempt } from './plan-attempt.ts';
 import { UpstreamAttempt, type AttemptInput, type AttemptResult } from './upstream-attempt.ts';
@@ -70,7 +71,8 @@ export interface ForwardRequest {
   readonly requestId: string;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
-  readonly clientSignal: AbortSignal;
+  /** Whether the client is still there. */
+  readonly client: ClientPresence;
   readonly logger: Logger;
   readonly clientApi: ClientApi;
 }
@@ -184,16 +186,22 @@ function addUsage(a: TokenUsage | undefined, b: TokenUsage): TokenUsage {
 }
 
 /** Streamed chat with one choice, and some target of the model able to continue it: worth recording what is sent. */
-function mayContinue(request: ForwardRequest, targets: () => readonly Target[]): boolean {
+function mayContinue(
+  request: ForwardRequest,
+  chain: readonly string[],
+  targetsOf: (model: string) => readonly Target[],
+): boolean {
   const n = request.body.n;
   // The cheap request checks first: most requests never need the targets of every fallback model.
   return (
     request.stream &&
     request.operation === 'chat' &&
     (n === undefined || n === null || n === 1) &&
-    targets().some(canContinue)
+    chain.some((model) => targetsOf(model).some(canContinue))
   );
 }
+
+const NOTHING_TRIED: ReadonlySet<string> = new Set();
 
 /** Whether a target can continue an interrupted answer (its provider's continuation capability). */
 const canContinue = (t: Target): boolean => t.provider.continuation !== 'none';
@@ -239,7 +247,7 @@ function attemptInput(
     attempt,
     receivedAt: request.receivedAt,
     rateLimit: runtime.pool.spec.rateLimit,
-    clientSignal: request.clientSignal,
+    client: request.client,
     sink,
     observer,
     redactor: runtime.redactor,
@@ -309,12 +317,14 @@ export async function forward(
 
     // The models that may serve the request (its own, then its fallbacks) and their targets that can hold it.
     const chain = runtime.modelChain(request.model);
-    const able = new Map<string, readonly Target[]>([[request.model, own]]);
+    // Made when first needed, like `tried` and `declined` below: most requests never look past their own model.
+    let ableOfFallbacks: Map<string, readonly Target[]> | undefined;
     const targetsOf = (model: string): readonly Target[] => {
-      let list = able.get(model);
+      if (model === request.model) return own;
+      let list = ableOfFallbacks?.get(model);
       if (!list) {
         list = ableTargets(runtime, model, request.operation, request.body).able;
-        able.set(model, list);
+        (ableOfFallbacks ??= new Map()).set(model, list);
       }
       return list;
     };
@@ -322,11 +332,11 @@ export async function forward(
     let route = routeFor(chain, targetsOf, request.context, tooLong);
     if (!route) throw tooLongForAll(request, chain.flatMap(targetsOf));
 
-    const tried = new Set<string>();
-    const recordSent = mayContinue(request, () => chain.flatMap(targetsOf));
+    let tried: Set<string> | undefined;
+    const recordSent = mayContinue(request, chain, targetsOf);
     let interruption: Interruption | undefined;
     /** Targets whose continuation failed (a 400 refusing the prefill, say): not asked again for this answer. */
-    const declined = new Set<Target>();
+    let declined: Set<Target> | undefined;
     let firstProvider: string | undefined;
     let lastError: SwitchboardError | undefined;
     let attempts = 0;
@@ -345,14 +355,14 @@ export async function forward(
       // continue the answer.
       const plan = planAttempt({
         targets: interruption
-          ? route.targets.filter((t) => canContinue(t) && !declined.has(t))
+          ? route.targets.filter((t) => canContinue(t) && declined?.has(t) !== true)
           : route.targets,
         strategy: runtime.strategy(route.model, strategyName),
         retryBudget: runtime.retryBudget,
         retries: runtime.pool.spec.retry.attempts,
         retriesMade,
         isRetry,
-        tried,
+        tried: tried ?? NOTHING_TRIED,
         ctx,
       });
       if (plan.kind === 'attempts-used') break;
@@ -415,7 +425,7 @@ export async function forward(
       lastCode = result.error.code;
       movedForLength = false;
       if (result.kind === 'interrupted') {
-        tried.add(lastTried);
+        (tried ??= new Set()).add(lastTried);
         const next = interrupted(interruption, sink, result, target.provider.name);
         if ('notContinuable' in next) {
           sink.fail(interruption?.error ?? result.error);
@@ -435,8 +445,8 @@ export async function forward(
       }
       // A continuation's failure is recorded (by its lease) and never shown: the next capable target may try.
       if (interruption) {
-        tried.add(lastTried);
-        declined.add(target);
+        (tried ??= new Set()).add(lastTried);
+        (declined ??= new Set()).add(target);
         continue;
       }
       lastError = result.error;
@@ -461,7 +471,7 @@ export async function forward(
         route = next;
         continue;
       }
-      tried.add(lastTried);
+      (tried ??= new Set()).add(lastTried);
       if (!result.retryable) break;
     }
     if (interruption) {

@@ -12,7 +12,9 @@
 import { UpstreamProtocolError, UpstreamStreamError } from '../core/errors.ts';
 import type { StreamTranslator } from '../providers/adapter.ts';
 import { SseParser } from '../../core/sse/sse-parser.ts';
-import { eventPieces, SseEventBytes } from '../../core/sse/sse-event-bytes.ts';
+import { eventPieces, hasDataLine, pieceEnd, SseEventBytes } from '../../core/sse/sse-event-bytes.ts';
+
+const CR = 0x0d;
 import type { SseEvent } from '../../core/sse/sse-event.ts';
 import { formatSseEvent } from '../../core/sse/sse-writer.ts';
 import type { AnswerSink } from './client-sink.ts';
@@ -57,11 +59,13 @@ export class StreamRelay {
     if (this.#verbatim === undefined) {
       frames = this.#framed(this.#parser.feed(bytes));
     } else {
+      // Piece by piece, cut only as far as needed: the rest goes on whole once the answer has started.
+      const withCr = bytes.includes(CR);
       let used = 0;
-      for (const piece of eventPieces(bytes)) {
-        if (this.#translator.answering) break;
-        used += piece.length;
-        frames += this.#framed(this.#parser.feed(piece));
+      while (used < bytes.length && !this.#translator.answering) {
+        const end = pieceEnd(bytes, used, withCr);
+        frames += this.#framed(this.#parser.feed(bytes.subarray(used, end)));
+        used = end;
       }
       if (used < bytes.length) rest = bytes.subarray(used);
     }
@@ -136,10 +140,14 @@ function reassemble(
 ): Buffer {
   const framed = (out: readonly string[]) => out.map((data) => Buffer.from(formatSseEvent({ data })));
   const parts: Buffer[] = [];
-  const counter = new SseParser(); // how many events each piece holds (0 or 1), apart from the stream's parser
+  const pieces = eventPieces(bytes);
   let k = 0;
-  for (const piece of eventPieces(bytes)) {
-    for (let n = counter.feed(piece).length; n > 0; n--, k++) {
+  for (const [i, piece] of pieces.entries()) {
+    // Every piece but the last ends with a blank line, so it holds an event exactly when it has a data line; the
+    // last may be an event cut short (at the stream's end), so a parser judges it (starting afresh, as after a
+    // blank line). Parsing every piece again cost as much as parsing the chunk.
+    const held = i < pieces.length - 1 ? (hasDataLine(piece) ? 1 : 0) : new SseParser().feed(piece).length;
+    for (let n = held; n > 0; n--, k++) {
       const event = events[k];
       const out = outs[k] ?? [];
       if (event !== undefined && passesAsItCame(event, out)) parts.push(piece);

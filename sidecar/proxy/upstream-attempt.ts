@@ -34,6 +34,7 @@ import {
   type Judgement,
 } from './judge-outcome.ts';
 import type { OutcomeObserver } from './outcome-observer.ts';
+import type { ClientPresence } from './client-presence.ts';
 import { StreamRelay } from './stream-relay.ts';
 import { redactErrorJson, RedactingStreamTranslator } from './redact-provider-text.ts';
 
@@ -68,7 +69,8 @@ export interface AttemptInput {
   /** When the sidecar received the request (for time to first token). */
   readonly receivedAt: number;
   readonly rateLimit: RateLimitSettings;
-  readonly clientSignal: AbortSignal;
+  /** Whether the client is still there (its leaving aborts the upstream call). */
+  readonly client: ClientPresence;
   /** Where the answer goes, in the client's API shape. */
   readonly sink: AnswerSink;
   /**
@@ -123,7 +125,7 @@ export class UpstreamAttempt {
   readonly #log: Logger;
   /**
    * Aborts the upstream call when the client goes away or a deadline passes. One controller fed by the client's
-   * signal and two timers, rather than `AbortSignal.any` over three signals: composing signals costs every
+   * presence and two timers, rather than `AbortSignal.any` over three signals: composing signals costs every
    * attempt a signal with weak references to its sources, a few percent of the sidecar's CPU under load.
    */
   readonly #abort = new AbortController();
@@ -156,6 +158,8 @@ export class UpstreamAttempt {
     let upstream: UpstreamRequest;
     try {
       upstream = this.#prepare();
+      // From here on `#send` runs, whose end stops listening; a client already gone aborts the call at once.
+      this.#in.client.listen(() => this.#abort.abort());
     } catch (err) {
       return this.#notSent(err);
     }
@@ -186,7 +190,7 @@ export class UpstreamAttempt {
   }
 
   async #send(upstream: UpstreamRequest): Promise<AttemptResult> {
-    const { target, clientSignal } = this.#in;
+    const { target, client } = this.#in;
     const { clock } = this.#deps;
     const provider = target.provider;
     const startedAt = clock.now();
@@ -202,9 +206,6 @@ export class UpstreamAttempt {
         this.#abort.abort();
       }, firstTokenMs);
     }
-    const onClientGone = (): void => this.#abort.abort(clientSignal.reason);
-    if (clientSignal.aborted) onClientGone();
-    else clientSignal.addEventListener('abort', onClientGone, { once: true });
     try {
       const res = await request(upstream.url, {
         method: 'POST',
@@ -230,7 +231,7 @@ export class UpstreamAttempt {
     } finally {
       clearTimeout(timer);
       clearTimeout(this.#firstTokenTimer);
-      clientSignal.removeEventListener('abort', onClientGone);
+      client.stopListening();
       lease.end(
         {
           verdict: this.#judgement.verdict,
@@ -291,7 +292,7 @@ export class UpstreamAttempt {
   }
 
   #caught(err: unknown): AttemptResult {
-    if (this.#in.clientSignal.aborted) {
+    if (this.#in.client.gone) {
       this.#judge({ kind: 'client-gone' });
       return { kind: 'client-gone' };
     }

@@ -12,6 +12,7 @@ import type { Logger } from '../../core/log.ts';
 import { statusClass, type SidecarMetrics } from '../metrics/metrics.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
 import { forward } from '../proxy/forward.ts';
+import { ClientPresence } from '../proxy/client-presence.ts';
 import { clientError, OPENAI_CLIENT_API, type ClientApi } from '../api/client-api.ts';
 import { PROXIED_ENDPOINTS } from './endpoints.ts';
 import { sendError, sendJson } from '../proxy/client-response.ts';
@@ -106,9 +107,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps
       idleTimeoutMs: deps.limits.bodyIdleTimeoutMs,
       maxJsonDepth: runtime.pool.spec.limits.maxJsonDepth,
     });
-    const client = new AbortController();
+    const client = new ClientPresence();
     res.on('close', () => {
-      if (!res.writableFinished) client.abort();
+      if (!res.writableFinished) client.leave();
     });
     await forward(
       runtime,
@@ -119,7 +120,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: RouteDeps
         requestId,
         req,
         res,
-        clientSignal: client.signal,
+        client,
         logger: deps.logger.child({ requestId }),
       },
       deps,

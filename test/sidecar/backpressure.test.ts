@@ -6,6 +6,7 @@ import { systemClock, seededRng } from '../../core/clock.ts';
 import { silentLogger } from '../../core/log.ts';
 import { parsePoolYaml } from '../../sidecar/config/load-pool.ts';
 import { SidecarMetrics } from '../../sidecar/metrics/metrics.ts';
+import { ClientPresence } from '../../sidecar/proxy/client-presence.ts';
 import { UpstreamAttempt } from '../../sidecar/proxy/upstream-attempt.ts';
 import { ClientSink } from '../../sidecar/proxy/client-sink.ts';
 import { metricsObserver } from '../../sidecar/metrics/metrics-observer.ts';
@@ -73,7 +74,7 @@ describe('streaming backpressure', () => {
         attempt: 1,
         receivedAt: systemClock.now(),
         rateLimit: { defaultCooldownMs: 1000, quotaExhaustedCooldownMs: 1000 },
-        clientSignal: new AbortController().signal,
+        client: new ClientPresence(),
         sink: new ClientSink(client as unknown as ServerResponse, OPENAI_CLIENT_API, {}),
         observer: metricsObserver(new SidecarMetrics()),
         redactor: runtime.redactor,

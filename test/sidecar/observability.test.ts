@@ -53,6 +53,23 @@ describe('metrics, logs and secrets', () => {
     expect(text).toContain('# HELP switchboard_retries_total');
   });
 
+  it('a scrape after N requests shows N, and the next scrape after M more shows N + M', async () => {
+    h = await startHarness([{ name: 'alpha' }]);
+    const counts = async (): Promise<number[]> => {
+      const text = await metricsText(h.sidecar);
+      return [
+        /switchboard_requests_total\{provider="alpha",model="chat",status_class="2xx"\} (\d+)/,
+        /switchboard_upstream_attempts_total\{provider="alpha",model="chat",status_class="2xx"\} (\d+)/,
+        /switchboard_request_duration_seconds_count\{provider="alpha",model="chat"\} (\d+)/,
+      ].map((pattern) => Number(pattern.exec(text)?.[1]));
+    };
+    await Promise.all(Array.from({ length: 7 }, () => h.client.chat.completions.create(CHAT)));
+    expect(await counts()).toEqual([7, 7, 7]);
+    expect(await counts()).toEqual([7, 7, 7]);
+    await Promise.all(Array.from({ length: 5 }, () => h.client.chat.completions.create(CHAT)));
+    expect(await counts()).toEqual([12, 12, 12]);
+  });
+
   it('writes one JSON log line per event, each request-scoped line with its request id', async () => {
     h = await startHarness([{ name: 'alpha' }]);
     await h.client.chat.completions.create(CHAT, { headers: { 'x-request-id': 'req-42' } });
