@@ -37,7 +37,8 @@ COPY --from=deps /app/node_modules ./node_modules
 # The lock file and the .cjs files of scripts/build are among the bundle's inputs: bin/prebuilt.js takes a missing
 # input for a changed one and would run the sources.
 COPY package.json package-lock.json ./
-COPY scripts/build/undici-core.cjs scripts/build/prom-client-core.cjs scripts/build/http2-lazy.cjs ./scripts/build/
+COPY scripts/build/undici-core.cjs scripts/build/prom-client-core.cjs scripts/build/http2-lazy.cjs \
+     scripts/build/fs-promises-lite.cjs ./scripts/build/
 COPY bin ./bin
 COPY api ./api
 COPY core ./core

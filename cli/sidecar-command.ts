@@ -10,6 +10,7 @@ import { OperatorPoolSource } from '../sidecar/source/operator-pool-source.ts';
 import { SnapshotStore } from '../sidecar/sync/snapshot-store.ts';
 import { systemRng } from '../core/clock.ts';
 import { loggerFromFlag, parsePort, stopOnSignal } from './cli-support.ts';
+import { settleHeapAfterStart } from './settle-heap.ts';
 
 export const SIDECAR_USAGE = `switchboard sidecar --pool FILE [options]
 switchboard sidecar --operator URL --pool NAMESPACE/NAME [options]
@@ -110,6 +111,7 @@ export async function runSidecarCommand(argv: string[]): Promise<void> {
     secrets: { secretsDir: values['secrets-dir'] },
     logger,
   });
+  settleHeapAfterStart();
   process.on('SIGHUP', () => void sidecar.reload());
   onShutdown(async () => {
     logger.info('shutting down: finishing requests in flight');

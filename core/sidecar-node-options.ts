@@ -17,10 +17,15 @@
  * - `--max-old-space-size=192` (MiB): the long-lived heap. The idle sidecar uses about 12 MiB; the bound is far
  *   above what the configuration and the in-flight requests need (request bodies live outside the heap), and
  *   turns a leak into a restart the kubelet sees instead of a pod that slowly eats its node.
+ * - `--expose-gc`: lets the sidecar run one memory-reducing collection a second after it is ready
+ *   (cli/settle-heap.ts), without which V8 keeps the young generation start-up grew for as long as the sidecar
+ *   idles: idle RSS ~6 MiB lower, at the cost of one ~20-50 ms pause once per process. Defines a global `gc` in the
+ *   sidecar's process, which runs nothing but the sidecar.
  */
 export const SIDECAR_NODE_OPTIONS: readonly string[] = [
   '--max-semi-space-size=4',
   '--max-old-space-size=192',
+  '--expose-gc',
 ];
 
 /**

@@ -5,7 +5,7 @@
  * The layout is part of the contract (core/latency-histogram.ts records and reads it), since histograms from
  * every sidecar are merged by adding counts bucket by bucket.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const BUCKETS_PER_DOUBLING = 4;
 /** 2^20 ms ≈ 17.5 minutes: the largest latency told apart from "more". */

@@ -19,7 +19,7 @@
  * that read it, so operator and sidecars of neighbouring versions keep talking during a rolling upgrade in either
  * order. The pool's spec inside a snapshot is the exception: a sidecar that cannot honour a spec field NACKs it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { HistogramCountsSchema } from './histogram.ts';
 import { ProviderPoolSpecSchema } from '../v1alpha1/providerpool.ts';
 

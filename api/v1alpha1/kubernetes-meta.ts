@@ -6,7 +6,7 @@
  *
  * `scripts/crd/generate-crd.ts` turns the metadata into `x-kubernetes-*` keywords (see structural-schema.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How the API server classifies a failed rule in its error (`Invalid value`, `Forbidden`, `Required value`, ...). */
 export const CEL_REASONS = [

@@ -6,7 +6,7 @@
  * Numbers about traffic are merged from all sidecars' reports over the operator's reporting window; percentiles
  * come from merged histograms (never averaged percentiles). A field is absent when nothing has been measured.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { kubernetes } from './kubernetes-meta.ts';
 
 /** Condition types the operator sets (kubebuilder style: names as constants, reasons next to the code using them). */

@@ -5,7 +5,7 @@
  * Descriptions feed `kubectl explain`. What only a cluster checks (CEL rules, map lists, cost bounds) sits next to
  * the field it concerns as `.meta(kubernetes(...))` (kubernetes-meta.ts) and does not change how zod parses.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { kubernetes } from './kubernetes-meta.ts';
 
 export const API_GROUP = 'switchboard.dev';

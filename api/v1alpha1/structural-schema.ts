@@ -7,7 +7,7 @@
  * The conversion is strict: a keyword it does not know is an error, not something copied through, so a schema
  * change that the CRD cannot express fails the generator rather than producing a CRD the API server refuses.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KUBERNETES_META_KEY, KubernetesMetaSchema, type CelRule } from './kubernetes-meta.ts';
 
 export const STRUCTURAL_TYPES = ['object', 'array', 'string', 'integer', 'number', 'boolean'] as const;

@@ -269,10 +269,12 @@ export const CASES: readonly BenchCase[] = [
   ...[2, 8].map((mib) =>
     sidecarCommandCase(
       `sidecar-semi-${mib}`,
-      `the same sidecar command and environment with --max-semi-space-size=${mib} --max-old-space-size=192, to ` +
-        'weigh memory after load against throughput for young generations of other sizes',
+      `the same sidecar command and environment with --max-semi-space-size=${mib}, to weigh memory after load ` +
+        'against throughput for young generations of other sizes',
       [1],
-      [`--max-semi-space-size=${mib}`, '--max-old-space-size=192'],
+      SIDECAR_NODE_OPTIONS.map((flag) =>
+        flag.startsWith('--max-semi-space-size=') ? `--max-semi-space-size=${mib}` : flag,
+      ),
     ),
   ),
   sidecarCase(

@@ -7,10 +7,15 @@
  *
  *   node bench/data-plane/sidecar-settings.ts --rounds 7 --duration 3
  *   node bench/data-plane/sidecar-settings.ts --variants deployed,semi-2,defaults
+ *   node bench/data-plane/sidecar-settings.ts --variants deployed --baseline /path/to/main-checkout
+ *
+ * `--baseline DIR` adds the variant `baseline`: the sidecar of another checkout (its bundle built with
+ * `npm run build:sidecar` there) with that checkout's own flags and environment, so a change of the code, the bundle
+ * or the settings is measured against the code before it in the same alternated rounds.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { SIDECAR_ENVIRONMENT, SIDECAR_NODE_OPTIONS } from '../../core/sidecar-node-options.ts';
@@ -22,16 +27,49 @@ import { cpuSeconds, memory } from './proc-stats.ts';
 interface Variant {
   readonly flags: readonly string[];
   readonly environment: Readonly<Record<string, string>>;
+  /** The script to run: this checkout's bin/switchboard.js unless given. */
+  readonly bin?: string;
 }
 
-const semi = (mib: number): readonly string[] => [`--max-semi-space-size=${mib}`, '--max-old-space-size=192'];
-const VARIANTS: Readonly<Record<string, Variant>> = {
+/** The deployed environment with one more glibc tunable. */
+const tunables = (extra: string): Readonly<Record<string, string>> => ({
+  ...SIDECAR_ENVIRONMENT,
+  GLIBC_TUNABLES: [SIDECAR_ENVIRONMENT['GLIBC_TUNABLES'], extra].filter((t) => t !== undefined).join(':'),
+});
+
+/** The deployed flags with another cap of the young generation. */
+const semi = (mib: number): readonly string[] =>
+  SIDECAR_NODE_OPTIONS.map((flag) =>
+    flag.startsWith('--max-semi-space-size=') ? `--max-semi-space-size=${mib}` : flag,
+  );
+const VARIANTS: Record<string, Variant> = {
   deployed: { flags: SIDECAR_NODE_OPTIONS, environment: SIDECAR_ENVIRONMENT },
+  // Without --expose-gc the sidecar does not settle its heap after start-up (cli/settle-heap.ts).
+  'no-settle': {
+    flags: SIDECAR_NODE_OPTIONS.filter((flag) => flag !== '--expose-gc'),
+    environment: SIDECAR_ENVIRONMENT,
+  },
+  // gc exposed under another name: the flag's effect without the collection cli/settle-heap.ts runs.
+  'settle-off': {
+    flags: [...SIDECAR_NODE_OPTIONS.filter((flag) => flag !== '--expose-gc'), '--expose-gc-as=v8gc'],
+    environment: SIDECAR_ENVIRONMENT,
+  },
   'semi-2': { flags: semi(2), environment: SIDECAR_ENVIRONMENT },
   'semi-3': { flags: semi(3), environment: SIDECAR_ENVIRONMENT },
   'semi-4': { flags: semi(4), environment: SIDECAR_ENVIRONMENT },
   'semi-8': { flags: semi(8), environment: SIDECAR_ENVIRONMENT },
   'glibc-defaults': { flags: SIDECAR_NODE_OPTIONS, environment: {} },
+  'arena-1': { flags: SIDECAR_NODE_OPTIONS, environment: tunables('glibc.malloc.arena_max=1') },
+  'arena-2': { flags: SIDECAR_NODE_OPTIONS, environment: tunables('glibc.malloc.arena_max=2') },
+  'mmap-16k': {
+    flags: SIDECAR_NODE_OPTIONS,
+    environment: { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=16384' },
+  },
+  'mmap-8k': {
+    flags: SIDECAR_NODE_OPTIONS,
+    environment: { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=8192' },
+  },
+  'v8-pool-2': { flags: [...SIDECAR_NODE_OPTIONS, '--v8-pool-size=2'], environment: SIDECAR_ENVIRONMENT },
   defaults: { flags: [], environment: {} },
 };
 
@@ -42,9 +80,23 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     modes: { type: 'string', default: 'chat,stream' },
+    baseline: { type: 'string' },
   },
 });
 const names = values.variants.split(',');
+if (values.baseline !== undefined) {
+  const dir = resolve(values.baseline);
+  const theirs = (await import(join(dir, 'core', 'sidecar-node-options.ts'))) as {
+    SIDECAR_NODE_OPTIONS: readonly string[];
+    SIDECAR_ENVIRONMENT: Readonly<Record<string, string>>;
+  };
+  VARIANTS['baseline'] = {
+    flags: theirs.SIDECAR_NODE_OPTIONS,
+    environment: theirs.SIDECAR_ENVIRONMENT,
+    bin: join(dir, 'bin', 'switchboard.js'),
+  };
+  names.push('baseline');
+}
 for (const name of names) {
   if (VARIANTS[name] === undefined)
     throw new Error(`unknown variant "${name}"; choose from ${Object.keys(VARIANTS).join(', ')}`);
@@ -70,7 +122,7 @@ try {
       name,
       poolFile,
       variant.flags,
-      SWITCHBOARD_BIN,
+      variant.bin ?? SWITCHBOARD_BIN,
       variant.environment,
     );
     sidecars.set(name, { pid: started.child.pid, baseUrl: started.baseUrl });

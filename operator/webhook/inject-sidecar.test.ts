@@ -90,7 +90,7 @@ describe('decideInjection', () => {
         { name: 'SWITCHBOARD_OPERATOR_CA_PEM', value: CA },
         { name: 'SWITCHBOARD_STATE_DIR', value: '/var/run/switchboard' },
         { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-        { name: 'NODE_OPTIONS', value: '--max-semi-space-size=4 --max-old-space-size=192' },
+        { name: 'NODE_OPTIONS', value: '--max-semi-space-size=4 --max-old-space-size=192 --expose-gc' },
         { name: 'GLIBC_TUNABLES', value: 'glibc.malloc.mmap_threshold=32768' },
       ],
       ports: [{ name: 'sb-metrics', containerPort: 9464, protocol: 'TCP' }],

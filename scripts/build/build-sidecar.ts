@@ -6,8 +6,8 @@
  * through its type stripper (whose WebAssembly alone holds ~18 MB) and ~700 files of dependencies, one module
  * resolution each; one plain-JavaScript file starts several times faster and holds far less. The bundle is ASCII
  * (V8 keeps a script's source, two bytes a character otherwise), without comments, with undici's core only
- * (undici-core.cjs), prom-client's metric classes only (prom-client-core.cjs) and node:http2 loaded on first use
- * (http2-lazy.cjs). Identifiers keep their names, so stack traces stay readable.
+ * (undici-core.cjs), prom-client's metric classes only (prom-client-core.cjs), node:http2 loaded on first use
+ * (http2-lazy.cjs) and node:fs/promises' functions from node:fs (fs-promises-lite.cjs). Identifiers keep their names, so stack traces stay readable.
  */
 import { build, type Plugin } from 'esbuild';
 import { stat, writeFile } from 'node:fs/promises';
@@ -16,10 +16,14 @@ import { BUNDLE_INPUTS_FILE, SIDECAR_BUNDLE_FILE } from '../../bin/prebuilt.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
+/** The project's own files of the data plane (not their dependencies'), relative to the repository. */
+const DATA_PLANE_SOURCE = /^(api|core|sidecar|cli)[\\/]/;
+
 /**
  * Specifiers the bundle takes from files of scripts/build instead: `import … from 'undici'` becomes undici-core.cjs
- * and `'prom-client'` prom-client-core.cjs (exactly those specifiers; their own deep imports pass), and undici's
- * HTTP/2 client gets a node:http2 that loads on first use (http2-lazy.cjs).
+ * and `'prom-client'` prom-client-core.cjs (exactly those specifiers; their own deep imports pass), undici's
+ * HTTP/2 client gets a node:http2 that loads on first use (http2-lazy.cjs), and the data plane's own
+ * `'node:fs/promises'` the same functions from node:fs (fs-promises-lite.cjs).
  */
 export const lighterImports: Plugin = {
   name: 'lighter-imports',
@@ -27,6 +31,9 @@ export const lighterImports: Plugin = {
     const here = (file: string) => ({ path: join(import.meta.dirname, file) });
     b.onResolve({ filter: /^undici$/ }, () => here('undici-core.cjs'));
     b.onResolve({ filter: /^prom-client$/ }, () => here('prom-client-core.cjs'));
+    b.onResolve({ filter: /^node:fs\/promises$/ }, (args) =>
+      DATA_PLANE_SOURCE.test(relative(ROOT, args.importer)) ? here('fs-promises-lite.cjs') : undefined,
+    );
     b.onResolve({ filter: /^node:http2$/ }, (args) =>
       /undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/.test(args.importer)
         ? here('http2-lazy.cjs')

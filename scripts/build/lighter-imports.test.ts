@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as fsPromises from 'node:fs/promises';
 import { constants as http2Constants, createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -21,6 +22,10 @@ interface Http2Lazy {
 }
 const http2Lazy = require(join(HERE, 'http2-lazy.cjs')) as Http2Lazy;
 const promClientCore = require(join(HERE, 'prom-client-core.cjs')) as Record<string, unknown>;
+const fsPromisesLite = require(join(HERE, 'fs-promises-lite.cjs')) as Pick<
+  typeof fsPromises,
+  'mkdir' | 'readFile' | 'rename' | 'writeFile'
+>;
 
 /** The names undici's HTTP/2 client destructures from `http2.constants` when it loads. */
 function constantsUndiciReads(): string[] {
@@ -36,13 +41,18 @@ function constantsUndiciReads(): string[] {
 
 /** Names the data plane's sources import (not as types) from prom-client. */
 function promClientNamesImported(): string[] {
+  return namesImported('prom-client');
+}
+
+/** Names the data plane's sources import (not as types) from a module. */
+function namesImported(specifier: string): string[] {
   const root = join(HERE, '..', '..');
   const names = new Set<string>();
   for (const dir of ['api', 'core', 'sidecar', 'cli']) {
     for (const file of readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })) {
       if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
       const source = readFileSync(join(root, dir, file), 'utf8');
-      for (const m of source.matchAll(/import \{([^}]*)\} from 'prom-client'/g)) {
+      for (const m of source.matchAll(new RegExp(`import \\{([^}]*)\\} from '${specifier}'`, 'g'))) {
         for (const name of (m[1] ?? '').split(',').map((n) => n.trim())) {
           if (name !== '' && !name.startsWith('type ')) names.add(name);
         }
@@ -77,6 +87,36 @@ describe('the lighter imports of the sidecar bundle', () => {
 
   it.each(Object.keys(promClientCore))("prom-client-core's %s is the class prom-client exports", (name) => {
     expect(promClientCore[name]).toBe((promClient as Record<string, unknown>)[name]);
+  });
+
+  it('fs-promises-lite exports every function the data plane imports from node:fs/promises', () => {
+    const imported = namesImported('node:fs/promises');
+    expect(imported.length).toBeGreaterThan(0);
+    expect(imported.filter((name) => !(name in fsPromisesLite))).toEqual([]);
+  });
+
+  it("fs-promises-lite writes, renames and reads a file as node:fs/promises does (the snapshot store's calls)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fs-promises-lite-'));
+    try {
+      const nested = join(dir, 'a', 'b');
+      expect(await fsPromisesLite.mkdir(nested, { recursive: true })).toBe(join(dir, 'a'));
+      expect(await fsPromisesLite.mkdir(nested, { recursive: true })).toBeUndefined();
+      await fsPromisesLite.writeFile(join(nested, 'tmp'), '{"v":1}', { mode: 0o600 });
+      await fsPromisesLite.rename(join(nested, 'tmp'), join(nested, 'state.json'));
+      expect(statSync(join(nested, 'state.json')).mode & 0o777).toBe(0o600);
+      expect(await fsPromisesLite.readFile(join(nested, 'state.json'), 'utf8')).toBe(
+        await fsPromises.readFile(join(nested, 'state.json'), 'utf8'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fs-promises-lite rejects a missing file with the error node:fs/promises gives', async () => {
+    const missing = join(tmpdir(), 'fs-promises-lite-missing', 'pool.yaml');
+    const theirs = await fsPromises.readFile(missing, 'utf8').catch((e: NodeJS.ErrnoException) => e);
+    const ours = await fsPromisesLite.readFile(missing, 'utf8').catch((e: NodeJS.ErrnoException) => e);
+    expect(ours).toMatchObject({ code: 'ENOENT', path: missing, message: (theirs as Error).message });
   });
 });
 
@@ -147,5 +187,22 @@ describe('undici as the sidecar bundle builds it, against a server that speaks H
     } finally {
       await agent.close();
     }
+  });
+});
+
+describe('bin/prebuilt.js, which every `switchboard sidecar` runs before the bundle', () => {
+  it('checks the bundle without loading node:fs/promises (and with it readline and the REPL history)', () => {
+    const prebuilt = join(HERE, '..', '..', 'bin', 'prebuilt.js');
+    const loaded = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { freshSidecarBundle } = await import(${JSON.stringify(prebuilt)}); freshSidecarBundle();
+         process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => /fs\\/promises|readline/.test(m))));`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(JSON.parse(loaded)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
  * rely on and passes every other field through untouched, so new OpenAI parameters keep working.
  */
 import { promptTokensAtLeast, type ContextNeed } from '../routing/context-window.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues } from '../../api/v1alpha1/validation-errors.ts';
 import { ECHO_LIMIT, echoInput } from '../core/echo.ts';
 import { InvalidRequestError } from '../core/errors.ts';

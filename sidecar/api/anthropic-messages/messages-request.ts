@@ -3,7 +3,7 @@
  * Validation checks what the translation to the sidecar's internal (OpenAI) request relies on; fields that have no
  * counterpart there (cache_control, citations, service_tier, …) are accepted and left out.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const IMAGE_MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
 
