@@ -179,6 +179,15 @@ export class PoolLoop {
     this.#publish(this.#published.configVersion, this.#published.spec, this.#published.weights);
   }
 
+  /** The pool's requests per second, as the last round's reports demanded them; undefined before the first round. */
+  #requestsPerSecond(): number | undefined {
+    const providers = this.#fleet?.providers;
+    if (providers === undefined) return undefined;
+    let perMinute = 0;
+    for (const p of providers.values()) for (const d of p.demand.values()) perMinute += d.requestsPerMinute;
+    return perMinute / 60;
+  }
+
   /** Adds a report's recoveries to those held and drops the expired; true when what is published changes. */
   #updateRecoveries(
     reported: readonly Recovery[] | undefined,
@@ -210,7 +219,7 @@ export class PoolLoop {
     for (const key of this.#slowdownSince.keys()) if (!keys.has(key)) this.#slowdownSince.delete(key);
     for (const key of keys) if (!this.#slowdownSince.has(key)) this.#slowdownSince.set(key, now);
     const sidecars = this.#deps.hub.sidecars(this.key).length;
-    const next = withProbes(agreed, this.#slowdownSince, sidecars, now);
+    const next = withProbes(agreed, this.#slowdownSince, sidecars, now, this.#requestsPerSecond());
     if (!slowdownsMoved(this.#slowdowns, next, SLOWDOWN_RENEW_MS)) return false;
     this.#slowdowns = next;
     return true;

@@ -17,17 +17,37 @@ const recovered = (at: number, provider = 'alpha'): Recovery => ({ provider, mod
 
 describe('how often the fleet probes a slowdown', () => {
   it.each([
-    { name: 'every 2 s when just published', ageMs: 0, intervalMs: 2_000 },
+    { name: 'every 2 s when just published', ageMs: 0, rps: undefined, intervalMs: 2_000 },
     {
       name: 'still every 2 s at 15 s (a quarter of the age rounds down to the minimum)',
       ageMs: 15_000,
+      rps: undefined,
       intervalMs: 2_000,
     },
-    { name: 'every 4 s from 16 s', ageMs: 16_000, intervalMs: 4_000 },
-    { name: 'every 8 s from 32 s', ageMs: 32_000, intervalMs: 8_000 },
-    { name: 'never less often than every 8 s, however old', ageMs: 3_600_000, intervalMs: 8_000 },
-  ])('$name', ({ ageMs, intervalMs }) => {
-    expect(fleetProbeIntervalMs(ageMs)).toBe(intervalMs);
+    { name: 'every 4 s from 16 s', ageMs: 16_000, rps: undefined, intervalMs: 4_000 },
+    { name: 'every 8 s from 32 s', ageMs: 32_000, rps: undefined, intervalMs: 8_000 },
+    {
+      name: 'never less often than every 8 s, however old, in a busy pool',
+      ageMs: 3_600_000,
+      rps: 1_000,
+      intervalMs: 8_000,
+    },
+    {
+      name: 'no more than a quarter of a percent of the pool’s requests: every 20 s at 20 requests a second',
+      ageMs: 0,
+      rps: 20,
+      intervalMs: 20_000,
+    },
+    {
+      name: 'every 6.7 s at 60 requests a second, until the age asks for 8 s',
+      ageMs: 10_000,
+      rps: 60,
+      intervalMs: 1000 / (0.0025 * 60),
+    },
+    { name: 'at a trickle, still every 30 s', ageMs: 0, rps: 0.5, intervalMs: 30_000 },
+    { name: 'with no requests at all, every 30 s', ageMs: 0, rps: 0, intervalMs: 30_000 },
+  ])('$name', ({ ageMs, rps, intervalMs }) => {
+    expect(fleetProbeIntervalMs(ageMs, rps)).toBeCloseTo(intervalMs, 6);
   });
 
   it('asks each sidecar for its part of the fleet’s rate, by the slowdown’s own age', () => {
@@ -39,6 +59,10 @@ describe('how often the fleet probes a slowdown', () => {
       { ...slow('alpha'), probeEveryMs: 400_000 },
       { ...slow('beta'), probeEveryMs: 100_000 },
     ]);
+  });
+
+  it('thins the probes of a quiet pool: each of 10 sidecars every 200 s at 20 requests a second', () => {
+    expect(withProbes([slow()], new Map(), 10, NOW, 20)[0]?.probeEveryMs).toBe(200_000);
   });
 
   it('counts a pool with no sidecar known yet as one', () => {

@@ -51,7 +51,7 @@ export function applyFleetDirectives(
               until: s.until,
               ...(s.probeEveryMs !== undefined && { probeEveryMs: s.probeEveryMs }),
             };
-      t.health.slowdownProbe.hold(t.health.fleetSlowdown, now);
+      t.health.slowdownProbe.hold(t.health.fleetSlowdown, now, t.stats.usualLatencyMs);
     }
   }
   for (const c of fleet?.cooldowns ?? []) {

@@ -78,13 +78,15 @@ describe('probing a target the fleet holds slow', () => {
     expect(probesSent(probe, signal(600_000), NOW + 60_000, 60_000)).toBeLessThanOrEqual(1);
   });
 
-  it('remembers since when the signal is held, across renewals, and forgets it when it ends', () => {
+  it('remembers since when the signal is held and the usual latency then, across renewals, and forgets both when it ends', () => {
     const probe = new SlowdownProbe();
-    probe.hold(signal(1_000), NOW);
-    probe.hold(signal(1_000, NOW + 900_000), NOW + 5_000);
+    probe.hold(signal(1_000), NOW, 800);
+    probe.hold(signal(1_000, NOW + 900_000), NOW + 5_000, 1_500);
     expect(probe.heldSince).toBe(NOW);
+    expect(probe.usualBeforeMs).toBe(800);
     probe.hold(undefined, NOW + 6_000);
     expect(probe.heldSince).toBeUndefined();
+    expect(probe.usualBeforeMs).toBeUndefined();
     probe.hold(signal(1_000), NOW + 7_000);
     expect(probe.heldSince).toBe(NOW + 7_000);
     probe.reset();

@@ -19,6 +19,8 @@ function gapMs(rng: Rng, meanMs: number): number {
 export class SlowdownProbe {
   /** Since when this sidecar has held the fleet's slowdown without a break; undefined while it holds none. */
   #heldSince: number | undefined;
+  /** The target's usual latency when the spell began, what a recovery is judged against. */
+  #usualBeforeMs: number | undefined;
   /** When the next probe is due; undefined until drawn (the first look after the signal came). */
   #nextAt: number | undefined;
   /** The mean gap `#nextAt` was drawn with. */
@@ -30,12 +32,24 @@ export class SlowdownProbe {
   }
 
   /**
-   * The fleet's signal as the last snapshot gave it: a signal that appears (or is back after it lapsed) starts a
-   * new spell; none (or a lapsed one) ends it, and its schedule with it.
+   * The target's usual latency as it was when the spell began (ms): a sidecar that keeps sending to the slow
+   * target (another strategy, or a pool of one) slowly learns the slow answers as its usual, and a recovery judged
+   * against that would be called while the target is still slow.
    */
-  hold(signal: FleetSlowdown | undefined, now: number): void {
+  get usualBeforeMs(): number | undefined {
+    return this.#usualBeforeMs;
+  }
+
+  /**
+   * The fleet's signal as the last snapshot gave it, with the target's usual latency now: a signal that appears
+   * (or is back after it lapsed) starts a new spell; none (or a lapsed one) ends it, and its schedule with it.
+   */
+  hold(signal: FleetSlowdown | undefined, now: number, usualMs?: number): void {
     if (fleetSlowdownAt(signal, now) > 1) {
-      this.#heldSince ??= now;
+      if (this.#heldSince === undefined) {
+        this.#heldSince = now;
+        this.#usualBeforeMs = usualMs;
+      }
     } else {
       this.reset();
     }
@@ -69,6 +83,7 @@ export class SlowdownProbe {
   /** The slowdown ended (the fleet saw it recover): no spell, no schedule. */
   reset(): void {
     this.#heldSince = undefined;
+    this.#usualBeforeMs = undefined;
     this.#nextAt = undefined;
     this.#drawnEvery = undefined;
   }

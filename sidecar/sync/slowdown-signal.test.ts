@@ -96,7 +96,7 @@ describe('what a sidecar takes for the end of a slowdown the fleet holds', () =>
     const r = runtime();
     const a = target(r, 'a');
     a.health.fleetSlowdown = { factor: 4, until: NOW + 10_000, probeEveryMs: 60_000 };
-    a.health.slowdownProbe.hold(a.health.fleetSlowdown, HELD_AT);
+    a.health.slowdownProbe.hold(a.health.fleetSlowdown, HELD_AT, a.stats.usualLatencyMs);
     for (let i = 0; i < 3; i++) a.stats.recordLatency(HELD_AT - 3_000 + i, 5_000);
     return r;
   }
@@ -117,9 +117,17 @@ describe('what a sidecar takes for the end of a slowdown the fleet holds', () =>
       expected: [],
     },
     {
-      // The usual mean took a little of the slow answers: ~1.24 s, so 2 s is 1.6× it.
-      name: 'one at 1.6× the usual (between the recovery line and the report line) is none',
-      answered: (r: PoolRuntime) => answer(r, NOW - 3_000, 2_000),
+      name: 'one at 1.6× the usual before the spell (between the recovery line and the report line) is none',
+      answered: (r: PoolRuntime) => answer(r, NOW - 3_000, 1_600),
+      expected: [],
+    },
+    {
+      // A sidecar that kept sending there learned the slow answers as its usual (to ~3.9 s); the line stays 1.25 s.
+      name: 'one judged against the usual before the spell, not the one learned from the slow answers since',
+      answered: (r: PoolRuntime) => {
+        for (let i = 0; i < 60; i++) answer(r, NOW - 9_000 + i, 5_000);
+        answer(r, NOW - 3_000, 2_500);
+      },
       expected: [],
     },
     {

@@ -98,7 +98,7 @@ export class SlowdownWatch {
 /**
  * The targets the fleet holds slow that answered at their usual speed again, by this sidecar's own evidence: the
  * latest answer came to a request sent while the slowdown was held (a probe, usually) within `recoveredAt` times the
- * usual latency. Each is forgotten here at once (its remembered spell, its probe schedule, the fleet's signal as
+ * usual latency as it was when the spell began. Each is forgotten here at once (its remembered spell, its probe schedule, the fleet's signal as
  * this sidecar holds it) and returned for the next report, which goes out at once.
  */
 export function takeRecoveries(
@@ -111,7 +111,8 @@ export function takeRecoveries(
     for (const t of targets) {
       const since = t.health.slowdownProbe.heldSince;
       const answer = t.stats.latestAnswer;
-      const usual = t.stats.usualLatencyMs;
+      // Against the usual as it was before the spell: one learned since may have taken in the slow answers.
+      const usual = t.health.slowdownProbe.usualBeforeMs ?? t.stats.usualLatencyMs;
       if (since === undefined || answer === undefined || usual === undefined) continue;
       if (answer.startedAt < since || answer.latencyMs > settings.recoveredAt * usual) continue;
       const at = Math.ceil(answer.startedAt + answer.latencyMs);
