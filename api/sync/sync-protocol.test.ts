@@ -4,6 +4,7 @@ import {
   RelaySnapshotSchema,
   ReportSchema,
   SnapshotSchema,
+  SlowdownSchema,
   SYNC_PROTOCOL,
 } from './sync-protocol.ts';
 import { BUCKET_COUNT } from './histogram.ts';
@@ -80,6 +81,58 @@ describe('sync protocol messages', () => {
     ],
   ])('%s', (_name, change, ok) => {
     expect(ReportSchema.safeParse({ ...report, ...change }).success).toBe(ok);
+  });
+});
+
+describe('slowdown probes and recoveries between neighbouring versions', () => {
+  const slowdown = { provider: 'a', model: 'chat', factor: 4, until: 2_000 };
+  const recovery = { provider: 'a', model: 'chat', at: 1_500 };
+  // What an older peer's schema keeps: the same objects without the new fields (zod drops unknown keys).
+  const OlderSlowdown = SlowdownSchema.omit({ probeEveryMs: true });
+  const OlderSnapshot = SnapshotSchema.omit({ recoveries: true }).extend({
+    slowdowns: OlderSlowdown.array().optional(),
+  });
+  const OlderReport = ReportSchema.omit({ recoveries: true });
+  it.each<[string, () => unknown, unknown]>([
+    [
+      'an older sidecar reads a snapshot with probes and recoveries as one with the slowdown alone',
+      () => {
+        const parsed = OlderSnapshot.parse({
+          ...snapshot,
+          slowdowns: [{ ...slowdown, probeEveryMs: 90_000 }],
+          recoveries: [recovery],
+        });
+        return [parsed.slowdowns, 'recoveries' in parsed];
+      },
+      [[slowdown], false],
+    ],
+    [
+      'an older operator reads a report with recoveries as one without',
+      () => 'recoveries' in OlderReport.parse({ ...report, recoveries: [recovery] }),
+      false,
+    ],
+    [
+      'a newer sidecar reads an older operator’s slowdown as one without probes',
+      () => SnapshotSchema.parse({ ...snapshot, slowdowns: [slowdown] }).slowdowns?.[0]?.probeEveryMs,
+      undefined,
+    ],
+    [
+      'a newer operator reads an older sidecar’s report as one without recoveries',
+      () => ReportSchema.parse(report).recoveries,
+      undefined,
+    ],
+    [
+      'a probe interval of zero is refused',
+      () => SlowdownSchema.safeParse({ ...slowdown, probeEveryMs: 0 }).success,
+      false,
+    ],
+    [
+      'a recovery without its time is refused',
+      () => ReportSchema.safeParse({ ...report, recoveries: [{ provider: 'a', model: 'chat' }] }).success,
+      false,
+    ],
+  ])('%s', (_sentence, read, expected) => {
+    expect(read()).toEqual(expected);
   });
 });
 

@@ -68,6 +68,27 @@ export const SlowdownSchema = z.object({
     .max(1000)
     .describe('Current latency over the usual one (TargetStats.slowdown): 4 for five times slower.'),
   until: epochMs.describe('The signal lapses then unless renewed: the sender renews it while it lasts.'),
+  probeEveryMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(86_400_000)
+    .optional()
+    .describe(
+      'Snapshots only: each sidecar sends one request to the target about this often (at random) while the slowdown lasts, so the fleet sees it recover (operator/slowdown/slowdown-probes.ts). Absent: no probes (older operators).',
+    ),
+});
+
+/**
+ * A (provider, model) held slow by the fleet that answered at its usual speed again: in a report, what the sidecar
+ * whose probe came back fast saw (`at`: when the answer came); in a snapshot, the fleet's word for every sidecar to
+ * forget the slowdown it remembers (sidecar/sync/slowdown-signal.ts). Absent from older peers, which wait for the
+ * slowdown to fade instead.
+ */
+export const RecoverySchema = z.object({
+  provider: name,
+  model: name.describe('The logical model (as TargetReport.model).'),
+  at: epochMs.describe('When the answer that showed the recovery came.'),
 });
 
 /** This sidecar's share of a provider's limits, per minute (absent: no limit of that kind). */
@@ -92,6 +113,8 @@ export const SnapshotSchema = z.object({
   quotas: z.array(QuotaShareSchema),
   /** Slowdowns more than one sidecar sees now (operator/slowdown/fleet-slowdowns.ts); absent from older operators. */
   slowdowns: z.array(SlowdownSchema).max(4096).optional(),
+  /** Slowdowns the fleet's probes saw end, for a while after (slowdown-probes.ts); absent from older operators. */
+  recoveries: z.array(RecoverySchema).max(4096).optional(),
 });
 
 export const AckSchema = z.object({
@@ -146,6 +169,11 @@ export const ReportSchema = z.object({
    * report while it lasts, and at once when one crosses the line. Absent from older sidecars.
    */
   slowdowns: z.array(SlowdownSchema).max(4096).optional(),
+  /**
+   * Targets the fleet held slow that this sidecar saw answer at their usual speed again since its last report,
+   * sent at once (sidecar/sync/slowdown-signal.ts). Absent from older sidecars.
+   */
+  recoveries: z.array(RecoverySchema).max(4096).optional(),
 });
 
 export type Snapshot = z.infer<typeof SnapshotSchema>;
@@ -158,6 +186,7 @@ export type Cooldown = z.infer<typeof CooldownSchema>;
 /** A (provider, model) as one map key; a cool-down of a whole provider has no model (''). */
 export const targetKey = (provider: string, model = ''): string => `${provider}\u0000${model}`;
 export type Slowdown = z.infer<typeof SlowdownSchema>;
+export type Recovery = z.infer<typeof RecoverySchema>;
 
 /**
  * Relaying (several operator replicas): any replica serves sidecars; a follower relays for its sidecars to the

@@ -9,12 +9,13 @@
  *   answer judged by `judgeOutcome`, a 429 cooled down for as long as `Retry-After` says (`coolDownUntil`), rate-limit
  *   headers read by the provider's real adapter;
  * - outcomes feed the real `ReportCollector` through `reportObserver`; reports go to the hub every 5 s, and within
- *   20 ms of a local cool-down or of a target turning well slower than usual (slowdown-signal.ts), as the fleet
- *   reporter sends them; the fleet's slowdowns come back in the snapshots.
+ *   20 ms of a local cool-down, of a target turning well slower than usual, or of one the fleet holds slow answering
+ *   at its usual speed again (slowdown-signal.ts), as the fleet reporter sends them; the fleet's slowdowns, the
+ *   probes it asks for and the recoveries come back in the snapshots.
  *
  * Only the transport is simulated: the answer comes from a `SimProvider` instead of a socket.
  */
-import { SnapshotSchema, type Report } from '../../api/sync/sync-protocol.ts';
+import { SnapshotSchema, type Recovery, type Report } from '../../api/sync/sync-protocol.ts';
 import { SseParser } from '../../core/sse/sse-parser.ts';
 import { expectedCostUsd } from '../../sidecar/balancer/strategies/expected-cost.ts';
 import { SnapshotSink } from '../../operator/sync/snapshot-sink.ts';
@@ -31,7 +32,12 @@ import type { PoolDocument } from '../../sidecar/source/pool-source.ts';
 import { targetFacts } from '../../sidecar/sync/fleet-reporter.ts';
 import { ReportCollector } from '../../sidecar/sync/report-collector.ts';
 import { reportObserver } from '../../sidecar/sync/report-observer.ts';
-import { SLOWDOWN_SIGNAL, SlowdownWatch, slowdownsSeen } from '../../sidecar/sync/slowdown-signal.ts';
+import {
+  SLOWDOWN_SIGNAL,
+  SlowdownWatch,
+  slowdownsSeen,
+  takeRecoveries,
+} from '../../sidecar/sync/slowdown-signal.ts';
 import type { OutcomeObserver } from '../../sidecar/proxy/outcome-observer.ts';
 import type { Router, SimRequest, World } from './world.ts';
 
@@ -51,6 +57,7 @@ export class ProductSidecar implements Router {
   #version: string | undefined;
   #urgentPending = false;
   readonly #slowdownWatch = new SlowdownWatch();
+  #recoveries: Recovery[] = [];
 
   constructor(id: string, world: World, hub: SyncHub, key: PoolKey) {
     this.id = id;
@@ -87,7 +94,10 @@ export class ProductSidecar implements Router {
     this.#world.scheduler.setTimer(this.#world.rng() * REPORT_INTERVAL_MS, every);
     const watch = () => {
       const now = this.#world.scheduler.now;
-      if (this.#slowdownWatch.crossed(slowdownsSeen(this.#runtime, now))) this.#reportSoon();
+      const recovered = takeRecoveries(this.#runtime, now);
+      this.#recoveries.push(...recovered);
+      if (this.#slowdownWatch.crossed(slowdownsSeen(this.#runtime, now)) || recovered.length > 0)
+        this.#reportSoon();
       this.#world.scheduler.setTimer(SLOWDOWN_SIGNAL.watchMs, watch);
     };
     this.#world.scheduler.setTimer(this.#world.rng() * SLOWDOWN_SIGNAL.watchMs, watch);
@@ -141,7 +151,9 @@ export class ProductSidecar implements Router {
     const report: Report = {
       ...this.#collector.take(now, this.#version, targetFacts(this.#runtime, now)),
       slowdowns: slowdownsSeen(this.#runtime, now),
+      ...(this.#recoveries.length > 0 && { recoveries: this.#recoveries }),
     };
+    this.#recoveries = [];
     this.#world.scheduler.setTimer(this.#world.syncDelayMs(), () => this.#hub.report(this.#key, report));
   }
 

@@ -10,7 +10,7 @@
  * strategies keep the spec's weights, so an explicit weighted-round-robin split is never overridden; status
  * then shows the spec's weights as effective.
  */
-import type { Cooldown } from '../../api/sync/sync-protocol.ts';
+import { targetKey, type Cooldown, type Recovery } from '../../api/sync/sync-protocol.ts';
 import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
 import { mergeCooldowns } from '../cooldown/pool-cooldowns.ts';
 import { aggregateFleet, type FleetAggregate, type SidecarRecord } from '../fleet/fleet-aggregate.ts';
@@ -62,6 +62,12 @@ export interface FleetRoundInput {
   readonly state: PoolControlState;
   readonly now: number;
   readonly settings?: FleetRoundSettings;
+  /**
+   * Slowdowns the fleet's probes saw end (operator/slowdown/slowdown-probes.ts): the reports from before a
+   * recovery measured the slow spell, and are not scored, so the recovered provider's weight comes back within a
+   * round or two of fresh reports instead of once the spell has left the window.
+   */
+  readonly recoveries?: readonly Recovery[];
 }
 
 export interface FleetRoundResult {
@@ -107,7 +113,8 @@ export function initialWeights(spec: ProviderPoolSpec): Record<string, number> {
 export function fleetRound(input: FleetRoundInput): FleetRoundResult {
   const { spec, now } = input;
   const settings = input.settings ?? DEFAULT_FLEET_ROUND_SETTINGS;
-  const fleet = aggregateFleet(input.sidecars, input.configVersion, now, settings.windowMs);
+  const recoveredAt = new Map((input.recoveries ?? []).map((r) => [targetKey(r.provider, r.model), r.at]));
+  const fleet = aggregateFleet(input.sidecars, input.configVersion, now, settings.windowMs, recoveredAt);
   const providers = new Set(spec.providers.map((p) => p.name));
   const cooldowns = mergeCooldowns(input.state.cooldowns, reportedCooldowns(input.sidecars), now, providers);
 

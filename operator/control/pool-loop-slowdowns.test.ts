@@ -3,7 +3,7 @@
  * sidecars' reports posted to the hub, the snapshots read off a sidecar's stream.
  */
 import { describe, expect, it } from '@jest/globals';
-import type { Report, Slowdown, Snapshot } from '../../api/sync/sync-protocol.ts';
+import type { Recovery, Report, Slowdown, Snapshot } from '../../api/sync/sync-protocol.ts';
 import { silentLogger } from '../../core/log.ts';
 import { targetReport } from '../../test/support/sync-reports.ts';
 import { SnapshotSink } from '../sync/snapshot-sink.ts';
@@ -49,7 +49,7 @@ function pool() {
       ? undefined
       : (JSON.parse(/^data: (.*)$/m.exec(data)?.[1] ?? 'null') as Snapshot);
   };
-  const report = (sidecar: string, slowdowns: Slowdown[]) => {
+  const report = (sidecar: string, slowdowns: Slowdown[], recoveries?: Recovery[]) => {
     const now = scheduler.clock.now();
     const r: Report = {
       sidecar,
@@ -58,6 +58,7 @@ function pool() {
       targets: [targetReport('alpha'), targetReport('beta')],
       cooldowns: [],
       slowdowns,
+      ...(recoveries !== undefined && { recoveries }),
     };
     hub.report(KEY, r);
   };
@@ -73,7 +74,7 @@ const slow = (now: number, factor = 4): Slowdown => ({
 });
 
 describe('the operator spreading a slowdown the fleet agrees on', () => {
-  it('pushes it within the debounce once two sidecars see it, and withdraws it when one of them no longer does', () => {
+  it('pushes it within the debounce once two sidecars see it, with the probes asked of each sidecar, and holds it while one still does', () => {
     const { scheduler, report, last, stop } = pool();
     const first = scheduler.clock.now();
     report('s1', [slow(first)]);
@@ -81,11 +82,37 @@ describe('the operator spreading a slowdown the fleet agrees on', () => {
     expect(last()?.slowdowns).toBeUndefined();
     report('s2', [slow(scheduler.clock.now(), 3)]);
     scheduler.advance(100);
-    // The factor and the lapse both agree on: the smaller factor, the first sighting's lapse.
-    expect(last()?.slowdowns).toEqual([{ ...slow(first, 3) }]);
+    // The factor and the lapse both agree on: the smaller factor, the first sighting's lapse. Probes: one every
+    // 2 s from the fleet (just published), so every 6 s from each of the three sidecars the hub knows.
+    expect(last()?.slowdowns).toEqual([{ ...slow(first, 3), probeEveryMs: 6_000 }]);
     report('s2', []);
     scheduler.advance(100);
+    // Published, it stays while any sidecar sees it (once the fleet leans away, only probes see it, one at a time).
+    expect(last()?.slowdowns).toEqual([{ ...slow(first, 4), probeEveryMs: 6_000 }]);
+    report('s1', []);
+    scheduler.advance(100);
     expect(last()?.slowdowns).toBeUndefined();
+    stop();
+  });
+
+  it('drops it at once when a probe saw the provider recover, publishes the recovery for 30 s, and needs a new quorum to bring it back', () => {
+    const { scheduler, report, last, stop } = pool();
+    report('s1', [slow(scheduler.clock.now())]);
+    report('s2', [slow(scheduler.clock.now())]);
+    scheduler.advance(100);
+    expect(last()?.slowdowns).toHaveLength(1);
+    const at = scheduler.clock.now() - 50;
+    report('s3', [], [{ provider: 'alpha', model: 'chat', at }]);
+    scheduler.advance(100);
+    expect(last()?.slowdowns).toBeUndefined();
+    expect(last()?.recoveries).toEqual([{ provider: 'alpha', model: 'chat', at }]);
+    // s1's memory of the spell, reported before it heard of the recovery, is one sighting: no quorum.
+    report('s1', [slow(scheduler.clock.now())]);
+    scheduler.advance(100);
+    expect(last()?.slowdowns).toBeUndefined();
+    // Dropped by the first round after it is 30 s old.
+    scheduler.advance(35_000);
+    expect(last()?.recoveries).toBeUndefined();
     stop();
   });
 

@@ -7,7 +7,13 @@
  * - on a report carrying a new cool-down: merge and push at once, so a 429 one sidecar saw reaches the others
  *   in well under a second instead of a round later.
  */
-import type { Cooldown, Report, Slowdown } from '../../api/sync/sync-protocol.ts';
+import {
+  targetKey,
+  type Cooldown,
+  type Recovery,
+  type Report,
+  type Slowdown,
+} from '../../api/sync/sync-protocol.ts';
 import type { FleetAggregate } from '../fleet/fleet-aggregate.ts';
 import type { ProviderPoolSpec } from '../../api/v1alpha1/providerpool.ts';
 import { ProviderPoolStatusSchema, type ProviderPoolStatus } from '../../api/v1alpha1/providerpool-status.ts';
@@ -21,6 +27,7 @@ import {
   slowdownsMoved,
   type SlowdownSightings,
 } from '../slowdown/fleet-slowdowns.ts';
+import { forgetRecovered, recordRecoveries, withProbes } from '../slowdown/slowdown-probes.ts';
 import { quotasChanged, type FleetQuotas } from '../quota/fleet-quotas.ts';
 import { reconcilePool, type FleetObservation, type PoolObject } from '../reconcile/reconcile-pool.ts';
 import { statusDiffers } from '../reconcile/pool-status.ts';
@@ -124,6 +131,10 @@ export class PoolLoop {
   /** Each sidecar's latest slowdown sightings, and the fleet's slowdowns last pushed (fleet-slowdowns.ts). */
   #sightings: SlowdownSightings = new Map();
   #slowdowns: readonly Slowdown[] = [];
+  /** When each published slowdown was first published (its probes thin out with age), by target key. */
+  #slowdownSince = new Map<string, number>();
+  /** Recoveries the fleet's probes saw, published for a while (slowdown-probes.ts). */
+  #recoveries: readonly Recovery[] = [];
 
   constructor(pool: PoolObject, secrets: SecretIndex, deps: PoolLoopDeps) {
     this.key = { namespace: pool.metadata.namespace, name: pool.metadata.name };
@@ -144,29 +155,71 @@ export class PoolLoop {
     this.#reconcile();
   }
 
-  /** A report arrived: spread at once any cool-down it brings, and a slowdown the fleet now agrees on. */
+  /**
+   * A report arrived: spread at once any cool-down it brings, a slowdown the fleet now agrees on, and a recovery a
+   * probe saw (the slowdown and everyone's sightings of it are dropped).
+   */
   onReport(report: Report): void {
     if (this.#published === undefined) return;
     const slowdownNews =
       report.slowdowns !== undefined && (report.slowdowns.length > 0 || this.#sightings.size > 0);
-    if (report.cooldowns.length === 0 && !slowdownNews) return;
+    const recovered = report.recoveries !== undefined && report.recoveries.length > 0;
+    if (report.cooldowns.length === 0 && !slowdownNews && !recovered) return;
     const now = this.#deps.scheduler.clock.now();
     const names = new Set(this.#published.spec.providers.map((p) => p.name));
     const merged = mergeCooldowns(this.#state.cooldowns, report.cooldowns, now, names);
-    this.#sightings = recordSightings(this.#sightings, report.sidecar, report.slowdowns, now, names);
+    this.#sightings = forgetRecovered(
+      recordSightings(this.#sightings, report.sidecar, report.slowdowns, now, names),
+      report.recoveries,
+    );
     const cooldownsChanged = !sameCooldowns(merged, this.#state.cooldowns);
-    if (!this.#updateSlowdowns(now) && !cooldownsChanged) return;
+    const recoveriesChanged = this.#updateRecoveries(report.recoveries, now, names);
+    if (!this.#updateSlowdowns(now) && !cooldownsChanged && !recoveriesChanged) return;
     this.#state = { ...this.#state, cooldowns: merged };
     this.#publish(this.#published.configVersion, this.#published.spec, this.#published.weights);
+  }
+
+  /** The pool's requests per second, as the last round's reports demanded them; undefined before the first round. */
+  #requestsPerSecond(): number | undefined {
+    const providers = this.#fleet?.providers;
+    if (providers === undefined) return undefined;
+    let perMinute = 0;
+    for (const p of providers.values()) for (const d of p.demand.values()) perMinute += d.requestsPerMinute;
+    return perMinute / 60;
+  }
+
+  /** Adds a report's recoveries to those held and drops the expired; true when what is published changes. */
+  #updateRecoveries(
+    reported: readonly Recovery[] | undefined,
+    now: number,
+    names: ReadonlySet<string>,
+  ): boolean {
+    const next = recordRecoveries(this.#recoveries, reported, now, names);
+    const same =
+      next.length === this.#recoveries.length &&
+      next.every((r, i) => {
+        const p = this.#recoveries[i];
+        return p !== undefined && p.provider === r.provider && p.model === r.model && p.at === r.at;
+      });
+    this.#recoveries = next;
+    return !same;
   }
 
   /** Recomputes the fleet's slowdowns; true when they moved enough to push (fleet-slowdowns.ts). */
   #updateSlowdowns(now: number): boolean {
     // Sidecars sending to each provider, as the last round counted them; two before the first round.
     const providers = this.#fleet?.providers;
-    const next = fleetSlowdowns(this.#sightings, now, (p) =>
-      slowdownQuorum(providers?.get(p)?.sidecarsReporting ?? 0),
+    const agreed = fleetSlowdowns(
+      this.#sightings,
+      now,
+      (p) => slowdownQuorum(providers?.get(p)?.sidecarsReporting ?? 0),
+      new Set(this.#slowdownSince.keys()),
     );
+    const keys = new Set(agreed.map((s) => targetKey(s.provider, s.model)));
+    for (const key of this.#slowdownSince.keys()) if (!keys.has(key)) this.#slowdownSince.delete(key);
+    for (const key of keys) if (!this.#slowdownSince.has(key)) this.#slowdownSince.set(key, now);
+    const sidecars = this.#deps.hub.sidecars(this.key).length;
+    const next = withProbes(agreed, this.#slowdownSince, sidecars, now, this.#requestsPerSecond());
     if (!slowdownsMoved(this.#slowdowns, next, SLOWDOWN_RENEW_MS)) return false;
     this.#slowdowns = next;
     return true;
@@ -196,6 +249,7 @@ export class PoolLoop {
       state: this.#state,
       now: this.#deps.scheduler.clock.now(),
       settings: this.#deps.settings ?? DEFAULT_FLEET_ROUND_SETTINGS,
+      recoveries: this.#recoveries,
     });
     const cooldownsChanged = !sameCooldowns(result.cooldowns, this.#state.cooldowns);
     // Releasing or restoring the reserve moves every share by ~5 %: pushed even when under the noise tolerance.
@@ -211,10 +265,12 @@ export class PoolLoop {
     const names = new Set(published.spec.providers.map((p) => p.name));
     this.#sightings = pruneSightings(this.#sightings, now, names);
     const slowdownsChanged = this.#updateSlowdowns(now);
+    const recoveriesChanged = this.#updateRecoveries(undefined, now, names);
     if (
       quotasMoved ||
       cooldownsChanged ||
       slowdownsChanged ||
+      recoveriesChanged ||
       !sameWeights(result.weights, published.weights)
     )
       this.#publish(published.configVersion, published.spec, result.weights);
@@ -254,6 +310,7 @@ export class PoolLoop {
       cooldowns: this.#state.cooldowns,
       quotas: this.#quotas,
       slowdowns: this.#slowdowns,
+      recoveries: this.#recoveries,
     });
   }
 

@@ -3,7 +3,7 @@
  * latency percentiles come from merged histograms; in-flight and breaker phases take each sidecar's latest
  * report. The result feeds reweighting (provider windows), quota splitting (demand per sidecar) and status.
  */
-import type { Report } from '../../api/sync/sync-protocol.ts';
+import { targetKey, type Report } from '../../api/sync/sync-protocol.ts';
 import { mergeHistograms, type HistogramCounts } from '../../core/latency-histogram.ts';
 
 /** One sidecar as the operator knows it. */
@@ -103,11 +103,17 @@ const emptyAccumulator = (): Accumulator => ({
   modelDemand: new Map(),
 });
 
+/**
+ * @param recoveredAt when the fleet saw each (provider, model) recover from a slowdown, by `targetKey` (operator/
+ *   slowdown/slowdown-probes.ts): what a report that ended before then measured of that target (its attempts,
+ *   failures and latencies) is the slow spell, so it is left out; its demand and tokens still count.
+ */
 export function aggregateFleet(
   sidecars: Iterable<SidecarRecord>,
   currentVersion: string | undefined,
   now: number,
   windowMs: number,
+  recoveredAt: ReadonlyMap<string, number> = new Map(),
 ): FleetAggregate {
   const since = now - windowMs;
   const byProvider = new Map<string, Accumulator>();
@@ -139,16 +145,19 @@ export function aggregateFleet(
     for (const report of recent) {
       for (const t of report.targets) {
         const a = acc(t.provider);
-        a.attempts += t.attempts;
-        a.successes += t.successes;
-        a.failures += t.failures;
-        if (t.failureMs !== undefined) {
-          a.timedFailures += t.failures;
-          a.failureMs += t.failureMs;
+        const recovered = recoveredAt.get(targetKey(t.provider, t.model));
+        if (recovered === undefined || report.windowEnd > recovered) {
+          a.attempts += t.attempts;
+          a.successes += t.successes;
+          a.failures += t.failures;
+          if (t.failureMs !== undefined) {
+            a.timedFailures += t.failures;
+            a.failureMs += t.failureMs;
+          }
+          a.rateLimited += t.rateLimited;
+          a.latency.push(t.latency);
+          a.timeToFirstToken.push(t.timeToFirstToken);
         }
-        a.rateLimited += t.rateLimited;
-        a.latency.push(t.latency);
-        a.timeToFirstToken.push(t.timeToFirstToken);
         a.inputTokens += t.inputTokens;
         a.outputTokens += t.outputTokens;
         a.costUSD += t.costUSD;

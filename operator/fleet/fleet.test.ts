@@ -92,6 +92,35 @@ describe('the fleet view of a pool', () => {
     expect(fleet.providers.get('a')).toBeUndefined();
   });
 
+  it.each([
+    {
+      name: 'scores a target’s reports from after its recovery only',
+      recoveredAgoMs: 7_000,
+      attempts: 2,
+      inputTokens: 300,
+    },
+    { name: 'scores them all without a recovery', recoveredAgoMs: undefined, attempts: 5, inputTokens: 300 },
+    // The report that straddles the recovery counts: part of it came after.
+    {
+      name: 'scores a report that ended after the recovery',
+      recoveredAgoMs: 12_000,
+      attempts: 5,
+      inputTokens: 300,
+    },
+  ])('$name, and counts every report’s tokens', ({ recoveredAgoMs, attempts, inputTokens }) => {
+    const slow = target('a', { attempts: 3, successes: 3, inputTokens: 100 });
+    const fast = target('a', { attempts: 2, successes: 2, inputTokens: 200 });
+    const recoveredAt = new Map(recoveredAgoMs === undefined ? [] : [['a\u0000chat', NOW - recoveredAgoMs]]);
+    const fleet = aggregateFleet(
+      [sidecar('s1', [report(10_000, [slow]), report(0, [fast])])],
+      'v1',
+      NOW,
+      WINDOW_MS,
+      recoveredAt,
+    );
+    expect(fleet.providers.get('a')).toMatchObject({ attempts, inputTokens });
+  });
+
   it.each<[string, Partial<TargetReport>[], boolean, string]>([
     [
       'a provider with open breakers on every reporting sidecar is Unhealthy',

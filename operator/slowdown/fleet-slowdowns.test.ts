@@ -110,6 +110,16 @@ describe('how many sidecars must see a slowdown', () => {
     expect(slowdownQuorum(sidecars)).toBe(quorum);
   });
 
+  it('keeps a published slowdown while any sidecar still sees it, at what they share, and only that long', () => {
+    const one = after([['a', [seen(4)]]]);
+    const two = recordSightings(one, 'b', [seen(3)], NOW, POOL);
+    const held = new Set(['alpha\u0000chat']);
+    expect(fleetSlowdowns(one, NOW, () => 3)).toEqual([]);
+    expect(fleetSlowdowns(one, NOW, () => 3, held)).toEqual([seen(4)]);
+    expect(fleetSlowdowns(two, NOW, () => 3, held)).toEqual([seen(3)]);
+    expect(fleetSlowdowns(recordSightings(one, 'a', [], NOW, POOL), NOW, () => 3, held)).toEqual([]);
+  });
+
   it('publishes nothing until the provider’s quorum sees it', () => {
     const two = after([
       ['a', [seen(4)]],
@@ -133,6 +143,24 @@ describe('whether the fleet’s slowdowns moved enough to push', () => {
       moved: false,
     },
     { name: 'a factor that rose by a third does', published: [seen(3)], next: [seen(4)], moved: true },
+    {
+      name: 'a probe interval that doubled does',
+      published: [{ ...seen(3), probeEveryMs: 100_000 }],
+      next: [{ ...seen(3), probeEveryMs: 200_000 }],
+      moved: true,
+    },
+    {
+      name: 'a probe interval that moved by a tenth (a sidecar joined) does not',
+      published: [{ ...seen(3), probeEveryMs: 100_000 }],
+      next: [{ ...seen(3), probeEveryMs: 110_000 }],
+      moved: false,
+    },
+    {
+      name: 'probes asked for where there were none does',
+      published: [seen(3)],
+      next: [{ ...seen(3), probeEveryMs: 100_000 }],
+      moved: true,
+    },
     {
       name: 'a renewal shorter than the renewal step does not',
       published: [seen(3, NOW + 12_000)],

@@ -77,22 +77,27 @@ export function pruneSightings(
 }
 
 /**
- * The slowdowns to publish: for each target that at least its provider's quorum of sidecars see now, the largest factor and the
- * latest `until` that `quorum` of them share (the quorum-th largest of each). Sorted by target.
+ * The slowdowns to publish: for each target that at least its provider's quorum of sidecars see now, the largest
+ * factor and the latest `until` that `quorum` of them share (the quorum-th largest of each). A target already
+ * published (`held`) stays while any sidecar still sees it, at what the fewer sightings share: once the fleet leans
+ * away, the only fresh evidence is the probes' (slowdown-probes.ts), one sidecar's at a time, and a slow probe
+ * must keep the signal rather than let it lapse and every sidecar try the slow provider again. Sorted by target.
  */
 export function fleetSlowdowns(
   sightings: SlowdownSightings,
   now: number,
   quorumOf: (provider: string) => number = () => SLOWDOWN_QUORUM_MIN,
+  held: ReadonlySet<string> = new Set(),
 ): Slowdown[] {
   const out: Slowdown[] = [];
-  for (const bySidecar of sightings.values()) {
+  for (const [key, bySidecar] of sightings) {
     const live = [...bySidecar.values()].filter((s) => s.until > now);
     const first = live[0];
     if (first === undefined) continue;
     const quorum = Math.max(1, quorumOf(first.provider));
-    if (live.length < quorum) continue;
-    const nth = (values: number[]) => values.sort((a, b) => b - a)[quorum - 1] ?? 0;
+    if (live.length < (held.has(key) ? 1 : quorum)) continue;
+    const shared = Math.min(quorum, live.length);
+    const nth = (values: number[]) => values.sort((a, b) => b - a)[shared - 1] ?? 0;
     out.push({
       provider: first.provider,
       model: first.model,
@@ -104,9 +109,10 @@ export function fleetSlowdowns(
 }
 
 /**
- * Whether `next` must be pushed over `published`: a target came or went, a factor moved by more than a fifth
- * (sidecars' slowdowns wobble with every answer), or an `until` is renewed by more than `renewMs` (so renewals
- * reach the sidecars before the published one lapses, without a push per report).
+ * Whether `next` must be pushed over `published`: a target came or went, a factor or a probe interval
+ * (slowdown-probes.ts) moved by more than a fifth (sidecars' slowdowns wobble with every answer), or an `until` is
+ * renewed by more than `renewMs` (so renewals reach the sidecars before the published one lapses, without a push
+ * per report).
  */
 export function slowdownsMoved(
   published: readonly Slowdown[],
@@ -117,7 +123,13 @@ export function slowdownsMoved(
   return next.some((n, i) => {
     const p = published[i];
     if (p === undefined || keyOf(p) !== keyOf(n)) return true;
-    const ratio = n.factor / p.factor;
-    return ratio > 1.2 || ratio < 1 / 1.2 || n.until > p.until + renewMs || n.until < p.until - renewMs;
+    const moved = (a: number | undefined, b: number | undefined) =>
+      a === undefined || b === undefined ? a !== b : b / a > 1.2 || b / a < 1 / 1.2;
+    return (
+      moved(p.factor, n.factor) ||
+      moved(p.probeEveryMs, n.probeEveryMs) ||
+      n.until > p.until + renewMs ||
+      n.until < p.until - renewMs
+    );
   });
 }

@@ -18,6 +18,7 @@ import {
   type Ack,
   type Cooldown,
   type QuotaShare,
+  type Recovery,
   type RelaySnapshot,
   type Report,
   type Slowdown,
@@ -46,6 +47,8 @@ export interface PoolContent {
   readonly cooldowns: readonly Cooldown[];
   /** Slowdowns the fleet agrees on (operator/slowdown/fleet-slowdowns.ts); none when absent. */
   readonly slowdowns?: readonly Slowdown[];
+  /** Slowdowns the fleet's probes saw end (operator/slowdown/slowdown-probes.ts); none when absent. */
+  readonly recoveries?: readonly Recovery[];
   /** This sidecar's quota shares; sidecars not in the map get none. */
   readonly quotas: ReadonlyMap<string, readonly QuotaShare[]>;
 }
@@ -160,6 +163,7 @@ export class SyncHub {
       weights: snapshot.weights,
       cooldowns: snapshot.cooldowns,
       ...(snapshot.slowdowns !== undefined && { slowdowns: snapshot.slowdowns }),
+      ...(snapshot.recoveries !== undefined && { recoveries: snapshot.recoveries }),
       quotas: new Map(Object.entries(snapshot.quotas)),
     };
     pool.cancelPush?.();
@@ -398,6 +402,8 @@ export class SyncHub {
       // Only when there are any: a snapshot of a pool without slowdowns reads as before.
       ...(content.slowdowns !== undefined &&
         content.slowdowns.length > 0 && { slowdowns: [...content.slowdowns] }),
+      ...(content.recoveries !== undefined &&
+        content.recoveries.length > 0 && { recoveries: [...content.recoveries] }),
     };
     const json = JSON.stringify(common);
     pool.prefix = `${json.slice(0, -1)},"quotas":`;

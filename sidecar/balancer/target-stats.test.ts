@@ -329,3 +329,42 @@ describe('TargetStats slowdown (against its own usual latency)', () => {
     expect(slow.slowdown(T + 1_000)).toBeGreaterThan(2);
   });
 });
+
+describe('TargetStats after the fleet saw a slow spell end', () => {
+  /** The usual: 50 answers of 100 ms; then three of 500 ms (a spell it remembers). */
+  const remembering = (): TargetStats => {
+    const stats = new TargetStats();
+    for (let i = 0; i < 50; i++) stats.start(i * 1_000).end(i * 1_000 + 100, { ok: true });
+    for (let i = 0; i < 3; i++) stats.start(60_000 + i).end(60_500 + i, { ok: true });
+    return stats;
+  };
+  it.each([
+    {
+      name: 'forgets the spell at once: slowdown 1 and the latency back to the usual',
+      inFlightSince: undefined,
+      check: (stats: TargetStats) => {
+        expect(stats.slowdown(61_000)).toBe(1);
+        expect(stats.latencyMs(61_000)).toBeLessThan(130);
+      },
+    },
+    {
+      // One request sent a second ago, against a usual of about 0.1 s: ten times, by its age.
+      name: 'still counts a request in flight by its age',
+      inFlightSince: 60_000,
+      check: (stats: TargetStats) => expect(stats.slowdown(61_000)).toBeGreaterThan(5),
+    },
+  ])('$name', ({ inFlightSince, check }) => {
+    const stats = remembering();
+    if (inFlightSince !== undefined) stats.start(inFlightSince);
+    expect(stats.slowdown(61_000)).toBeGreaterThan(2);
+    stats.forgetSlowdown(61_000);
+    check(stats);
+  });
+
+  it('tells the latest answer: when its request started and how long it took', () => {
+    const stats = remembering();
+    expect(stats.latestAnswer).toEqual({ startedAt: 60_002, latencyMs: 500 });
+    stats.start(70_000).end(70_900, { ok: false });
+    expect(stats.latestAnswer).toEqual({ startedAt: 60_002, latencyMs: 500 });
+  });
+});

@@ -111,6 +111,8 @@ export class TargetStats {
   private failures = 0;
   private outcomes = 0;
   private outcomesAt = 0;
+  /** The latest successful answer: when its request started and how long it took. */
+  private latest: { readonly startedAt: number; readonly latencyMs: number } | undefined;
 
   constructor(options: TargetStatsOptions = {}) {
     this.latencyDecayMs = positive('latencyDecayMs', options.latencyDecayMs ?? DEFAULTS.latencyDecayMs);
@@ -182,6 +184,32 @@ export class TargetStats {
     return Math.max(0, current / usual);
   }
 
+  /** The usual (long-run) mean latency behind `slowdown`, ms; undefined before the first answer. */
+  get usualLatencyMs(): number | undefined {
+    return this.usualMean;
+  }
+
+  /** The latest successful answer (when its request started, how long it took); undefined before any. */
+  get latestAnswer(): { readonly startedAt: number; readonly latencyMs: number } | undefined {
+    return this.latest;
+  }
+
+  /**
+   * Forgets a slow spell the target is known to be over (the fleet saw it answer at its usual speed again): the
+   * recent mean and the peak latency go back to the usual mean, so the target is judged on its next answers at
+   * once instead of after its memory fades. Requests still in flight keep counting by their age.
+   */
+  forgetSlowdown(now: number): void {
+    const usual = this.usualMean;
+    if (usual === undefined) return;
+    this.recentMean = usual;
+    this.lastMeanSampleAt = now;
+    if (this.latencyEstimate !== undefined && this.latencyEstimate > usual) {
+      this.latencyEstimate = usual;
+      this.latencySampledAt = now;
+    }
+  }
+
   load(now: number): TargetLoad {
     return {
       inFlight: this.pending,
@@ -234,7 +262,9 @@ export class TargetStats {
   private finish(startedAt: number, endedAt: number, outcome: RequestOutcome): void {
     this.release(startedAt, endedAt);
     if (outcome.ok) {
-      this.learnLatency(endedAt, outcome.latencyMs ?? Math.max(0, endedAt - startedAt), false);
+      const latencyMs = outcome.latencyMs ?? Math.max(0, endedAt - startedAt);
+      this.learnLatency(endedAt, latencyMs, false);
+      if (latencyMs >= 0 && Number.isFinite(latencyMs)) this.latest = { startedAt, latencyMs };
     } else if (outcome.latencyMs !== undefined) {
       this.learnLatency(endedAt, outcome.latencyMs, true);
     }

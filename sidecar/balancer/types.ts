@@ -32,6 +32,17 @@ export interface Candidate {
    * mean age) over its long-run latency; 1 as usual and with no data (see TargetStats.slowdown).
    */
   readonly slowdown: number;
+  /**
+   * The slowdown the fleet agrees on (a quorum of sidecars sees it; sidecar/routing/fleet-slowdown.ts): 1, or
+   * absent, when there is none. Kept apart from `slowdown` because it is already past the noise a single sidecar's
+   * reading has, so the adaptive strategy prices it without the threshold it keeps for its own.
+   */
+  readonly fleetSlowdown?: number;
+  /**
+   * True when this first attempt is due to probe the target while the fleet holds it slow
+   * (sidecar/routing/slowdown-probe.ts): the adaptive strategy sends it there, so the fleet sees it recover.
+   */
+  readonly probeDue?: boolean;
   /** True while the target's breaker is half-open: it may take probes, not full traffic. */
   readonly probing: boolean;
   /** Price of the provider model behind this target; undefined when the pool gives none. */

@@ -58,4 +58,42 @@ describe('applying the operator’s fleet directives', () => {
     applyFleetDirectives(r, { weights: {}, cooldowns: [], quotas: [] }, NOW + 1_000);
     expect(chat('a')?.health.fleetSlowdown).toBeUndefined();
   });
+
+  it('holds the probes asked for with a slowdown, and since when it holds the slowdown', () => {
+    const r = runtime();
+    const a = r.models.get('chat')?.find((t) => t.provider.name === 'a');
+    const slowdowns = [
+      { provider: 'a', model: 'chat', factor: 3.5, until: NOW + 9_000, probeEveryMs: 60_000 },
+    ];
+    applyFleetDirectives(r, { weights: {}, cooldowns: [], quotas: [], slowdowns }, NOW);
+    applyFleetDirectives(r, { weights: {}, cooldowns: [], quotas: [], slowdowns }, NOW + 2_000);
+    expect(a?.health.fleetSlowdown).toEqual({ factor: 3.5, until: NOW + 9_000, probeEveryMs: 60_000 });
+    expect(a?.health.slowdownProbe.heldSince).toBe(NOW);
+  });
+
+  it.each([
+    {
+      name: 'forgets its own memory of a slow spell the fleet saw end',
+      at: NOW - 500,
+      appliedBefore: -Infinity,
+      forgets: true,
+    },
+    {
+      name: 'applies a recovery once: the same one again forgets nothing new',
+      at: NOW - 500,
+      appliedBefore: NOW - 500,
+      forgets: false,
+    },
+  ])('$name', ({ at, appliedBefore, forgets }) => {
+    const r = runtime();
+    const a = r.models.get('chat')?.find((t) => t.provider.name === 'a');
+    if (a === undefined) throw new Error('no target');
+    for (let i = 0; i < 20; i++) a.stats.recordLatency(NOW - 60_000 + i * 1_000, 1_000);
+    for (let i = 0; i < 3; i++) a.stats.recordLatency(NOW - 2_000 + i, 5_000);
+    a.health.recoveredAt = appliedBefore;
+    const recoveries = [{ provider: 'a', model: 'chat', at }];
+    applyFleetDirectives(r, { weights: {}, cooldowns: [], quotas: [], recoveries }, NOW);
+    expect(a.stats.slowdown(NOW) === 1).toBe(forgets);
+    expect(a.health.recoveredAt).toBe(at);
+  });
 });

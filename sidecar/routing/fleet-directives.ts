@@ -2,7 +2,9 @@
  * What a sidecar takes from the operator's fleet directives besides the weights (which `buildPoolRuntime` reads):
  * each provider's quota budget and its models' own (quota/quota-rates.ts; the spec's limits whole when standalone),
  * the pool-wide cool-downs another sidecar saw, for a whole provider or one (provider, model), and the slowdowns
- * other sidecars see (fleet-slowdown.ts; a target absent from the list has none). No I/O; the
+ * other sidecars see (fleet-slowdown.ts; a target absent from the list has none) with the probes asked for
+ * (slowdown-probe.ts), and the slowdowns the fleet's probes saw end (the target forgets its own memory of the spell
+ * once: TargetStats.forgetSlowdown). No I/O; the
  * runtime holder and the routing simulator (bench/routing) both apply documents with it.
  */
 import { modelQuotaRates, quotaRates } from '../quota/quota-rates.ts';
@@ -30,10 +32,26 @@ export function applyFleetDirectives(
       if (!provider.spec.models.some((m) => m.name === model)) provider.modelQuotas.delete(model);
   }
   const slowdowns = new Map((fleet?.slowdowns ?? []).map((s) => [targetKey(s.provider, s.model), s]));
+  const recoveries = new Map((fleet?.recoveries ?? []).map((r) => [targetKey(r.provider, r.model), r]));
   for (const [model, targets] of runtime.models) {
     for (const t of targets) {
-      const s = slowdowns.get(targetKey(t.provider.name, model));
-      t.health.fleetSlowdown = s === undefined ? undefined : { factor: s.factor, until: s.until };
+      const key = targetKey(t.provider.name, model);
+      const recovery = recoveries.get(key);
+      if (recovery !== undefined && recovery.at > t.health.recoveredAt) {
+        t.health.recoveredAt = recovery.at;
+        t.stats.forgetSlowdown(now);
+        t.health.slowdownProbe.reset();
+      }
+      const s = slowdowns.get(key);
+      t.health.fleetSlowdown =
+        s === undefined
+          ? undefined
+          : {
+              factor: s.factor,
+              until: s.until,
+              ...(s.probeEveryMs !== undefined && { probeEveryMs: s.probeEveryMs }),
+            };
+      t.health.slowdownProbe.hold(t.health.fleetSlowdown, now, t.stats.usualLatencyMs);
     }
   }
   for (const c of fleet?.cooldowns ?? []) {

@@ -7,6 +7,8 @@
 export interface FleetSlowdown {
   readonly factor: number;
   readonly until: number;
+  /** How often this sidecar probes the target meanwhile, on average (slowdown-probe.ts); absent: never. */
+  readonly probeEveryMs?: number;
 }
 
 /** The fleet's factor for a target at `now`: 1 (none) when there is none or it lapsed. */

@@ -383,31 +383,31 @@ describe('priority tiers', () => {
   });
 });
 
-describe('the slowdown a strategy sees for a target', () => {
+describe('the slowdowns a strategy sees for a target', () => {
   it.each([
     {
-      name: 'is 1 with no evidence of its own and none from the fleet',
+      name: 'are 1 with no evidence of its own and none from the fleet',
       fleet: undefined,
       hangingMs: 0,
-      expected: 1,
+      expected: { own: 1, fleet: 1 },
     },
     {
-      name: 'is the fleet’s while other sidecars see the target slow and this one has no evidence yet',
+      name: 'carry the fleet’s while other sidecars see the target slow and this one has no evidence yet',
       fleet: { factor: 3.5, until: NOW + 1 },
       hangingMs: 0,
-      expected: 3.5,
+      expected: { own: 1, fleet: 3.5 },
     },
     {
-      name: 'is back to its own once the fleet’s lapsed',
+      name: 'drop the fleet’s once it lapsed',
       fleet: { factor: 3.5, until: NOW },
       hangingMs: 0,
-      expected: 1,
+      expected: { own: 1, fleet: 1 },
     },
     {
-      name: 'is its own when its own evidence says slower than the fleet does',
+      name: 'carry its own evidence and the fleet’s side by side',
       fleet: { factor: 2, until: NOW + 1 },
       hangingMs: 5_000,
-      expected: 5,
+      expected: { own: 5, fleet: 2 },
     },
   ])('$name', ({ fleet, hangingMs, expected }) => {
     const r = runtimeOf([{ name: 'a' }]);
@@ -416,15 +416,54 @@ describe('the slowdown a strategy sees for a target', () => {
     a.stats.recordLatency(NOW - 10_000, 1_000);
     if (hangingMs > 0) a.stats.start(NOW - hangingMs);
     a.health.fleetSlowdown = fleet;
-    const seen: number[] = [];
+    const seen: { own: number; fleet: number | undefined }[] = [];
     const recording = {
       name: 'adaptive' as const,
       pick: (candidates: readonly Candidate[]) => {
-        seen.push(...candidates.map((c) => c.slowdown));
+        seen.push(...candidates.map((c) => ({ own: c.slowdown, fleet: c.fleetSlowdown })));
         return candidates[0];
       },
     };
     selectTarget(r.models.get('chat') ?? [], recording, ctx, new Set());
     expect(seen).toEqual([expected]);
+  });
+});
+
+describe('a probe of a target the fleet holds slow', () => {
+  /** `a` held slow by the fleet with a probe due at once (an interval of 1 ms), `b` and `c` healthy. */
+  function heldSlow(): PoolRuntime {
+    const r = runtimeOf([{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
+    const a = r.models.get('chat')?.find((t) => t.provider.name === 'a');
+    if (a === undefined) throw new Error('no target');
+    a.health.fleetSlowdown = { factor: 4, until: NOW + 60_000, probeEveryMs: 1 };
+    a.health.slowdownProbe.hold(a.health.fleetSlowdown, NOW - 1_000);
+    a.health.slowdownProbe.due(a.health.fleetSlowdown, NOW - 1_000, seededRng(1));
+    return r;
+  }
+  it.each([
+    {
+      name: 'goes to it on a first attempt, whatever the weights say',
+      avoid: new Set<string>(),
+      picked: 'a',
+    },
+    // c failed the first attempt: the retry goes where the weights say (b), not to the probe.
+    { name: 'never takes a retry there', avoid: new Set(['c']), picked: 'b' },
+  ])('$name', ({ avoid, picked }) => {
+    const r = heldSlow();
+    const adaptive = createStrategy('adaptive');
+    const chosen = selectTarget(r.models.get('chat') ?? [], adaptive, ctx, avoid);
+    expect(chosen.target?.provider.name).toBe(picked);
+  });
+
+  it('is taken once: the next first attempt waits for the next probe time', () => {
+    const r = heldSlow();
+    const a = r.models.get('chat')?.find((t) => t.provider.name === 'a');
+    if (a === undefined || a.health.fleetSlowdown === undefined) throw new Error('no target');
+    a.health.fleetSlowdown = { ...a.health.fleetSlowdown, probeEveryMs: 1 };
+    const adaptive = createStrategy('adaptive');
+    expect(selectTarget(r.models.get('chat') ?? [], adaptive, ctx, new Set()).target?.provider.name).toBe(
+      'a',
+    );
+    expect(a.health.slowdownProbe.due(a.health.fleetSlowdown, NOW, seededRng(2))).toBe(false);
   });
 });

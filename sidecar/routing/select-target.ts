@@ -45,7 +45,7 @@ export interface NoneAvailable {
   readonly quotaRefused: readonly Target[];
 }
 
-function toCandidate(t: Target, now: number, probing: boolean): Candidate {
+function toCandidate(t: Target, now: number, probing: boolean, probeDue: boolean): Candidate {
   const p = t.provider;
   // A provider running out of its announced rate limit takes less, before it starts answering 429; one that has just
   // recovered takes a growing share (slow start).
@@ -63,8 +63,10 @@ function toCandidate(t: Target, now: number, probing: boolean): Candidate {
     inFlight: t.stats.inFlight,
     latencyMs: t.stats.latencyMs(now),
     errorRate: t.stats.errorRate(now),
-    // Its own evidence, or the fleet's when other sidecars already see the target slow down.
-    slowdown: Math.max(t.stats.slowdown(now), fleetSlowdownAt(t.health.fleetSlowdown, now)),
+    // Its own evidence, and the fleet's when other sidecars already see the target slow down.
+    slowdown: t.stats.slowdown(now),
+    fleetSlowdown: fleetSlowdownAt(t.health.fleetSlowdown, now),
+    ...(probeDue && { probeDue }),
     probing,
     price: t.price,
   };
@@ -102,7 +104,9 @@ export function selectTarget(
     eligible.set(t.key, t);
     const probing =
       t.provider.breaker.state(ctx.now) === 'half-open' || t.health.breaker.state(ctx.now) === 'half-open';
-    candidates.push(toCandidate(t, ctx.now, probing));
+    // A slowdown probe goes out on a first attempt only: a retry is owed to the fastest way to an answer.
+    const probeDue = avoid.size === 0 && t.health.slowdownProbe.due(t.health.fleetSlowdown, ctx.now, ctx.rng);
+    candidates.push(toCandidate(t, ctx.now, probing, probeDue));
   }
   for (const group of pickingOrder(candidates, eligible, avoid)) {
     // A half-open breaker may refuse once its probe slots are taken; then the pick is retried without it.
@@ -114,6 +118,8 @@ export function selectTarget(
       if (permit) {
         // Admission found the share not used up at this same `now`, so the take succeeds.
         takeQuota(target, ctx.now, ctx.tokens.input + ctx.tokens.output);
+        if (picked.probeDue === true)
+          target.health.slowdownProbe.sent(target.health.fleetSlowdown, ctx.now, ctx.rng);
         return { target, permit, quotaRefused };
       }
       skipped.push(`${target.key}: circuit breaker half-open, probe in progress`);

@@ -3,6 +3,7 @@ import type { Rng } from '../../core/clock.ts';
 import { CircuitBreaker, type BreakerTransition } from '../breaker/circuit-breaker.ts';
 import { CoolDown } from '../retry/cooldown.ts';
 import type { FleetSlowdown } from './fleet-slowdown.ts';
+import { SlowdownProbe } from './slowdown-probe.ts';
 
 /**
  * The health of one (provider, logical model) target, next to its provider's: faults that live in one model (a
@@ -17,6 +18,10 @@ export class TargetHealth {
   readonly cooldown = new CoolDown();
   /** The slowdown other sidecars see at this target, from the operator's last snapshot (fleet-slowdown.ts). */
   fleetSlowdown: FleetSlowdown | undefined = undefined;
+  /** Probes of the target while the fleet holds it slow (slowdown-probe.ts). */
+  readonly slowdownProbe = new SlowdownProbe();
+  /** The latest recovery of a fleet slowdown this sidecar applied (its `at`), so each is applied once. */
+  recoveredAt = -Infinity;
 
   constructor(init: {
     readonly now: number;

@@ -59,6 +59,7 @@ export function documentOf(snapshot: Snapshot): PoolDocument {
       cooldowns: snapshot.cooldowns,
       quotas: snapshot.quotas,
       ...(snapshot.slowdowns !== undefined && { slowdowns: snapshot.slowdowns }),
+      ...(snapshot.recoveries !== undefined && { recoveries: snapshot.recoveries }),
     },
   };
 }

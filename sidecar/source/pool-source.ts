@@ -3,7 +3,7 @@
  * delivers full documents; the runtime diffs each against what it runs, keeping breaker, latency and strategy
  * state of the providers that stay.
  */
-import type { Cooldown, QuotaShare, Report, Slowdown } from '../../api/sync/sync-protocol.ts';
+import type { Cooldown, QuotaShare, Recovery, Report, Slowdown } from '../../api/sync/sync-protocol.ts';
 import type { ProviderPool } from '../../api/v1alpha1/providerpool.ts';
 
 /** What the operator adds to the spec: the fleet's view, recomputed every few seconds. */
@@ -13,6 +13,8 @@ export interface FleetDirectives {
   readonly cooldowns: readonly Cooldown[];
   /** Slowdowns other sidecars see now (sidecar/routing/fleet-slowdown.ts applies them); absent: none. */
   readonly slowdowns?: readonly Slowdown[];
+  /** Slowdowns the fleet's probes saw end (fleet-directives.ts applies them once each); absent: none. */
+  readonly recoveries?: readonly Recovery[];
   /** This sidecar's share of each provider's limits. */
   readonly quotas: readonly QuotaShare[];
 }

@@ -1,16 +1,16 @@
 /**
  * Sends this sidecar's report to the operator every `intervalMs`, and within `urgentDelayMs` when the sidecar
- * starts a cool-down (a 429) or a target turns well slower than its usual (slowdown-signal.ts, looked for every
- * `slowdownWatchMs`), so the operator can spread it to the pool at once. A failed post is not retried:
+ * starts a cool-down (a 429), a target turns well slower than its usual, or one the fleet holds slow answers at its
+ * usual speed again (slowdown-signal.ts, looked for every `slowdownWatchMs`), so the operator can spread it to the pool at once. A failed post is not retried:
  * the next report covers a fresh window, and the operator reads rates over several windows anyway.
  */
-import type { Report } from '../../api/sync/sync-protocol.ts';
+import type { Recovery, Report } from '../../api/sync/sync-protocol.ts';
 import type { BreakerPhase } from '../breaker/circuit-breaker.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/log.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
 import { ReportCollector, targetNowKey, type TargetNow } from './report-collector.ts';
-import { SLOWDOWN_SIGNAL, SlowdownWatch, slowdownsSeen } from './slowdown-signal.ts';
+import { SLOWDOWN_SIGNAL, SlowdownWatch, slowdownsSeen, takeRecoveries } from './slowdown-signal.ts';
 
 export interface FleetReporterOptions {
   readonly collector: ReportCollector;
@@ -49,6 +49,8 @@ export class FleetReporter {
   #urgent: NodeJS.Timeout | undefined;
   #watch: NodeJS.Timeout | undefined;
   readonly #slowdownWatch = new SlowdownWatch();
+  /** Recoveries seen since the last report (sent with the next one, which goes out at once). */
+  #recoveries: Recovery[] = [];
   #sending: Promise<void> = Promise.resolve();
   #stopped = false;
 
@@ -60,8 +62,11 @@ export class FleetReporter {
     this.#timer = setInterval(() => this.#send(), this.#o.intervalMs ?? 5_000);
     this.#timer.unref();
     this.#watch = setInterval(() => {
-      const seen = slowdownsSeen(this.#o.runtime(), this.#o.clock.now());
-      if (this.#slowdownWatch.crossed(seen)) this.#sendSoon();
+      const now = this.#o.clock.now();
+      const recovered = takeRecoveries(this.#o.runtime(), now);
+      this.#recoveries.push(...recovered);
+      const seen = slowdownsSeen(this.#o.runtime(), now);
+      if (this.#slowdownWatch.crossed(seen) || recovered.length > 0) this.#sendSoon();
     }, this.#o.slowdownWatchMs ?? SLOWDOWN_SIGNAL.watchMs);
     this.#watch.unref();
   }
@@ -105,7 +110,9 @@ export class FleetReporter {
     const report: Report = {
       ...this.#o.collector.take(now, this.#o.version(), targetFacts(runtime, now)),
       slowdowns: slowdownsSeen(runtime, now),
+      ...(this.#recoveries.length > 0 && { recoveries: this.#recoveries }),
     };
+    this.#recoveries = [];
     this.#sending = this.#sending.then(() =>
       this.#o.post(report).catch((err: unknown) =>
         this.#o.logger.debug('report not delivered', {

@@ -4,9 +4,12 @@
  * `reportAt`, good for `ttlMs`. Sent with every report while it lasts (renewing it) and at once when a target
  * crosses the line (`SlowdownWatch`), so the operator can spread it within a second (operator/slowdown/
  * fleet-slowdowns.ts). Only the sidecar's own evidence goes out, never the fleet's signal it was given: the signal
- * lasts exactly as long as the sidecars that measure the slowdown keep seeing it. No I/O.
+ * lasts exactly as long as the sidecars that measure the slowdown keep seeing it. While the fleet holds a target slow,
+ * the sidecars probe it now and then (sidecar/routing/slowdown-probe.ts); an answer at the usual speed to a request
+ * sent during the spell is a recovery (`takeRecoveries`), which the sidecar reports at once and the operator spreads
+ * so that every sidecar forgets the spell (instead of waiting a minute or more for its memory to fade). No I/O.
  */
-import { targetKey, type Slowdown } from '../../api/sync/sync-protocol.ts';
+import { targetKey, type Recovery, type Slowdown } from '../../api/sync/sync-protocol.ts';
 import type { PoolRuntime } from '../routing/pool-runtime.ts';
 
 export interface SlowdownSignalSettings {
@@ -30,6 +33,15 @@ export interface SlowdownSignalSettings {
   readonly ttlMs: number;
   /** How often the sidecar looks for a target newly over the line (a look reads each target's stats once). */
   readonly watchMs: number;
+  /**
+   * An answer at most this many times the usual latency, to a request sent while the fleet held the target slow,
+   * shows it recovered: 1.25. Three in four answers of a provider back to its usual come that fast (log-normal,
+   * σ 0.35); one still five times slower about once in a thousand, even against a usual mean the spell's own slow
+   * answers raised by a third (at 1.5, bench/routing's brown-out saw a false recovery in one run of three, and
+   * every false one lets the fleet try the slow provider again). A provider that settles between 1.25× and 2×
+   * slower is not called recovered; its signal ends as the sightings stop.
+   */
+  readonly recoveredAt: number;
 }
 
 export const SLOWDOWN_SIGNAL: SlowdownSignalSettings = {
@@ -37,6 +49,7 @@ export const SLOWDOWN_SIGNAL: SlowdownSignalSettings = {
   minSamples: 50,
   ttlMs: 12_000,
   watchMs: 250,
+  recoveredAt: 1.25,
 };
 
 /**
@@ -80,4 +93,35 @@ export class SlowdownWatch {
     this.#over = over;
     return fresh;
   }
+}
+
+/**
+ * The targets the fleet holds slow that answered at their usual speed again, by this sidecar's own evidence: the
+ * latest answer came to a request sent while the slowdown was held (a probe, usually) within `recoveredAt` times the
+ * usual latency as it was when the spell began. Each is forgotten here at once (its remembered spell, its probe schedule, the fleet's signal as
+ * this sidecar holds it) and returned for the next report, which goes out at once.
+ */
+export function takeRecoveries(
+  runtime: PoolRuntime | undefined,
+  now: number,
+  settings: SlowdownSignalSettings = SLOWDOWN_SIGNAL,
+): Recovery[] {
+  const recovered: Recovery[] = [];
+  for (const [model, targets] of runtime?.models ?? []) {
+    for (const t of targets) {
+      const since = t.health.slowdownProbe.heldSince;
+      const answer = t.stats.latestAnswer;
+      // Against the usual as it was before the spell: one learned since may have taken in the slow answers.
+      const usual = t.health.slowdownProbe.usualBeforeMs ?? t.stats.usualLatencyMs;
+      if (since === undefined || answer === undefined || usual === undefined) continue;
+      if (answer.startedAt < since || answer.latencyMs > settings.recoveredAt * usual) continue;
+      const at = Math.ceil(answer.startedAt + answer.latencyMs);
+      t.stats.forgetSlowdown(now);
+      t.health.slowdownProbe.reset();
+      t.health.fleetSlowdown = undefined;
+      t.health.recoveredAt = at;
+      recovered.push({ provider: t.provider.name, model, at });
+    }
+  }
+  return recovered;
 }

@@ -2,7 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import type { TargetStats } from '../target-stats.ts';
 import type { Candidate } from '../types.ts';
 import { Adaptive, type AdaptiveOptions } from './adaptive.ts';
-import { candidate, pickShares, simulateTraffic, type SimulatedTarget } from './test-candidates.ts';
+import {
+  candidate,
+  pickContext,
+  pickShares,
+  simulateTraffic,
+  type SimulatedTarget,
+} from './test-candidates.ts';
 
 /** The cross-provider latency lean of a latency-objective pool (the default). */
 const crossLatency: AdaptiveOptions = { latencyExponent: 0.5 };
@@ -92,6 +98,26 @@ describe('adaptive', () => {
     },
     { name: 'gives a half-open target a probe share', a: {}, b: { probing: true }, shareOfB: 0.1 / 1.1 },
     {
+      name: 'with the operator’s price of latency, cuts a target the fleet sees 1.4× slower to 1.4^−10, below its own threshold',
+      a: {},
+      b: { fleetSlowdown: 1.4 },
+      options: { slowdownExponent: 10 },
+      shareOfB: 1.4 ** -10 / (1 + 1.4 ** -10),
+    },
+    {
+      name: 'takes the stronger of its own slowdown and the fleet’s',
+      a: {},
+      b: { slowdown: 3, fleetSlowdown: 1.2 },
+      options: { slowdownExponent: 10 },
+      shareOfB: 0.001 / 1.001,
+    },
+    {
+      name: 'without an exponent, cuts a target the fleet sees 1.5× slower by e^(−4 × 0.5)',
+      a: {},
+      b: { fleetSlowdown: 1.5 },
+      shareOfB: Math.exp(-2) / (1 + Math.exp(-2)),
+    },
+    {
       name: 'measures latency against eligible targets only',
       a: { latencyMs: 400 },
       b: { latencyMs: 400 },
@@ -121,6 +147,21 @@ describe('adaptive', () => {
       expect(shares.b ?? 0).toBeCloseTo(shareOfB, 3);
     },
   );
+
+  it.each([
+    {
+      name: 'sends a probe the fleet asked for to the slowed target, whatever its weight',
+      due: 'b',
+      picked: 'b',
+    },
+    { name: 'without a probe due, leaves the slowed target at its floor', due: undefined, picked: 'a' },
+  ])('$name', ({ due, picked }) => {
+    const list = [
+      candidate('a', { weight: 1 }),
+      candidate('b', { weight: 0.01, fleetSlowdown: 4, ...(due === 'b' && { probeDue: true }) }),
+    ];
+    expect(new Adaptive({ slowdownExponent: 10 }).pick(list, pickContext())?.key).toBe(picked);
+  });
 
   const steady = { key: 'a', respond: () => ({ ok: true, latencyMs: 100 }) };
   it.each([

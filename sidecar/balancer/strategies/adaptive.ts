@@ -65,6 +65,9 @@ export class Adaptive implements Strategy {
   }
 
   pick(candidates: readonly Candidate[], _ctx: PickContext): Candidate | undefined {
+    // A probe the fleet asked for (sidecar/routing/slowdown-probe.ts) goes out whatever the weights say.
+    const probe = candidates.find((c) => c.probeDue === true);
+    if (probe !== undefined) return probe;
     const best = lowestMeasuredLatency(candidates);
     return this.picker.pick(
       candidates,
@@ -72,8 +75,25 @@ export class Adaptive implements Strategy {
         c.weight *
         healthFactor(c, this.health) *
         this.latencyFactor(c.latencyMs, best) *
-        this.slowdownFactor(c.slowdown),
+        Math.min(this.slowdownFactor(c.slowdown), this.fleetSlowdownFactor(c.fleetSlowdown ?? 1)),
     );
+  }
+
+  /**
+   * The fleet's slowdown has passed a quorum of sidecars (operator/slowdown/fleet-slowdowns.ts), so the threshold
+   * that keeps one sidecar's tail answers out does not apply: a provider the fleet sees k times slower gets
+   * k^(−exponent) of its weight, what the operator's softmax will take from it. At the threshold's discount a
+   * fleet-wide 2× (the line at which sidecars report it) kept 5.6 % of the weight, and a provider holding most
+   * of the pool's weight still took a sixth of the traffic while its requests hung (bench/routing's brown-out).
+   * Without an exponent (no operator behind the weights) the exponential from 1.
+   */
+  private fleetSlowdownFactor(slowdown: number): number {
+    if (!(slowdown > 1)) return 1;
+    const factor =
+      this.slowdownExponent === undefined
+        ? Math.exp(-this.slowdownSensitivity * (slowdown - 1))
+        : slowdown ** -this.slowdownExponent;
+    return Math.max(this.minSlowdownFactor, factor);
   }
 
   private slowdownFactor(slowdown: number): number {

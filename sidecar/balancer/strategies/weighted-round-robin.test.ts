@@ -42,10 +42,10 @@ describe('weighted-round-robin (smooth)', () => {
     const wrr = new WeightedRoundRobin();
     const [a, b, c] = weighted({ a: 1, b: 1, c: 1 });
     if (!a || !b || !c) throw new Error('unreachable');
-    expect(pickSequence(wrr, [a, b, c], 2).join('')).toBe('ab');
-    // c is owed two turns' credit while b was just served: c comes first although it moved to b's old
-    // index (credit kept by index would give b first).
-    expect(pickSequence(wrr, [b, c], 4).join('')).toBe('ccbc');
+    expect(pickSequence(wrr, [a, b, c], 1).join('')).toBe('a');
+    // a took the first turn and leaves: b and c are owed a third of a pick each, so b comes first by list order
+    // (credit kept by index would hand b, now first in the list, a's debt, and give c the first turn).
+    expect(pickSequence(wrr, [b, c], 4).join('')).toBe('bcbc');
   });
 
   it('lets a target that sat out rejoin at zero credit', () => {
