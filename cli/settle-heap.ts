@@ -11,16 +11,52 @@
  * sidecar where it then stays (measured at 3, 10 and 30 s: docs/benchmarks.md, footprint).
  *
  * Its cost is one pause of the main thread, ~20-50 ms, once in the process's life, a second after ready (so it
- * never delays readiness); under load the young generation grows back to its cap as it would anyway. Needs
- * `--expose-gc` (SIDECAR_NODE_OPTIONS); without it this does nothing.
+ * never delays readiness). It runs only if that second was quiet (under a tenth of a core used): a sidecar that
+ * gets traffic as soon as it is ready (a rollout) is using its young generation, and a compacting collection in the
+ * middle of that load cost it a third of its throughput for the load's first seconds (`npm run bench`, whose load
+ * starts at once). A sidecar that settled and gets its first load later grows the young generation back under it:
+ * ~15 % more CPU per request for its first ~5 s of load (docs/benchmarks.md, footprint). Needs `--expose-gc`
+ * (SIDECAR_NODE_OPTIONS); without it this does nothing.
  */
 export const SETTLE_DELAY_MS = 1000;
 
-/** Schedules the collection (a timer that does not keep the process alive); undefined when `gc` is not exposed. */
-export function settleHeapAfterStart(
-  gc: NodeJS.GCFunction | undefined = globalThis.gc,
-  delayMs: number = SETTLE_DELAY_MS,
-): NodeJS.Timeout | undefined {
+/** A second is quiet when the process used less than this share of a core in it. */
+export const QUIET_CPU_SHARE = 0.1;
+
+/** Whether `cpuMicros` of CPU time over `elapsedMs` of wall time leaves the process quiet. */
+export function wasQuiet(cpuMicros: number, elapsedMs: number, share: number = QUIET_CPU_SHARE): boolean {
+  return cpuMicros < share * elapsedMs * 1000;
+}
+
+export interface SettleOptions {
+  readonly gc?: NodeJS.GCFunction | undefined;
+  readonly delayMs?: number;
+  /** The process's CPU time so far, µs (user + system). */
+  readonly cpuMicros?: () => number;
+  /** Wall clock, ms. */
+  readonly now?: () => number;
+}
+
+function processCpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+/**
+ * Schedules the collection (a timer that does not keep the process alive) for a quiet first second after ready;
+ * undefined when `gc` is not exposed.
+ */
+export function settleHeapAfterStart({
+  gc = globalThis.gc,
+  delayMs = SETTLE_DELAY_MS,
+  cpuMicros = processCpuMicros,
+  now = Date.now,
+}: SettleOptions = {}): NodeJS.Timeout | undefined {
   if (gc === undefined) return undefined;
-  return setTimeout(() => gc({ type: 'major', execution: 'sync', flavor: 'last-resort' }), delayMs).unref();
+  const cpuAtStart = cpuMicros();
+  const startedAt = now();
+  return setTimeout(() => {
+    if (!wasQuiet(cpuMicros() - cpuAtStart, Math.max(1, now() - startedAt))) return;
+    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  }, delayMs).unref();
 }
