@@ -13,9 +13,9 @@
  * Its cost is one pause of the main thread, ~20-50 ms, once in the process's life, a second after ready (so it
  * never delays readiness). It runs only if that second was quiet (under a tenth of a core used): a sidecar that
  * gets traffic as soon as it is ready (a rollout) is using its young generation, and a compacting collection in the
- * middle of that load cost it a third of its throughput for the load's first seconds (`npm run bench`, whose load
- * starts at once). A sidecar that settled and gets its first load later grows the young generation back under it:
- * ~15 % more CPU per request for its first ~5 s of load (docs/benchmarks.md, footprint). Needs `--expose-gc`
+ * middle of that load cut its chat throughput from 0.75x to 0.63x the bare forwarder's (`npm run bench`, whose
+ * load starts at once). A sidecar that settled and gets its first load later grows the young generation back under it:
+ * 20-35 % more CPU per request for its first ~20 s of load (docs/benchmarks.md, footprint). Needs `--expose-gc`
  * (SIDECAR_NODE_OPTIONS); without it this does nothing.
  */
 export const SETTLE_DELAY_MS = 1000;

@@ -70,6 +70,12 @@ const VARIANTS: Record<string, Variant> = {
     environment: { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=8192' },
   },
   'v8-pool-2': { flags: [...SIDECAR_NODE_OPTIONS, '--v8-pool-size=2'], environment: SIDECAR_ENVIRONMENT },
+  // undici's HTTP parser is WebAssembly (llhttp): compiled by Liftoff, then again by TurboFan for hot functions.
+  'wasm-no-tier-up': { flags: [...SIDECAR_NODE_OPTIONS, '--no-wasm-tier-up'], environment: SIDECAR_ENVIRONMENT },
+  'optimize-for-size': {
+    flags: [...SIDECAR_NODE_OPTIONS, '--optimize-for-size'],
+    environment: SIDECAR_ENVIRONMENT,
+  },
   defaults: { flags: [], environment: {} },
 };
 
