@@ -71,7 +71,10 @@ const VARIANTS: Record<string, Variant> = {
   },
   'v8-pool-2': { flags: [...SIDECAR_NODE_OPTIONS, '--v8-pool-size=2'], environment: SIDECAR_ENVIRONMENT },
   // undici's HTTP parser is WebAssembly (llhttp): compiled by Liftoff, then again by TurboFan for hot functions.
-  'wasm-no-tier-up': { flags: [...SIDECAR_NODE_OPTIONS, '--no-wasm-tier-up'], environment: SIDECAR_ENVIRONMENT },
+  'wasm-no-tier-up': {
+    flags: [...SIDECAR_NODE_OPTIONS, '--no-wasm-tier-up'],
+    environment: SIDECAR_ENVIRONMENT,
+  },
   'optimize-for-size': {
     flags: [...SIDECAR_NODE_OPTIONS, '--optimize-for-size'],
     environment: SIDECAR_ENVIRONMENT,
