@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { build } from 'esbuild';
 import { SIDECAR_NODE_OPTIONS } from '../../core/sidecar-node-options.ts';
-import { BUNDLED_UNDICI, lighterImports } from '../../scripts/build/build-sidecar.ts';
+import { SIDECAR_BUILD_OPTIONS } from '../../scripts/build/build-sidecar.ts';
 import { startSidecarCommand, startUpstream, writePool, type CaseContext } from './cases.ts';
 import { REQUEST_BODY } from './measure.ts';
 import { ProcessGroup } from './process-group.ts';
@@ -47,22 +47,7 @@ await mkdir(outDir, { recursive: true });
 // The bundle as build-sidecar.ts makes it, plus a source map, so the profile's positions name the sources.
 const bundle = values.bundle === undefined ? join(outDir, 'sidecar.cjs') : resolve(values.bundle);
 if (values.bundle === undefined)
-  await build({
-    entryPoints: [join(ROOT, 'cli', 'sidecar-main.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node24',
-    charset: 'ascii',
-    legalComments: 'none',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    sourcemap: 'external',
-    logLevel: 'warning',
-    define: BUNDLED_UNDICI,
-    plugins: [lighterImports],
-  });
+  await build({ ...SIDECAR_BUILD_OPTIONS, outfile: bundle, sourcemap: 'external' });
 const sourceMap = new SourceMap(JSON.parse(await readFile(`${bundle}.map`, 'utf8')) as SourceMapPayload);
 
 /** A minimal Chrome DevTools Protocol client over the inspector's WebSocket. */

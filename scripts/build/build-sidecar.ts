@@ -9,7 +9,7 @@
  * (undici-core.cjs), prom-client's metric classes only (prom-client-core.cjs), node:http2 loaded on first use
  * (http2-lazy.cjs) and node:fs/promises' functions from node:fs (fs-promises-lite.cjs). Identifiers keep their names, so stack traces stay readable.
  */
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { BUNDLE_INPUTS_FILE, SIDECAR_BUNDLE_FILE } from '../../bin/prebuilt.js';
@@ -49,24 +49,25 @@ export const lighterImports: Plugin = {
  */
 export const BUNDLED_UNDICI: Readonly<Record<string, string>> = { esbuildDetection: 'true' };
 
+/** How the sidecar is bundled (also by bench/data-plane/profile-sidecar.ts, which adds a source map). */
+export const SIDECAR_BUILD_OPTIONS = {
+  entryPoints: [join(ROOT, 'cli', 'sidecar-main.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node24',
+  charset: 'ascii',
+  legalComments: 'none',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+  define: BUNDLED_UNDICI,
+  plugins: [lighterImports],
+} as const satisfies BuildOptions;
+
 export async function buildSidecarBundle(): Promise<{ file: string; bytes: number; inputs: number }> {
   const outfile = join(ROOT, SIDECAR_BUNDLE_FILE);
-  const result = await build({
-    entryPoints: [join(ROOT, 'cli', 'sidecar-main.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node24',
-    charset: 'ascii',
-    legalComments: 'none',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    metafile: true,
-    logLevel: 'warning',
-    define: BUNDLED_UNDICI,
-    plugins: [lighterImports],
-  });
+  const result = await build({ ...SIDECAR_BUILD_OPTIONS, outfile, metafile: true });
   const inputs = Object.keys(result.metafile.inputs).map((p) => relative(ROOT, resolve(ROOT, p)));
   // The lock file stands for the dependencies' versions: a new `npm ci` makes the bundle stale too.
   await writeFile(join(ROOT, BUNDLE_INPUTS_FILE), JSON.stringify([...inputs, 'package-lock.json']) + '\n');
