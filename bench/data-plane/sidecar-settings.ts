@@ -75,6 +75,8 @@ const VARIANTS: Record<string, Variant> = {
     flags: [...SIDECAR_NODE_OPTIONS, '--no-wasm-tier-up'],
     environment: SIDECAR_ENVIRONMENT,
   },
+  // Maglev as the top tier: no TurboFan code, compiler zones or the binary's pages it runs.
+  'no-turbofan': { flags: [...SIDECAR_NODE_OPTIONS, '--max-opt=2'], environment: SIDECAR_ENVIRONMENT },
   'optimize-for-size': {
     flags: [...SIDECAR_NODE_OPTIONS, '--optimize-for-size'],
     environment: SIDECAR_ENVIRONMENT,
