@@ -75,6 +75,11 @@ const VARIANTS: Record<string, Variant> = {
     flags: [...SIDECAR_NODE_OPTIONS, '--no-wasm-tier-up'],
     environment: SIDECAR_ENVIRONMENT,
   },
+  // The young generation kept at its cap: the settle collection frees its pages but cannot shrink it.
+  'settle-min-semi-4': {
+    flags: [...SIDECAR_NODE_OPTIONS, '--min-semi-space-size=4'],
+    environment: SIDECAR_ENVIRONMENT,
+  },
   // Maglev as the top tier: no TurboFan code, compiler zones or the binary's pages it runs.
   'no-turbofan': { flags: [...SIDECAR_NODE_OPTIONS, '--max-opt=2'], environment: SIDECAR_ENVIRONMENT },
   'optimize-for-size': {
