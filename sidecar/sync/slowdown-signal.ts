@@ -98,8 +98,8 @@ export class SlowdownWatch {
 /**
  * The targets the fleet holds slow that answered at their usual speed again, by this sidecar's own evidence: the
  * latest answer came to a request sent while the slowdown was held (a probe, usually) within `recoveredAt` times the
- * usual latency as it was when the spell began. Each is forgotten here at once (its remembered spell, its probe schedule, the fleet's signal as
- * this sidecar holds it) and returned for the next report, which goes out at once.
+ * usual latency as it was when the spell began. Each is forgotten here at once (its remembered spell, its probe
+ * schedule, the fleet's signal as this sidecar holds it) and returned for the next report, which goes out at once.
  */
 export function takeRecoveries(
   runtime: PoolRuntime | undefined,
