@@ -55,13 +55,15 @@ async function startNodeScript(
   core: number,
   script: string,
   args: readonly string[],
+  node: { flags?: readonly string[]; environment?: Readonly<Record<string, string>> } = {},
 ): Promise<{ child: BenchChild; ready: Record<string, unknown>; readyMs: number }> {
   const started = performance.now();
   const child = context.group.spawn({
     name,
     core,
     command: process.execPath,
-    args: [join(HERE, script), ...args],
+    args: [...(node.flags ?? []), join(HERE, script), ...args],
+    ...(node.environment === undefined ? {} : { env: { ...process.env, ...node.environment } }),
   });
   const ready = await child.nextJson(START_TIMEOUT_MS);
   return { child, ready, readyMs: performance.now() - started };
@@ -193,6 +195,37 @@ function sidecarCommandCase(
   };
 }
 
+/** The featureless forwarder (minimal-forwarder.ts), with Node's defaults unless `node` says otherwise. */
+function forwarderCase(
+  id: string,
+  description: string,
+  node: { flags?: readonly string[]; environment?: Readonly<Record<string, string>> } = {},
+): BenchCase {
+  return {
+    id,
+    description,
+    async start(context) {
+      const upstream = await startUpstream(context, 1, context.cores.load);
+      const origin = new URL(upstream.urls[0] as string);
+      const forwarder = await startNodeScript(
+        context,
+        id,
+        context.cores.sut,
+        'minimal-forwarder.ts',
+        [`--upstream=${origin.href}`],
+        node,
+      );
+      return {
+        baseUrl: urlOf(forwarder.ready, id),
+        headers: {},
+        sut: forwarder.child,
+        upstream: upstream.child,
+        readyMs: forwarder.readyMs,
+      };
+    },
+  };
+}
+
 /** The sidecar's request handler inside a bench wrapper (sidecar-process.ts), from the TypeScript sources. */
 function sidecarCase(
   id: string,
@@ -229,29 +262,16 @@ export const CASES: readonly BenchCase[] = [
       };
     },
   },
-  {
-    id: 'minimal-forwarder',
-    description:
-      'node:http + undici keep-alive pass-through, no features (bench/data-plane/minimal-forwarder.ts)',
-    async start(context) {
-      const upstream = await startUpstream(context, 1, context.cores.load);
-      const origin = new URL(upstream.urls[0] as string);
-      const forwarder = await startNodeScript(
-        context,
-        'minimal-forwarder',
-        context.cores.sut,
-        'minimal-forwarder.ts',
-        [`--upstream=${origin.href}`],
-      );
-      return {
-        baseUrl: urlOf(forwarder.ready, 'minimal-forwarder'),
-        headers: {},
-        sut: forwarder.child,
-        upstream: upstream.child,
-        readyMs: forwarder.readyMs,
-      };
-    },
-  },
+  forwarderCase(
+    'minimal-forwarder',
+    'node:http + undici keep-alive pass-through, no features (bench/data-plane/minimal-forwarder.ts)',
+  ),
+  forwarderCase(
+    'minimal-forwarder-capped',
+    "the same forwarder with the sidecar's V8 flags and environment (core/sidecar-node-options.ts): what the " +
+      'memory settings cost a process that does nothing but forward',
+    { flags: SIDECAR_NODE_OPTIONS, environment: SIDECAR_ENVIRONMENT },
+  ),
   sidecarCommandCase(
     'sidecar',
     `Switchboard sidecar as deployed (${Object.entries(SIDECAR_ENVIRONMENT)

@@ -62,7 +62,7 @@ async function drive(
   mode: Mode,
 ): Promise<Map<string, PhaseMeasure>> {
   const { connections, rateConnections, durationS, warmupS, rate } = settings;
-  const phases: LoadPhase[] = [];
+  const phases: LoadPhase[] = [{ name: 'cold', durationS, connections, rate: null }];
   if (warmupS > 0) phases.push({ name: 'warmup', durationS: warmupS, connections, rate: null });
   phases.push({ name: 'saturation', durationS, connections, rate: null });
   if (rate > 0) phases.push({ name: 'fixed-rate', durationS, connections: rateConnections, rate });
@@ -144,12 +144,14 @@ async function measureMode(
     const phases = await drive(group, settings, running, mode);
     const after = memory(running.sut.pid);
     const saturation = phases.get('saturation');
+    const cold = phases.get('cold');
     const fixedRate = phases.get('fixed-rate');
     const oneConnection = phases.get('one-connection');
     return {
       status: saturation !== undefined && saturation.ok > 0 ? 'ok' : 'failed',
       ...(saturation !== undefined && saturation.ok > 0 ? {} : { reason: 'no successful answer under load' }),
       ...(saturation === undefined ? {} : { saturation }),
+      ...(cold === undefined ? {} : { cold }),
       ...(fixedRate === undefined ? {} : { fixedRate }),
       ...(oneConnection === undefined ? {} : { oneConnection }),
       rssAfterMiB: after.rssMiB,

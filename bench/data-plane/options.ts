@@ -11,6 +11,7 @@ const BENCH_DIR = resolve(import.meta.dirname, '..');
 const DEFAULT_CASES = [
   'direct',
   'minimal-forwarder',
+  'minimal-forwarder-capped',
   'sidecar',
   'sidecar-default-heap',
   'portkey',
@@ -19,8 +20,9 @@ const DEFAULT_CASES = [
 
 export const USAGE = `usage: node bench/data-plane/run.ts [options]
 
-  --duration S          seconds of each measured phase (saturation, fixed rate) per case and mode (default 2)
-  --warmup S            seconds of unmeasured load before them (default 1)
+  --duration S          seconds of each measured phase (cold, saturation, fixed rate) per case and mode (default 2)
+  --warmup S            seconds of unmeasured load between the cold phase (the first seconds of load) and the
+                        others, so that they measure code the JIT has optimised (default 12)
   --repeat N            rounds over all cases, interleaved; each phase reports its median round (default 3)
   --connections N       concurrent connections at saturation (default 32)
   --rate R              requests/s of the fixed-rate (latency) phase; 0 skips it (default 200)
@@ -113,7 +115,7 @@ export function parseOptions(argv: string[]): Options | undefined {
   return {
     settings: {
       durationS: positive(values.duration ?? (quick ? '1' : '2'), '--duration'),
-      warmupS: positive(values.warmup ?? (quick ? '0.5' : '1'), '--warmup', { allowZero: true }),
+      warmupS: positive(values.warmup ?? (quick ? '0.5' : '12'), '--warmup', { allowZero: true }),
       connections,
       rate: positive(values.rate, '--rate', { allowZero: true }),
       rateConnections:

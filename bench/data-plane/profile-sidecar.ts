@@ -2,7 +2,8 @@
  * Where the sidecar's CPU time and allocation go under load: the sidecar bundle (built here with a source map,
  * otherwise as `npm run build:sidecar` builds it) runs pinned to one core with the deployed flags and the inspector
  * on; after a warm-up, a CPU profile (`--kind cpu`) or a sampling heap profile that keeps collected objects too
- * (`--kind heap`: every allocation, not only what survives) is taken over `--seconds` of autocannon load at 32
+ * (`--kind heap`: every allocation, not only what survives; `--kind promoted`: only what outlived the young
+ * generation, the allocations that make full collections) is taken over `--seconds` of autocannon load at 32
  * connections. Prints the top functions by self time (or bytes allocated), mapped to the TypeScript sources and the
  * dependencies, and the totals per request; writes the raw profile to `--out` (open it in Chrome DevTools).
  *
@@ -39,8 +40,8 @@ const { values } = parseArgs({
 });
 const mode = values.mode as keyof typeof REQUEST_BODY;
 if (REQUEST_BODY[mode] === undefined) throw new Error(`--mode is chat or stream, not ${values.mode}`);
-if (values.kind !== 'cpu' && values.kind !== 'heap')
-  throw new Error(`--kind is cpu or heap, not ${values.kind}`);
+if (values.kind !== 'cpu' && values.kind !== 'heap' && values.kind !== 'promoted')
+  throw new Error(`--kind is cpu, heap or promoted, not ${values.kind}`);
 const outDir = resolve(values.out);
 await mkdir(outDir, { recursive: true });
 
@@ -168,7 +169,8 @@ try {
     await inspector.call('HeapProfiler.startSampling', {
       samplingInterval: 1024,
       includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      // promoted: what outlived the young generation (live, or collected later by a full collection).
+      includeObjectsCollectedByMinorGC: values.kind === 'heap',
     });
   }
   const result = await load(Number(values.seconds));
@@ -216,7 +218,7 @@ try {
     const { profile } = (await inspector.call('HeapProfiler.stopSampling')) as {
       profile: { head: HeapNode };
     };
-    await writeFile(join(outDir, `${mode}.heapprofile`), JSON.stringify(profile));
+    await writeFile(join(outDir, `${mode}.${values.kind}.heapprofile`), JSON.stringify(profile));
     const byFunction = new Map<string, number>();
     const byOwner = new Map<string, number>();
     let total = 0;

@@ -27,8 +27,16 @@ export interface ModeResult {
   readonly reason?: string;
   /** Of the rounds combined, how many measured this mode. */
   readonly okRounds?: number;
-  /** Closed loop, `connections` at once, as fast as answers come. */
+  /**
+   * Closed loop, `connections` at once, as fast as answers come, after `settings.warmupS` of the same load: the
+   * throughput of a process that has been serving for a while (its hot code optimised).
+   */
   readonly saturation?: PhaseMeasure;
+  /**
+   * The same load in the first `settings.durationS` of this mode's load, before the warm-up: for the first mode
+   * (chat), the first seconds after start, while the JIT compilers are still at work.
+   */
+  readonly cold?: PhaseMeasure;
   /** Open loop at `settings.rate` requests per second; absent when the rate is 0. */
   readonly fixedRate?: PhaseMeasure;
   /** One connection, one request at a time (no queueing): per-request latency and time to the first byte. */
@@ -200,6 +208,10 @@ export function combineRounds(rounds: readonly CaseResult[], modes: readonly Mod
       ok.flatMap((m) => (m.saturation ? [m.saturation] : [])),
       (p) => p.rps,
     );
+    const cold = medianBy(
+      ok.flatMap((m) => (m.cold ? [m.cold] : [])),
+      (p) => p.rps,
+    );
     const fixedRate = medianBy(
       ok.flatMap((m) => (m.fixedRate ? [m.fixedRate] : [])),
       (p) => p.latencyMs?.p50 ?? Infinity,
@@ -214,6 +226,7 @@ export function combineRounds(rounds: readonly CaseResult[], modes: readonly Mod
       status: 'ok',
       okRounds: ok.length,
       ...(saturation ? { saturation } : {}),
+      ...(cold ? { cold } : {}),
       ...(fixedRate ? { fixedRate } : {}),
       ...(oneConnection ? { oneConnection } : {}),
       ...(rss === undefined ? {} : { rssAfterMiB: rss }),

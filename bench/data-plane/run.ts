@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, release, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { buildSidecarBundle } from '../../scripts/build/build-sidecar.ts';
 import { caseById, startUpstream, type CaseContext } from './cases.ts';
 import { measureFootprint } from './footprint.ts';
@@ -162,16 +162,21 @@ async function main(): Promise<void> {
   const dated = join(options.outDir, `data-plane-${options.quick ? 'quick-' : ''}${stamp}.json`);
   const headline = renderHeadline(run) + '\n' + renderFootprint(run);
   await writeFile(dated, json);
+  // The published chart only from a run that publishes (results in bench/results); elsewhere next to the results.
+  const chart =
+    resolve(options.outDir) === join(BENCH_DIR, 'results')
+      ? join(REPO_DIR, 'docs', 'benchmarks-data-plane.svg')
+      : join(options.outDir, 'benchmarks-data-plane.svg');
   if (!options.quick) {
     await writeFile(join(options.outDir, 'data-plane-latest.json'), json);
     await writeFile(join(options.outDir, 'headline.md'), headline);
-    await writeFile(join(REPO_DIR, 'docs', 'benchmarks-data-plane.svg'), renderChart(run));
+    await writeFile(chart, renderChart(run));
   }
   process.stdout.write(renderMarkdown(run) + '\n' + headline);
   progress(
     options.quick
       ? `results: ${dated} (--quick leaves data-plane-latest.json, headline.md and the chart as they were)`
-      : `results: ${dated}, data-plane-latest.json, headline.md; chart: docs/benchmarks-data-plane.svg`,
+      : `results: ${dated}, data-plane-latest.json, headline.md; chart: ${chart.startsWith(REPO_DIR) ? relative(REPO_DIR, chart) : chart}`,
   );
 }
 

@@ -86,6 +86,22 @@ const VARIANTS: Record<string, Variant> = {
     flags: [...SIDECAR_NODE_OPTIONS, '--optimize-for-size'],
     environment: SIDECAR_ENVIRONMENT,
   },
+  // The young generation's collection done by the main thread alone: on a pinned core, helper threads only take turns.
+  'no-parallel-scavenge': {
+    flags: [...SIDECAR_NODE_OPTIONS, '--no-parallel-scavenge'],
+    environment: SIDECAR_ENVIRONMENT,
+  },
+  'single-threaded-gc': {
+    flags: [...SIDECAR_NODE_OPTIONS, '--single-threaded-gc'],
+    environment: SIDECAR_ENVIRONMENT,
+  },
+  // Young-generation collections only when it is full, not from a task posted when it is 80 % full.
+  'no-minor-gc-task': {
+    flags: [...SIDECAR_NODE_OPTIONS, '--no-minor-gc-task'],
+    environment: SIDECAR_ENVIRONMENT,
+  },
+  // Mark-sweep of the young generation instead of copying it (V8's experimental minor collector).
+  'minor-ms': { flags: [...SIDECAR_NODE_OPTIONS, '--minor-ms'], environment: SIDECAR_ENVIRONMENT },
   defaults: { flags: [], environment: {} },
 };
 
