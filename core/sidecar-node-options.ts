@@ -5,7 +5,9 @@
  *
  * - `--max-semi-space-size=4` (MiB): the young generation, where every request's short-lived objects go, may grow
  *   to 3 × 16 MiB and more by default under load and stays that big; capped, it is collected more often. The cap
- *   trades CPU for memory. Measured with bench/data-plane/sidecar-settings.ts (7 alternated rounds of chat and
+ *   trades CPU for memory, and it is most of what separates the sidecar from a featureless forwarder: with the same
+ *   flags the forwarder serves no more than the sidecar (`npm run bench`, case minimal-forwarder-capped). Where
+ *   throughput matters more than memory, the chart's `sidecar.nodeOptions` replaces these flags per release. Measured with bench/data-plane/sidecar-settings.ts (7 alternated rounds of chat and
  *   streams at 32 connections, CPU time per request from /proc, medians; four runs on a shared 2-core machine) and
  *   the RSS after `npm run bench`'s load (3 rounds), all with SIDECAR_ENVIRONMENT below:
  *     - 2 MiB: RSS after load 92-95 MiB; the reference for CPU.

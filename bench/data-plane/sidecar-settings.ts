@@ -58,6 +58,7 @@ const VARIANTS: Record<string, Variant> = {
   'semi-3': { flags: semi(3), environment: SIDECAR_ENVIRONMENT },
   'semi-4': { flags: semi(4), environment: SIDECAR_ENVIRONMENT },
   'semi-8': { flags: semi(8), environment: SIDECAR_ENVIRONMENT },
+  'semi-16': { flags: semi(16), environment: SIDECAR_ENVIRONMENT },
   'glibc-defaults': { flags: SIDECAR_NODE_OPTIONS, environment: {} },
   'arena-1': { flags: SIDECAR_NODE_OPTIONS, environment: tunables('glibc.malloc.arena_max=1') },
   'arena-2': { flags: SIDECAR_NODE_OPTIONS, environment: tunables('glibc.malloc.arena_max=2') },

@@ -249,6 +249,27 @@ describe('decideInjection', () => {
     expect(result.spec?.containers[0]?.env?.[0]?.value).toBe('http://localhost:4100/v1');
   });
 
+  test.each<[string, string, string | undefined]>([
+    [
+      'a larger young generation is passed on as given',
+      '--max-semi-space-size=16',
+      '--max-semi-space-size=16',
+    ],
+    [
+      'spaces around and between options are tidied',
+      '  --expose-gc   --max-old-space-size=256 ',
+      '--expose-gc --max-old-space-size=256',
+    ],
+    ["empty leaves NODE_OPTIONS out: Node's defaults", '', undefined],
+  ])("the sidecar's node options: %s", (_name, nodeOptions, expected) => {
+    const sidecar = sidecarOf(injected(pod(), facts, parseInjectionConfig({ ...config, nodeOptions })));
+    expect(sidecar?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value).toBe(expected);
+    // The allocator setting is independent of the heap flags.
+    expect(sidecar?.env?.find((e) => e.name === 'GLIBC_TUNABLES')?.value).toBe(
+      'glibc.malloc.mmap_threshold=32768',
+    );
+  });
+
   test('a full httpGet probe without a port gets the health port', () => {
     const custom = parseInjectionConfig({
       ...config,
@@ -303,6 +324,21 @@ describe('injection config', () => {
     expect(() => parseInjectionConfig({ ...config, tokenAudience: 'sb' })).toThrow(
       /tokenAudience: the audience is fixed: .*accepts tokens for audience "switchboard" only/,
     );
+  });
+
+  test.each<[string, string, RegExp]>([
+    [
+      'a V8 flag Node refuses in NODE_OPTIONS',
+      '--max-semi-space-size=8 --no-minor-gc-task',
+      /nodeOptions: "--no-minor-gc-task" is not an option Node accepts in NODE_OPTIONS/,
+    ],
+    [
+      'a word that is no option',
+      'max-semi-space-size=8',
+      /nodeOptions: "max-semi-space-size=8" is not an option/,
+    ],
+  ])('node options: %s is refused, named', (_name, nodeOptions, message) => {
+    expect(() => parseInjectionConfig({ ...config, nodeOptions })).toThrow(message);
   });
 
   test('a full probe needs a handler', () => {

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { V1Container, V1EnvVar, V1Pod, V1Probe, V1Volume } from '@kubernetes/client-node';
-import { SIDECAR_ENVIRONMENT, SIDECAR_NODE_OPTIONS } from '../../core/sidecar-node-options.ts';
+import { SIDECAR_ENVIRONMENT } from '../../core/sidecar-node-options.ts';
 import type { InjectionConfig, ProbeSetting } from './injection-config.ts';
 
 export const POOL_LABEL = 'switchboard.dev/pool';
@@ -223,9 +223,9 @@ function sidecarContainer(
         : [{ name: 'SWITCHBOARD_OPERATOR_CA_PEM', value: facts.operatorCaPem }]),
       { name: 'SWITCHBOARD_STATE_DIR', value: STATE_DIR },
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      // The heap bounds and allocator setting the sidecar is measured with (core/sidecar-node-options.ts), sized for
-      // a container in every pod.
-      { name: 'NODE_OPTIONS', value: SIDECAR_NODE_OPTIONS.join(' ') },
+      // The heap bounds (core/sidecar-node-options.ts, sized for a container in every pod, unless the chart's
+      // sidecar.nodeOptions says otherwise) and the allocator setting the sidecar is measured with.
+      ...(config.nodeOptions === '' ? [] : [{ name: 'NODE_OPTIONS', value: config.nodeOptions }]),
       ...Object.entries(SIDECAR_ENVIRONMENT).map(([name, value]) => ({ name, value })),
     ],
     ports: [{ name: 'sb-metrics', containerPort: config.metricsPort, protocol: 'TCP' }],

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { SYNC_TOKEN_AUDIENCE } from '../../api/sync/sync-protocol.ts';
 import { isRecord } from '../../core/json.ts';
+import { SIDECAR_NODE_OPTIONS } from '../../core/sidecar-node-options.ts';
 
 /** Where the sidecar reads Secrets by default (sidecar/config/resolve-secrets.ts reads `<dir>/<secret>/<key>`). */
 export const DEFAULT_SIDECAR_SECRETS_DIR = '/var/run/secrets/switchboard';
@@ -42,6 +43,23 @@ const QuantitiesSchema = z.record(
   z.union([z.string(), z.number()]).transform((q) => String(q)),
 );
 
+/**
+ * The sidecar's NODE_OPTIONS: options separated by spaces, each one Node accepts there (this operator runs the
+ * sidecar's Node, so a flag refused here would stop every injected sidecar at start). Empty: Node's defaults.
+ */
+const NodeOptionsSchema = z
+  .string()
+  .transform((options) => options.split(/\s+/).filter((o) => o !== '').join(' '))
+  .superRefine((options, ctx) => {
+    for (const option of options === '' ? [] : options.split(' ')) {
+      if (!process.allowedNodeEnvironmentFlags.has(option))
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${option}" is not an option Node accepts in NODE_OPTIONS (e.g. --max-semi-space-size=16)`,
+        });
+    }
+  });
+
 export const InjectionConfigSchema = z.strictObject({
   image: z.string().min(1),
   imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
@@ -72,6 +90,11 @@ export const InjectionConfigSchema = z.strictObject({
     .regex(/^\/\S*[^/]$/, 'an absolute path without a trailing slash')
     .default(DEFAULT_SIDECAR_SECRETS_DIR),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * The heap settings of the sidecar (NODE_OPTIONS); by default core/sidecar-node-options.ts, sized for memory.
+   * Lifting the young generation's cap buys throughput with memory (docs/benchmarks.md, "Data plane").
+   */
+  nodeOptions: NodeOptionsSchema.default(SIDECAR_NODE_OPTIONS.join(' ')),
 });
 
 export type InjectionConfig = z.infer<typeof InjectionConfigSchema>;

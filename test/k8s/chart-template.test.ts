@@ -13,10 +13,13 @@ import { KUBERNETES_VERSION } from '../../scripts/cluster/binaries.ts';
 import { parseInjectionConfig } from '../../operator/webhook/injection-config.ts';
 import { SYNC_TOKEN_AUDIENCE } from '../../api/sync/sync-protocol.ts';
 import { decideInjection, POOL_LABEL, SIDECAR_NAME } from '../../operator/webhook/inject-sidecar.ts';
+import { SIDECAR_NODE_OPTIONS } from '../../core/sidecar-node-options.ts';
 import { helm, kubectl, ok } from './support/kube.ts';
 import { useNamespace } from './support/namespace.ts';
 
 const chart = fileURLToPath(new URL('../../helm/switchboard', import.meta.url));
+/** The sidecar's NODE_OPTIONS when the chart's sidecar.nodeOptions is left at null. */
+const MEASURED = SIDECAR_NODE_OPTIONS.join(' ');
 
 interface Manifest {
   apiVersion: string;
@@ -357,14 +360,18 @@ describe('the Helm chart, rendered', () => {
   // The operator reads this file with its strict parser at start: a key it does not know, or a value of the wrong
   // shape, would stop every replica. Each combination goes through the real parser and the real injection.
   test.each([
-    ['the defaults', [], { image: 'switchboard:0.1.0', native: true, port: 4000, metricsPort: 9464 }],
+    [
+      'the defaults',
+      [],
+      { image: 'switchboard:0.1.0', native: true, port: 4000, metricsPort: 9464, node: MEASURED },
+    ],
     [
       'a regular container, ports of its own and a debug log',
       [
         ...['--set', 'sidecar.nativeSidecar=never', '--set', 'sidecar.port=4100'],
         ...['--set', 'sidecar.metricsPort=9500', '--set', 'sidecar.logLevel=debug'],
       ],
-      { image: 'switchboard:0.1.0', native: false, port: 4100, metricsPort: 9500 },
+      { image: 'switchboard:0.1.0', native: false, port: 4100, metricsPort: 9500, node: MEASURED },
     ],
     [
       'full httpGet probes without a port, another image and pull policy',
@@ -378,7 +385,7 @@ describe('the Helm chart, rendered', () => {
         ...['--set', 'sidecar.image.repository=registry.example/sb', '--set', 'sidecar.image.tag=9.9.9'],
         ...['--set', 'image.pullPolicy=Always'],
       ],
-      { image: 'registry.example/sb:9.9.9', native: true, port: 4000, metricsPort: 9464 },
+      { image: 'registry.example/sb:9.9.9', native: true, port: 4000, metricsPort: 9464, node: MEASURED },
     ],
     [
       'cert-manager certificates, a watched namespace and a name override',
@@ -386,7 +393,23 @@ describe('the Helm chart, rendered', () => {
         ...['--set', 'certificates.mode=cert-manager', '--set', 'operator.watchNamespace=team-a'],
         ...['--set', 'fullnameOverride=sb', '--set', 'sidecar.token.expirationSeconds=7200'],
       ],
-      { image: 'switchboard:0.1.0', native: true, port: 4000, metricsPort: 9464 },
+      { image: 'switchboard:0.1.0', native: true, port: 4000, metricsPort: 9464, node: MEASURED },
+    ],
+    [
+      'a larger young generation for the sidecar',
+      ['--set', 'sidecar.nodeOptions=--max-semi-space-size=16 --max-old-space-size=256'],
+      {
+        image: 'switchboard:0.1.0',
+        native: true,
+        port: 4000,
+        metricsPort: 9464,
+        node: '--max-semi-space-size=16 --max-old-space-size=256',
+      },
+    ],
+    [
+      "Node's defaults for the sidecar",
+      ['--set-string', 'sidecar.nodeOptions='],
+      { image: 'switchboard:0.1.0', native: true, port: 4000, metricsPort: 9464, node: undefined },
     ],
   ] as const)(
     "the injection config of %s parses with the operator's parser, and the sidecar's probes hit its metrics port",
@@ -427,6 +450,7 @@ describe('the Helm chart, rendered', () => {
       expect(sidecar?.args).toEqual(
         expect.arrayContaining(['--port', String(want.port), '--metrics-host', '0.0.0.0']),
       );
+      expect(sidecar?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value).toBe(want.node);
     },
   );
 
