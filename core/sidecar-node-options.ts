@@ -5,11 +5,12 @@
  *
  * - `--max-semi-space-size=4` (MiB): the young generation, where every request's short-lived objects go, may grow
  *   to 3 × 16 MiB and more by default under load and stays that big; capped, it is collected more often. The cap
- *   trades CPU for memory, and it is most of what separates the sidecar from a featureless forwarder: with the same
- *   flags the forwarder serves no more than the sidecar (`npm run bench`, case minimal-forwarder-capped). Where
- *   throughput matters more than memory, the chart's `sidecar.nodeOptions` replaces these flags per release. Measured with bench/data-plane/sidecar-settings.ts (7 alternated rounds of chat and
- *   streams at 32 connections, CPU time per request from /proc, medians; four runs on a shared 2-core machine) and
- *   the RSS after `npm run bench`'s load (3 rounds), all with SIDECAR_ENVIRONMENT below:
+ *   trades CPU for memory, and it is what separates the sidecar from a featureless forwarder: with the same flags
+ *   the forwarder serves less than the sidecar (`npm run bench`, case minimal-forwarder-capped; docs/benchmarks.md).
+ *   Where throughput matters more than memory, the chart's `sidecar.nodeOptions` replaces these flags per release.
+ *   Measured with bench/data-plane/sidecar-settings.ts (7 alternated rounds of chat and streams at 32 connections,
+ *   CPU time per request from /proc, medians; four runs on a shared 2-core machine) and the RSS after
+ *   `npm run bench`'s load (3 rounds), all with SIDECAR_ENVIRONMENT below:
  *     - 2 MiB: RSS after load 92-95 MiB; the reference for CPU.
  *     - 4 MiB: 3-9 % less CPU per chat request and 8-18 % less per stream than 2 MiB; RSS after load 95-101 MiB
  *       (median 97-98), the largest cap that stays within the 100 MiB target.

@@ -48,6 +48,12 @@ export interface BenchCase {
   start(context: CaseContext): Promise<RunningCase>;
 }
 
+/** Node flags and environment variables a case's process starts with, besides the benchmark's own. */
+interface NodeSettings {
+  readonly flags?: readonly string[];
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
 /** Starts a Node child running one of this folder's scripts and reads its first JSON line. */
 async function startNodeScript(
   context: CaseContext,
@@ -55,7 +61,7 @@ async function startNodeScript(
   core: number,
   script: string,
   args: readonly string[],
-  node: { flags?: readonly string[]; environment?: Readonly<Record<string, string>> } = {},
+  node: NodeSettings = {},
 ): Promise<{ child: BenchChild; ready: Record<string, unknown>; readyMs: number }> {
   const started = performance.now();
   const child = context.group.spawn({
@@ -196,11 +202,7 @@ function sidecarCommandCase(
 }
 
 /** The featureless forwarder (minimal-forwarder.ts), with Node's defaults unless `node` says otherwise. */
-function forwarderCase(
-  id: string,
-  description: string,
-  node: { flags?: readonly string[]; environment?: Readonly<Record<string, string>> } = {},
-): BenchCase {
+function forwarderCase(id: string, description: string, node: NodeSettings = {}): BenchCase {
   return {
     id,
     description,

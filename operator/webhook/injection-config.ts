@@ -44,12 +44,18 @@ const QuantitiesSchema = z.record(
 );
 
 /**
- * The sidecar's NODE_OPTIONS: options separated by spaces, each one Node accepts there (this operator runs the
- * sidecar's Node, so a flag refused here would stop every injected sidecar at start). Empty: Node's defaults.
+ * The sidecar's NODE_OPTIONS: options separated by spaces, each one Node accepts there (checked against this
+ * operator's Node, the sidecar's too with the chart's default image: a flag Node refuses there stops every injected
+ * sidecar at start). Empty: Node's defaults.
  */
 const NodeOptionsSchema = z
   .string()
-  .transform((options) => options.split(/\s+/).filter((o) => o !== '').join(' '))
+  .transform((options) =>
+    options
+      .split(/\s+/)
+      .filter((o) => o !== '')
+      .join(' '),
+  )
   .superRefine((options, ctx) => {
     for (const option of options === '' ? [] : options.split(' ')) {
       if (!process.allowedNodeEnvironmentFlags.has(option))
