@@ -23,7 +23,8 @@ export const USAGE = `usage: node bench/data-plane/run.ts [options]
   --duration S          seconds of each measured phase (cold, saturation, fixed rate) per case and mode (default 2)
   --warmup S            seconds of unmeasured load between the cold phase (the first seconds of load) and the
                         others, so that they measure code the JIT has optimised (default 12)
-  --repeat N            rounds over all cases, interleaved; each phase reports its median round (default 5: one process serves 20–40 % more than another of the same build, so fewer rounds decide little)
+  --repeat N            rounds over all cases, interleaved; each phase reports its median round (default 5: one
+                        process may serve 20–40 % more than another of the same build, so few rounds decide little)
   --connections N       concurrent connections at saturation (default 32)
   --rate R              requests/s of the fixed-rate (latency) phase; 0 skips it (default 200)
   --rate-connections N  connections of the fixed-rate phase (default: --connections)
