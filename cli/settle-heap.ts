@@ -14,9 +14,10 @@
  * never delays readiness). It runs only if that second was quiet (under a tenth of a core used): a sidecar that
  * gets traffic as soon as it is ready (a rollout) is using its young generation, and a compacting collection in the
  * middle of that load cut its chat throughput from 0.75x to 0.63x the bare forwarder's (`npm run bench`, whose
- * load starts at once). A sidecar that settled and gets its first load later grows the young generation back under it:
- * 5-35 % more CPU per request for its first ~20 s of load (docs/benchmarks.md, footprint). Needs `--expose-gc`
- * (SIDECAR_NODE_OPTIONS); without it this does nothing.
+ * load starts at once). A sidecar that settled and gets its first load later grows the young generation back within
+ * the load's first seconds: a GC trace shows as many young-generation collections per request as without the
+ * settle from then on (docs/benchmarks.md, footprint). Needs `--expose-gc` (SIDECAR_NODE_OPTIONS); without it this
+ * does nothing.
  */
 export const SETTLE_DELAY_MS = 1000;
 

@@ -37,11 +37,18 @@ const tunables = (extra: string): Readonly<Record<string, string>> => ({
   GLIBC_TUNABLES: [SIDECAR_ENVIRONMENT['GLIBC_TUNABLES'], extra].filter((t) => t !== undefined).join(':'),
 });
 
-/** The deployed flags with another cap of the young generation. */
-const semi = (mib: number): readonly string[] =>
-  SIDECAR_NODE_OPTIONS.map((flag) =>
+/** The deployed flags and environment with another cap of the young generation. */
+const semi = (mib: number): Variant => ({
+  flags: SIDECAR_NODE_OPTIONS.map((flag) =>
     flag.startsWith('--max-semi-space-size=') ? `--max-semi-space-size=${mib}` : flag,
-  );
+  ),
+  environment: SIDECAR_ENVIRONMENT,
+});
+/** The deployed flags and environment with more flags. */
+const plus = (...flags: string[]): Variant => ({
+  flags: [...SIDECAR_NODE_OPTIONS, ...flags],
+  environment: SIDECAR_ENVIRONMENT,
+});
 const VARIANTS: Record<string, Variant> = {
   deployed: { flags: SIDECAR_NODE_OPTIONS, environment: SIDECAR_ENVIRONMENT },
   // Without --expose-gc the sidecar does not settle its heap after start-up (cli/settle-heap.ts).
@@ -54,11 +61,11 @@ const VARIANTS: Record<string, Variant> = {
     flags: [...SIDECAR_NODE_OPTIONS.filter((flag) => flag !== '--expose-gc'), '--expose-gc-as=v8gc'],
     environment: SIDECAR_ENVIRONMENT,
   },
-  'semi-2': { flags: semi(2), environment: SIDECAR_ENVIRONMENT },
-  'semi-3': { flags: semi(3), environment: SIDECAR_ENVIRONMENT },
-  'semi-4': { flags: semi(4), environment: SIDECAR_ENVIRONMENT },
-  'semi-8': { flags: semi(8), environment: SIDECAR_ENVIRONMENT },
-  'semi-16': { flags: semi(16), environment: SIDECAR_ENVIRONMENT },
+  'semi-2': semi(2),
+  'semi-3': semi(3),
+  'semi-4': semi(4),
+  'semi-8': semi(8),
+  'semi-16': semi(16),
   'glibc-defaults': { flags: SIDECAR_NODE_OPTIONS, environment: {} },
   'arena-1': { flags: SIDECAR_NODE_OPTIONS, environment: tunables('glibc.malloc.arena_max=1') },
   'arena-2': { flags: SIDECAR_NODE_OPTIONS, environment: tunables('glibc.malloc.arena_max=2') },
@@ -70,39 +77,21 @@ const VARIANTS: Record<string, Variant> = {
     flags: SIDECAR_NODE_OPTIONS,
     environment: { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=8192' },
   },
-  'v8-pool-2': { flags: [...SIDECAR_NODE_OPTIONS, '--v8-pool-size=2'], environment: SIDECAR_ENVIRONMENT },
+  'v8-pool-2': plus('--v8-pool-size=2'),
   // undici's HTTP parser is WebAssembly (llhttp): compiled by Liftoff, then again by TurboFan for hot functions.
-  'wasm-no-tier-up': {
-    flags: [...SIDECAR_NODE_OPTIONS, '--no-wasm-tier-up'],
-    environment: SIDECAR_ENVIRONMENT,
-  },
+  'wasm-no-tier-up': plus('--no-wasm-tier-up'),
   // The young generation kept at its cap: the settle collection frees its pages but cannot shrink it.
-  'settle-min-semi-4': {
-    flags: [...SIDECAR_NODE_OPTIONS, '--min-semi-space-size=4'],
-    environment: SIDECAR_ENVIRONMENT,
-  },
+  'settle-min-semi-4': plus('--min-semi-space-size=4'),
   // Maglev as the top tier: no TurboFan code, compiler zones or the binary's pages it runs.
-  'no-turbofan': { flags: [...SIDECAR_NODE_OPTIONS, '--max-opt=2'], environment: SIDECAR_ENVIRONMENT },
-  'optimize-for-size': {
-    flags: [...SIDECAR_NODE_OPTIONS, '--optimize-for-size'],
-    environment: SIDECAR_ENVIRONMENT,
-  },
-  // The young generation's collection done by the main thread alone: on a pinned core, helper threads only take turns.
-  'no-parallel-scavenge': {
-    flags: [...SIDECAR_NODE_OPTIONS, '--no-parallel-scavenge'],
-    environment: SIDECAR_ENVIRONMENT,
-  },
-  'single-threaded-gc': {
-    flags: [...SIDECAR_NODE_OPTIONS, '--single-threaded-gc'],
-    environment: SIDECAR_ENVIRONMENT,
-  },
+  'no-turbofan': plus('--max-opt=2'),
+  'optimize-for-size': plus('--optimize-for-size'),
+  // The young generation collected by the main thread alone: on a pinned core, helper threads only take turns.
+  'no-parallel-scavenge': plus('--no-parallel-scavenge'),
+  'single-threaded-gc': plus('--single-threaded-gc'),
   // Young-generation collections only when it is full, not from a task posted when it is 80 % full.
-  'no-minor-gc-task': {
-    flags: [...SIDECAR_NODE_OPTIONS, '--no-minor-gc-task'],
-    environment: SIDECAR_ENVIRONMENT,
-  },
+  'no-minor-gc-task': plus('--no-minor-gc-task'),
   // Mark-sweep of the young generation instead of copying it (V8's experimental minor collector).
-  'minor-ms': { flags: [...SIDECAR_NODE_OPTIONS, '--minor-ms'], environment: SIDECAR_ENVIRONMENT },
+  'minor-ms': plus('--minor-ms'),
   defaults: { flags: [], environment: {} },
 };
 
